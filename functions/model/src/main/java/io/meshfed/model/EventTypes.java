@@ -1,0 +1,26 @@
+package io.meshfed.model;
+
+/**
+ * The CloudEvent types meshfed sends and handles (docs/events.md is their catalog). Knative Triggers, Funqy
+ * mappings and tests refer to these names; a type that is not here is not part of meshfed.
+ */
+public final class EventTypes {
+    public static final String PREFIX = "io.meshfed.";
+
+    public static final String CLUSTER_REGISTRATION_REQUESTED = PREFIX + "cluster.registration.requested";
+    public static final String CLUSTER_DEREGISTRATION_REQUESTED = PREFIX + "cluster.deregistration.requested";
+    public static final String CLUSTER_REGISTERED = PREFIX + "cluster.registered";
+    public static final String CLUSTER_REGISTRATION_REJECTED = PREFIX + "cluster.registration.rejected";
+    public static final String CLUSTER_DEREGISTERED = PREFIX + "cluster.deregistered";
+
+    public static final String SERVICE_EXPORT_SYNC = PREFIX + "service.export.sync";
+    public static final String SERVICE_EXPORT_FAILED = PREFIX + "service.export.failed";
+    public static final String CATALOG_CHANGED = PREFIX + "catalog.changed";
+
+    public static final String CSR_SUBMITTED = PREFIX + "csr.submitted";
+    public static final String CSR_SIGNED = PREFIX + "csr.signed";
+    public static final String CSR_REJECTED = PREFIX + "csr.rejected";
+
+    private EventTypes() {
+    }
+}
