@@ -1,0 +1,30 @@
+package io.meshfed.store;
+
+import io.meshfed.model.ClusterCatalog;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Each cluster's catalog as kept in the management cluster, one object per cluster.
+ *
+ * <p>Versions only move forward: {@link #put} writes only when the stored version is exactly
+ * {@code expectedVersion} (0 = none stored yet) and the new catalog's version is greater, so a late or
+ * reordered writer can never roll a catalog back. Implementations are thread-safe.
+ */
+public interface CatalogStore {
+
+    Optional<ClusterCatalog> get(String cluster);
+
+    /** Every stored catalog, sorted by cluster name. */
+    List<ClusterCatalog> list();
+
+    /**
+     * Compare-and-set write.
+     *
+     * @throws ConcurrentChangeException when the stored version is not {@code expectedVersion}
+     */
+    void put(ClusterCatalog catalog, long expectedVersion);
+
+    /** Removes the cluster's catalog; false when none was stored. */
+    boolean delete(String cluster);
+}
