@@ -14,7 +14,7 @@ public record ApiServerRef(String url, String caData, String credentialsSecret) 
         return new Violations()
                 .check("url", Rules.httpsUrl(url))
                 .check("caData", Rules.pemOrBase64Pem(caData, "CERTIFICATE"))
-                .check("credentialsSecret", Rules.dns1123Label(credentialsSecret));
+                .check("credentialsSecret", Rules.dns1123Subdomain(credentialsSecret));
     }
 
     /** The CA as PEM text, whichever form it was given in. */

@@ -44,6 +44,23 @@ public final class Rules {
         return Optional.empty();
     }
 
+    /** A Kubernetes object name (RFC 1123 subdomain: lower case, at most 253 characters). */
+    public static Optional<String> dns1123Subdomain(String value) {
+        if (value == null || value.isBlank()) {
+            return Optional.of("is required");
+        }
+        if (value.length() > 253) {
+            return Optional.of("must be at most 253 characters, got " + value.length());
+        }
+        for (String label : value.split("\\.", -1)) {
+            if (!DNS1123_LABEL.matcher(label).matches()) {
+                return Optional.of("must be a DNS-1123 subdomain (lower-case dot-separated labels), got '" + value
+                        + "'");
+            }
+        }
+        return Optional.empty();
+    }
+
     /** A DNS name (RFC 1123 subdomain, case-insensitive), at most 253 characters. */
     public static Optional<String> dnsName(String value) {
         if (value == null || value.isBlank()) {

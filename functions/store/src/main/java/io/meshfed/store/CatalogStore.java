@@ -8,8 +8,9 @@ import java.util.Optional;
  * Each cluster's catalog as kept in the management cluster, one object per cluster.
  *
  * <p>Versions only move forward: {@link #put} writes only when the stored version is exactly
- * {@code expectedVersion} (0 = none stored yet) and the new catalog's version is greater, so a late or
- * reordered writer can never roll a catalog back. Implementations are thread-safe.
+ * {@code expectedVersion} (0 = none stored yet) and the new catalog's version is greater — or equal with
+ * the same content hash, for bookkeeping-only changes such as marking it stale — so a late or reordered
+ * writer can never roll a catalog back. Implementations are thread-safe.
  */
 public interface CatalogStore {
 
@@ -22,6 +23,7 @@ public interface CatalogStore {
      * Compare-and-set write.
      *
      * @throws ConcurrentChangeException when the stored version is not {@code expectedVersion}
+     * @throws IllegalArgumentException when the catalog would not move the stored one forward
      */
     void put(ClusterCatalog catalog, long expectedVersion);
 
