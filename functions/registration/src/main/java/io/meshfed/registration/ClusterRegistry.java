@@ -1,0 +1,114 @@
+package io.meshfed.registration;
+
+import io.meshfed.model.MeshCluster;
+import io.meshfed.model.Violation;
+import io.meshfed.registration.RejectionReason.Code;
+import io.meshfed.store.ClusterStore;
+import io.meshfed.store.ClusterStore.PutOutcome;
+import io.meshfed.store.ClusterStore.StoredCluster;
+import io.meshfed.store.ConcurrentChangeException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Registers and deregisters workload clusters. The Funqy function is a thin adapter over this class.
+ *
+ * <p>Order of a registration, nothing written before the last step: every field rule (all violations
+ * reported together) and gateway uniqueness; then, unless the stored registration is already identical,
+ * the API-server connectivity check; then one store write. At-least-once delivery is safe: a repeated
+ * request finds an identical stored cluster and answers the same {@link Registered} without writing or
+ * probing. Concurrent writers of one name are serialized by the store's optimistic concurrency; a loser
+ * re-reads and decides again. Thread-safe.
+ */
+public final class ClusterRegistry {
+    static final int MAX_CONFLICT_RETRIES = 5;
+
+    private final ClusterStore store;
+    private final ApiServerProbe probe;
+    private final RegistrationValidator validator = new RegistrationValidator();
+
+    public ClusterRegistry(ClusterStore store, ApiServerProbe probe) {
+        this.store = Objects.requireNonNull(store);
+        this.probe = Objects.requireNonNull(probe);
+    }
+
+    /** The outcome of a registration request. */
+    public sealed interface RegistrationResult permits Registered, Rejected {
+    }
+
+    /** Stored (or already stored): {@code change} says whether this request created, updated or changed nothing. */
+    public record Registered(MeshCluster cluster, long generation, ClusterStore.PutResult change)
+            implements RegistrationResult {
+    }
+
+    /** Refused, with every reason found; nothing was written. {@code cluster} is the requested name, if any. */
+    public record Rejected(String cluster, List<RejectionReason> reasons) implements RegistrationResult {
+        public Rejected {
+            if (reasons.isEmpty()) {
+                throw new IllegalArgumentException("a rejection needs a reason");
+            }
+            reasons = List.copyOf(reasons);
+        }
+    }
+
+    /** {@code existed} is false when there was nothing to remove (a repeated deregistration). */
+    public record Deregistered(String cluster, boolean existed) {
+    }
+
+    public RegistrationResult register(RegistrationRequest request) {
+        RegistrationValidator.Outcome outcome = validator.validate(request);
+        String name = request == null ? null : request.name();
+        List<RejectionReason> reasons = new ArrayList<>();
+        for (Violation v : outcome.violations()) {
+            reasons.add(new RejectionReason(Code.INVALID_FIELD, v.field(), v.message()));
+        }
+        if (outcome.valid().isEmpty()) {
+            return new Rejected(name, reasons);
+        }
+        RegistrationValidator.Valid valid = outcome.valid().get();
+        MeshCluster cluster = valid.cluster();
+        for (int attempt = 1; ; attempt++) {
+            Optional<RejectionReason> gatewayClash = gatewayInUse(cluster);
+            if (gatewayClash.isPresent()) {
+                return new Rejected(name, List.of(gatewayClash.get()));
+            }
+            Optional<StoredCluster> stored = store.get(cluster.name());
+            boolean identical = stored.isPresent() && stored.get().cluster().equals(cluster)
+                    && store.credentials(cluster.name()).equals(valid.credentials());
+            if (identical) {
+                return new Registered(cluster, stored.get().generation(), ClusterStore.PutResult.UNCHANGED);
+            }
+            if (cluster.hasApiAccess()) {
+                Optional<RejectionReason> unreachable = probe.check(cluster.apiServer(), valid.credentials().orElseThrow());
+                if (unreachable.isPresent()) {
+                    return new Rejected(name, List.of(unreachable.get()));
+                }
+            }
+            try {
+                PutOutcome put = store.put(cluster, valid.credentials());
+                return new Registered(put.stored().cluster(), put.stored().generation(), put.result());
+            } catch (ConcurrentChangeException e) {
+                if (attempt >= MAX_CONFLICT_RETRIES) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    public Deregistered deregister(String name) {
+        return new Deregistered(name, store.delete(name));
+    }
+
+    private Optional<RejectionReason> gatewayInUse(MeshCluster cluster) {
+        return store.list().stream()
+                .map(StoredCluster::cluster)
+                .filter(other -> !other.name().equals(cluster.name()))
+                .filter(other -> other.eastWestGateway().equals(cluster.eastWestGateway()))
+                .findFirst()
+                .map(other -> new RejectionReason(Code.GATEWAY_IN_USE, "eastWestGateway",
+                        "address " + cluster.eastWestGateway().address() + ":" + cluster.eastWestGateway().port()
+                                + " is already the east-west gateway of cluster '" + other.name() + "'"));
+    }
+}
