@@ -1,0 +1,357 @@
+package io.meshfed.federation;
+
+import io.fabric8.istio.api.networking.v1.DestinationRule;
+import io.fabric8.istio.api.networking.v1.Gateway;
+import io.fabric8.istio.api.networking.v1.ServiceEntry;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.meshfed.model.ClusterCatalog;
+import io.meshfed.model.ExportedService;
+import io.meshfed.model.GatewayAddress;
+import io.meshfed.model.InvalidSpecException;
+import io.meshfed.model.MeshCluster;
+import io.meshfed.model.Violation;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The federation config of one target cluster, kept up to date incrementally: each {@link #update} takes the
+ * complete current input (every catalog, and the time), finds what differs from the previous input, and
+ * re-translates only the services it touches. After any sequence of updates, {@link #snapshot()} equals what a
+ * fresh state (or {@link IstioFederationTranslator#translate}) produces from the last input alone.
+ *
+ * <p>What a change touches: a service whose content changed in cluster C rebuilds C's cluster-specific objects
+ * for it and the cluster-set objects of that service name; a change of C's cluster record (network, gateway,
+ * locality) or of its freshness rebuilds all of C's services; a service added or removed also re-probes the
+ * virtual IPs of the hosts in the same probe run (see {@link VirtualIps}); a change of the target's own cluster
+ * record rebuilds everything. An unchanged catalog (same content hash and freshness) costs one comparison.
+ *
+ * <p>Not thread-safe: one writer, and {@link #snapshot()} from that same thread (or after a happens-before edge).
+ */
+public final class FederationState {
+    private record Ref(String cluster, String key) {
+    }
+
+    private final String target;
+    private final Duration grace;
+    private MeshCluster targetCluster;
+    private final Map<String, ClusterView> views = new HashMap<>();
+    /** "namespace/name" -> exporting cluster -> that cluster's service. */
+    private final Map<String, TreeMap<String, ExportedService>> exporters = new HashMap<>();
+    private final Set<String> clustersetAllocated = new HashSet<>();
+    private final VirtualIps vips = new VirtualIps();
+    private final TreeMap<String, ServiceEntry> serviceEntries = new TreeMap<>();
+    private final TreeMap<String, DestinationRule> destinationRules = new TreeMap<>();
+    private Gateway gateway;
+    private Map<String, Long> versions = Map.of();
+
+    public FederationState(String targetCluster, Duration stalenessGrace) {
+        this.target = Objects.requireNonNull(targetCluster, "targetCluster");
+        this.grace = Objects.requireNonNull(stalenessGrace, "stalenessGrace");
+        if (stalenessGrace.isNegative()) {
+            throw new IllegalArgumentException("stalenessGrace must not be negative, got " + stalenessGrace);
+        }
+    }
+
+    public String targetCluster() {
+        return target;
+    }
+
+    /**
+     * Brings the config up to date with {@code catalogs} at {@code now}.
+     *
+     * @throws InvalidSpecException when the input is unusable (missing target, duplicate cluster names, ...);
+     *         the state is then unchanged
+     */
+    public FederationDelta update(Collection<ClusterCatalog> catalogs, Instant now) {
+        Map<String, ClusterCatalog> incoming = validate(catalogs, target, now);
+        MeshCluster newTarget = incoming.get(target).cluster();
+        if (targetCluster != null && !targetCluster.equals(newTarget)) {
+            reset();
+        }
+        targetCluster = newTarget;
+        String targetNetwork = newTarget.network();
+
+        Set<Ref> dirty = new HashSet<>();
+        Set<String> dirtyClusterset = new HashSet<>();
+        Set<String> addedHosts = new HashSet<>();
+        Set<String> removedHosts = new HashSet<>();
+        boolean gatewayDirty = false;
+
+        Set<String> names = new TreeSet<>(views.keySet());
+        names.addAll(incoming.keySet());
+        for (String name : names) {
+            ClusterView old = views.get(name);
+            ClusterCatalog catalog = incoming.get(name);
+            ClusterView now2 = catalog == null ? null : ClusterView.of(catalog, grace, now);
+            if (old != null && now2 != null && old.sameContentAs(now2)) {
+                if (name.equals(target) && old.catalog().version() != now2.catalog().version()) {
+                    gatewayDirty = true;
+                }
+                views.put(name, now2);
+                continue;
+            }
+            if (name.equals(target)) {
+                gatewayDirty = true;
+            }
+            boolean everything = old == null || now2 == null || !old.cluster().equals(now2.cluster())
+                    || old.freshness() != now2.freshness()
+                    || !Objects.equals(old.catalog().staleSince(), now2.catalog().staleSince());
+            List<ExportedService> before = old == null ? List.of() : old.catalog().services();
+            List<ExportedService> after = now2 == null ? List.of() : now2.catalog().services();
+            int i = 0;
+            int j = 0;
+            while (i < before.size() || j < after.size()) {
+                ExportedService a = i < before.size() ? before.get(i) : null;
+                ExportedService b = j < after.size() ? after.get(j) : null;
+                int c = a == null ? 1 : b == null ? -1 : a.key().compareTo(b.key());
+                if (c < 0) {
+                    changed(name, a, null, dirty, dirtyClusterset, addedHosts, removedHosts);
+                    i++;
+                } else if (c > 0) {
+                    changed(name, null, b, dirty, dirtyClusterset, addedHosts, removedHosts);
+                    j++;
+                } else {
+                    if (everything || (a != b && !a.equals(b))) {
+                        changed(name, a, b, dirty, dirtyClusterset, addedHosts, removedHosts);
+                    }
+                    i++;
+                    j++;
+                }
+            }
+            if (now2 == null) {
+                views.remove(name);
+            } else {
+                views.put(name, now2);
+            }
+        }
+
+        for (String key : dirtyClusterset) {
+            boolean exported = exporters.containsKey(key);
+            String host = clustersetHost(key);
+            if (exported && clustersetAllocated.add(key)) {
+                addedHosts.add(host);
+            } else if (!exported && clustersetAllocated.remove(key)) {
+                removedHosts.add(host);
+            }
+        }
+        for (String host : vips.update(addedHosts, removedHosts)) {
+            // host is <svc>.<ns>.svc.<cluster>.global or <svc>.<ns>.svc.clusterset.local
+            String[] parts = host.split("\\.");
+            String key = parts[1] + "/" + parts[0];
+            if (host.endsWith(".clusterset.local")) {
+                dirtyClusterset.add(key);
+            } else {
+                dirty.add(new Ref(parts[3], key));
+            }
+        }
+
+        Delta delta = new Delta();
+        for (Ref ref : dirty) {
+            TreeMap<String, ExportedService> byCluster = exporters.get(ref.key());
+            ExportedService service = byCluster == null ? null : byCluster.get(ref.cluster());
+            String objectKey = objectKey(ref.key(), ServiceTranslation.clusterObjectName(name(ref.key()), ref.cluster()));
+            if (service == null) {
+                delta.remove(objectKey, serviceEntries, destinationRules);
+            } else {
+                String vip = vips.addressOf(ServiceTranslation.clusterHost(service.namespace(), service.name(),
+                        ref.cluster()));
+                delta.put(objectKey, ServiceTranslation.clusterSpecific(views.get(ref.cluster()), service,
+                        targetNetwork, vip), serviceEntries, destinationRules);
+            }
+        }
+        for (String key : dirtyClusterset) {
+            String objectKey = objectKey(key, ServiceTranslation.clustersetObjectName(name(key)));
+            TreeMap<String, ExportedService> byCluster = exporters.get(key);
+            ServiceTranslation.Translated t = null;
+            if (byCluster != null) {
+                List<ServiceTranslation.Exporter> list = new ArrayList<>(byCluster.size());
+                for (Map.Entry<String, ExportedService> e : byCluster.entrySet()) {
+                    list.add(new ServiceTranslation.Exporter(views.get(e.getKey()), e.getValue()));
+                }
+                t = ServiceTranslation.clusterset(list, targetNetwork, vips.addressOf(clustersetHost(key)));
+            }
+            if (t == null) {
+                delta.remove(objectKey, serviceEntries, destinationRules);
+            } else {
+                delta.put(objectKey, t, serviceEntries, destinationRules);
+            }
+        }
+        if (gatewayDirty) {
+            Gateway next = eastWestGateway(views.get(target).catalog());
+            String gwKey = FederationLabels.GATEWAY_NAMESPACE + "/" + FederationLabels.GATEWAY_NAME;
+            if (next == null && gateway != null) {
+                delta.removedGateways.add(gwKey);
+            } else if (next != null && !next.equals(gateway)) {
+                delta.upsertedGateways.add(next);
+            }
+            gateway = next;
+        }
+        Map<String, Long> v = new TreeMap<>();
+        for (ClusterView view : views.values()) {
+            v.put(view.name(), view.catalog().version());
+        }
+        versions = v;
+        return delta.build();
+    }
+
+    /** The whole current config. O(number of objects). */
+    public FederationConfig snapshot() {
+        if (targetCluster == null) {
+            throw new IllegalStateException("no update has been applied yet");
+        }
+        return new FederationConfig(target, new ArrayList<>(serviceEntries.values()),
+                new ArrayList<>(destinationRules.values()), gateway == null ? List.of() : List.of(gateway), versions);
+    }
+
+    /**
+     * The east-west Gateway the exporting cluster's own istiod needs, or null when it exports nothing: TLS
+     * AUTO_PASSTHROUGH on {@link GatewayAddress#ISTIO_EAST_WEST_PORT}, admitting the SNI of every host the cluster
+     * exports (its cluster-specific and its cluster-set names).
+     */
+    static Gateway eastWestGateway(ClusterCatalog own) {
+        if (own.services().isEmpty()) {
+            return null;
+        }
+        TreeSet<String> hosts = new TreeSet<>();
+        for (ExportedService s : own.services()) {
+            hosts.add(ServiceTranslation.clusterHost(s.namespace(), s.name(), own.clusterName()));
+            hosts.add(ServiceTranslation.clustersetHost(s.namespace(), s.name()));
+        }
+        Map<String, String> labels = new TreeMap<>();
+        labels.put(FederationLabels.MANAGED_BY, FederationLabels.MANAGER);
+        labels.put(FederationLabels.HOST_KIND, "gateway");
+        labels.put(FederationLabels.SOURCE_CLUSTER, own.clusterName());
+        Map<String, String> annotations = new TreeMap<>();
+        annotations.put(FederationLabels.CATALOG_VERSION, Long.toString(own.version()));
+        return IstioResources.eastWestGateway(IstioResources.metadata(FederationLabels.GATEWAY_NAMESPACE,
+                FederationLabels.GATEWAY_NAME, labels, annotations), GatewayAddress.ISTIO_EAST_WEST_PORT,
+                new ArrayList<>(hosts));
+    }
+
+    private void changed(String cluster, ExportedService before, ExportedService after, Set<Ref> dirty,
+            Set<String> dirtyClusterset, Set<String> addedHosts, Set<String> removedHosts) {
+        ExportedService any = after != null ? after : before;
+        String key = any.key();
+        if (after == null) {
+            TreeMap<String, ExportedService> byCluster = exporters.get(key);
+            if (byCluster != null) {
+                byCluster.remove(cluster);
+                if (byCluster.isEmpty()) {
+                    exporters.remove(key);
+                }
+            }
+            removedHosts.add(ServiceTranslation.clusterHost(any.namespace(), any.name(), cluster));
+        } else {
+            exporters.computeIfAbsent(key, k -> new TreeMap<>()).put(cluster, after);
+            if (before == null) {
+                addedHosts.add(ServiceTranslation.clusterHost(any.namespace(), any.name(), cluster));
+            }
+        }
+        dirty.add(new Ref(cluster, key));
+        dirtyClusterset.add(key);
+    }
+
+    private void reset() {
+        views.clear();
+        exporters.clear();
+        clustersetAllocated.clear();
+        vips.clear();
+        serviceEntries.clear();
+        destinationRules.clear();
+        gateway = null;
+    }
+
+    private static String clustersetHost(String key) {
+        int slash = key.indexOf('/');
+        return ServiceTranslation.clustersetHost(key.substring(0, slash), key.substring(slash + 1));
+    }
+
+    private static String name(String key) {
+        return key.substring(key.indexOf('/') + 1);
+    }
+
+    private static String objectKey(String serviceKey, String objectName) {
+        return serviceKey.substring(0, serviceKey.indexOf('/')) + "/" + objectName;
+    }
+
+    static Map<String, ClusterCatalog> validate(Collection<ClusterCatalog> catalogs, String target, Instant now) {
+        List<Violation> violations = new ArrayList<>();
+        Map<String, ClusterCatalog> byName = new HashMap<>();
+        if (catalogs == null) {
+            violations.add(new Violation("catalogs", "is required"));
+        } else {
+            int i = 0;
+            for (ClusterCatalog c : catalogs) {
+                if (c == null) {
+                    violations.add(new Violation("catalogs[" + i + "]", "must not be null"));
+                } else if (byName.putIfAbsent(c.clusterName(), c) != null) {
+                    violations.add(new Violation("catalogs[" + i + "].cluster.name",
+                            "duplicate cluster '" + c.clusterName() + "': each cluster has one catalog"));
+                }
+                i++;
+            }
+        }
+        if (target == null || target.isBlank()) {
+            violations.add(new Violation("targetCluster", "is required"));
+        } else if (catalogs != null && !byName.containsKey(target)) {
+            violations.add(new Violation("targetCluster", "'" + target + "' is not among the catalogs' clusters "
+                    + new TreeSet<>(byName.keySet())));
+        }
+        if (now == null) {
+            violations.add(new Violation("now", "is required"));
+        }
+        if (!violations.isEmpty()) {
+            throw new InvalidSpecException(violations);
+        }
+        return byName;
+    }
+
+    /** Collects the changes of one update, and applies them to the output maps only when content differs. */
+    private static final class Delta {
+        final TreeMap<String, ServiceEntry> upsertedSe = new TreeMap<>();
+        final TreeSet<String> removedSe = new TreeSet<>();
+        final TreeMap<String, DestinationRule> upsertedDr = new TreeMap<>();
+        final TreeSet<String> removedDr = new TreeSet<>();
+        final List<Gateway> upsertedGateways = new ArrayList<>();
+        final List<String> removedGateways = new ArrayList<>();
+
+        void put(String key, ServiceTranslation.Translated t, Map<String, ServiceEntry> ses,
+                Map<String, DestinationRule> drs) {
+            putIfChanged(key, t.serviceEntry(), ses, upsertedSe);
+            putIfChanged(key, t.destinationRule(), drs, upsertedDr);
+        }
+
+        private static <T extends HasMetadata> void putIfChanged(String key, T next, Map<String, T> current,
+                Map<String, T> upserted) {
+            T old = current.put(key, next);
+            if (!next.equals(old)) {
+                upserted.put(key, next);
+            }
+        }
+
+        void remove(String key, Map<String, ServiceEntry> ses, Map<String, DestinationRule> drs) {
+            if (ses.remove(key) != null) {
+                removedSe.add(key);
+            }
+            if (drs.remove(key) != null) {
+                removedDr.add(key);
+            }
+        }
+
+        FederationDelta build() {
+            return new FederationDelta(new ArrayList<>(upsertedSe.values()), new ArrayList<>(removedSe),
+                    new ArrayList<>(upsertedDr.values()), new ArrayList<>(removedDr), upsertedGateways,
+                    removedGateways);
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package io.meshfed.federation;
+
+import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
+import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
+import io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry;
+import io.fabric8.istio.api.networking.v1.DestinationRule;
+import io.fabric8.istio.api.networking.v1.ServiceEntry;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.meshfed.model.ExportedService;
+import io.meshfed.model.GatewayAddress;
+import io.meshfed.model.MeshCluster;
+import io.meshfed.model.ServiceEndpoint;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The per-service translation rules: host names, object names, endpoints, subsets. Pure static functions.
+ *
+ * <p>Names: every object lives in the exported service's namespace (so a DestinationRule there applies to every
+ * client of the host, and a user's own DestinationRule in the client namespace still takes precedence). The
+ * object for {@code <svc>.<ns>.svc.<cluster>.global} is named {@code <svc>.<cluster>.global}, the one for
+ * {@code <svc>.<ns>.svc.clusterset.local} is named {@code <svc>.clusterset}: DNS-1123 subdomains, and unique,
+ * because neither service nor cluster names may contain a dot.
+ */
+final class ServiceTranslation {
+    /** Subsets are derived from the first of these label keys that any endpoint of the host carries. */
+    static final List<String> SUBSET_LABEL_KEYS = List.of("version", "app.kubernetes.io/version");
+
+    record Translated(ServiceEntry serviceEntry, DestinationRule destinationRule) {
+    }
+
+    private ServiceTranslation() {
+    }
+
+    static String clusterHost(String namespace, String name, String cluster) {
+        return name + "." + namespace + ".svc." + cluster + ".global";
+    }
+
+    static String clustersetHost(String namespace, String name) {
+        return name + "." + namespace + ".svc.clusterset.local";
+    }
+
+    static String clusterObjectName(String name, String cluster) {
+        return name + "." + cluster + ".global";
+    }
+
+    static String clustersetObjectName(String name) {
+        return name + ".clusterset";
+    }
+
+    /** The {@code <svc>.<cluster>.global} ServiceEntry and DestinationRule as {@code targetNetwork} sees them. */
+    static Translated clusterSpecific(ClusterView source, ExportedService service, String targetNetwork, String vip) {
+        MeshCluster cluster = source.cluster();
+        boolean direct = cluster.network().equals(targetNetwork);
+        List<ServicePort> ports = new ArrayList<>(service.ports().size());
+        Map<String, Integer> byName = new HashMap<>();
+        for (io.meshfed.model.ServicePort p : service.ports()) {
+            ports.add(IstioResources.port(p.name(), p.port(), p.protocol()));
+            byName.put(p.name(), p.port());
+        }
+        List<WorkloadEntry> endpoints = new ArrayList<>();
+        if (!source.withheld()) {
+            addEndpoints(endpoints, source, service, direct, byName);
+        }
+        Map<String, String> labels = labels("cluster", cluster.name());
+        Map<String, String> annotations = new TreeMap<>();
+        if (source.catalog().isStale()) {
+            annotations.put(FederationLabels.STALE_SINCE, source.catalog().staleSince().toString());
+        }
+        if (source.withheld()) {
+            annotations.put(FederationLabels.ENDPOINTS_WITHHELD, cluster.name());
+        }
+        String name = clusterObjectName(service.name(), cluster.name());
+        String host = clusterHost(service.namespace(), service.name(), cluster.name());
+        ObjectMeta meta = IstioResources.metadata(service.namespace(), name, labels, annotations);
+        boolean dns = !direct && !source.gatewayIsIp();
+        ServiceEntry se = IstioResources.serviceEntry(meta, host, vip, ports, dns, endpoints);
+        ObjectMeta drMeta = IstioResources.metadata(service.namespace(), name, labels, annotations);
+        DestinationRule dr = IstioResources.destinationRule(drMeta, host, subsets(List.of(service)));
+        return new Translated(se, dr);
+    }
+
+    /** One exporter of a cluster-set host: the cluster and its copy of the service. */
+    record Exporter(ClusterView source, ExportedService service) {
+    }
+
+    /**
+     * The {@code <svc>.<ns>.svc.clusterset.local} ServiceEntry and DestinationRule as {@code targetNetwork} sees
+     * them, or null when the exporters share no port number (the host would have no port every endpoint serves).
+     *
+     * @param exporters every cluster exporting the service, sorted by cluster name; never empty
+     */
+    static Translated clusterset(List<Exporter> exporters, String targetNetwork, String vip) {
+        ExportedService first = exporters.get(0).service();
+        // Ports: those whose number every exporter serves; name and protocol from the first exporter by cluster name.
+        List<io.meshfed.model.ServicePort> common = new ArrayList<>();
+        for (io.meshfed.model.ServicePort p : first.ports()) {
+            boolean everywhere = true;
+            for (int i = 1; i < exporters.size() && everywhere; i++) {
+                everywhere = hasPortNumber(exporters.get(i).service(), p.port());
+            }
+            if (everywhere) {
+                common.add(p);
+            }
+        }
+        if (common.isEmpty()) {
+            return null;
+        }
+        List<ServicePort> ports = new ArrayList<>(common.size());
+        Map<String, Integer> byName = new HashMap<>();
+        for (io.meshfed.model.ServicePort p : common) {
+            ports.add(IstioResources.port(p.name(), p.port(), p.protocol()));
+            byName.put(p.name(), p.port());
+        }
+        List<WorkloadEntry> endpoints = new ArrayList<>();
+        StringJoiner sources = new StringJoiner(",");
+        StringJoiner withheld = new StringJoiner(",");
+        boolean dns = false;
+        List<ExportedService> services = new ArrayList<>(exporters.size());
+        for (Exporter e : exporters) {
+            sources.add(e.source().name());
+            services.add(e.service());
+            if (e.source().withheld()) {
+                withheld.add(e.source().name());
+                continue;
+            }
+            boolean direct = e.source().cluster().network().equals(targetNetwork);
+            int before = endpoints.size();
+            addEndpoints(endpoints, e.source(), e.service(), direct, byName);
+            dns |= !direct && !e.source().gatewayIsIp() && endpoints.size() > before;
+        }
+        Map<String, String> labels = labels("clusterset", null);
+        Map<String, String> annotations = new TreeMap<>();
+        annotations.put(FederationLabels.SOURCE_CLUSTERS, sources.toString());
+        if (withheld.length() > 0) {
+            annotations.put(FederationLabels.ENDPOINTS_WITHHELD, withheld.toString());
+        }
+        String name = clustersetObjectName(first.name());
+        String host = clustersetHost(first.namespace(), first.name());
+        ObjectMeta meta = IstioResources.metadata(first.namespace(), name, labels, annotations);
+        ServiceEntry se = IstioResources.serviceEntry(meta, host, vip, ports, dns, endpoints);
+        ObjectMeta drMeta = IstioResources.metadata(first.namespace(), name, labels, annotations);
+        DestinationRule dr = IstioResources.destinationRule(drMeta, host, subsets(services));
+        return new Translated(se, dr);
+    }
+
+    private static boolean hasPortNumber(ExportedService s, int number) {
+        for (io.meshfed.model.ServicePort p : s.ports()) {
+            if (p.port() == number) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Appends the routable (ready) endpoints of {@code service} in {@code source}: the pods themselves on their
+     * target ports when {@code direct} (same network), otherwise the source's east-west gateway, one endpoint per
+     * distinct (locality, labels) group of pods, weighted by the number of pods in the group, so that locality
+     * failover and subsets keep working behind the gateway.
+     *
+     * @param portsByName the host's port names to port numbers; each endpoint maps every name to the port it
+     *        listens on for that number
+     */
+    private static void addEndpoints(List<WorkloadEntry> out, ClusterView source, ExportedService service,
+            boolean direct, Map<String, Integer> portsByName) {
+        MeshCluster cluster = source.cluster();
+        if (direct) {
+            Map<String, Long> ports = new TreeMap<>();
+            for (Map.Entry<String, Integer> e : portsByName.entrySet()) {
+                for (io.meshfed.model.ServicePort p : service.ports()) {
+                    if (p.port() == e.getValue()) {
+                        ports.put(e.getKey(), (long) p.targetPort());
+                    }
+                }
+            }
+            for (ServiceEndpoint ep : service.endpoints()) {
+                if (ep.ready()) {
+                    out.add(IstioResources.endpoint(ep.address(), endpointLabels(ep.labels(), cluster.name()),
+                            ep.locality().toString(), cluster.network(), ports, null));
+                }
+            }
+            return;
+        }
+        GatewayAddress gw = cluster.eastWestGateway();
+        Map<String, Long> ports = new TreeMap<>();
+        for (String name : portsByName.keySet()) {
+            ports.put(name, (long) gw.port());
+        }
+        TreeMap<String, long[]> counts = new TreeMap<>();
+        Map<String, ServiceEndpoint> representative = new HashMap<>();
+        for (ServiceEndpoint ep : service.endpoints()) {
+            if (ep.ready()) {
+                String key = ep.locality() + "\n" + ep.labels();
+                counts.computeIfAbsent(key, k -> new long[1])[0]++;
+                representative.putIfAbsent(key, ep);
+            }
+        }
+        for (Map.Entry<String, long[]> group : counts.entrySet()) {
+            ServiceEndpoint ep = representative.get(group.getKey());
+            out.add(IstioResources.endpoint(gw.address(), endpointLabels(ep.labels(), cluster.name()),
+                    ep.locality().toString(), cluster.network(), ports, group.getValue()[0]));
+        }
+    }
+
+    private static Map<String, String> endpointLabels(Map<String, String> podLabels, String cluster) {
+        Map<String, String> labels = new TreeMap<>(podLabels);
+        labels.put(FederationLabels.ISTIO_CLUSTER, cluster);
+        return labels;
+    }
+
+    private static Map<String, String> labels(String kind, String sourceCluster) {
+        Map<String, String> labels = new TreeMap<>();
+        labels.put(FederationLabels.MANAGED_BY, FederationLabels.MANAGER);
+        labels.put(FederationLabels.HOST_KIND, kind);
+        if (sourceCluster != null) {
+            labels.put(FederationLabels.SOURCE_CLUSTER, sourceCluster);
+        }
+        return labels;
+    }
+
+    /**
+     * Subsets from the first of {@link #SUBSET_LABEL_KEYS} that any endpoint carries (ready or not, so subsets do
+     * not come and go with readiness): one subset per distinct value, named after the value made a DNS-1123 label
+     * (lower case, other characters to '-', at most 63; a clash gets "-2", "-3", ... in value order).
+     */
+    static List<Subset> subsets(Collection<ExportedService> services) {
+        for (String key : SUBSET_LABEL_KEYS) {
+            TreeSet<String> values = new TreeSet<>();
+            for (ExportedService s : services) {
+                for (ServiceEndpoint ep : s.endpoints()) {
+                    String v = ep.labels().get(key);
+                    if (v != null && !v.isEmpty()) {
+                        values.add(v);
+                    }
+                }
+            }
+            if (!values.isEmpty()) {
+                List<Subset> subsets = new ArrayList<>(values.size());
+                Set<String> used = new java.util.HashSet<>();
+                for (String v : values) {
+                    String base = subsetName(v);
+                    String name = base;
+                    for (int n = 2; !used.add(name); n++) {
+                        String suffix = "-" + n;
+                        name = base.substring(0, Math.min(base.length(), 63 - suffix.length())) + suffix;
+                    }
+                    subsets.add(IstioResources.subset(name, key, v));
+                }
+                return subsets;
+            }
+        }
+        return new ArrayList<>();
+    }
+
+    static String subsetName(String value) {
+        String s = value.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+        s = s.replaceAll("^-+", "").replaceAll("-+$", "");
+        if (s.length() > 63) {
+            s = s.substring(0, 63).replaceAll("-+$", "");
+        }
+        return s.isEmpty() ? "subset" : s;
+    }
+}

@@ -1,0 +1,179 @@
+package io.meshfed.federation;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Stable virtual IPs in 240.0.0.0/4 (the reserved "class E" block, never routed), one per federated host name.
+ *
+ * <p>The scheme, so that anyone can reproduce it: a host's <em>home slot</em> is
+ * {@code 1 + floorMod(mix(fnv1a64(host)), 2^28 - 2)}, where {@code fnv1a64} is 64-bit FNV-1a over the host's
+ * (ASCII) characters and {@code mix} is the SplitMix64 finalizer; slot {@code s} is the address
+ * {@code 0xF0000000 | s}, so slots run from 240.0.0.1 to 255.255.255.254 (the network and broadcast addresses are
+ * never used). Collisions are resolved by linear probing in a fixed order: hosts are sorted by (home slot, host
+ * name) and each takes the first slot at or after its home that is above the slot of the host before it. The
+ * result is therefore a function of the <em>set</em> of hosts alone, whatever order they arrive in. A host keeps
+ * its address as long as no new host lands in the same probe run ahead of it; with 2^28 slots and 10^5 hosts a
+ * run rarely holds more than one host. In the (astronomically unlikely) case that probing runs past the last
+ * slot, the overflowing hosts take the lowest free slots, in the same order.
+ *
+ * <p>Not thread-safe: owned by one {@link FederationState}.
+ */
+final class VirtualIps {
+    static final int SLOTS = (1 << 28) - 2;
+    static final int MAX_SLOT = SLOTS;
+    private static final int CLASS_E = 0xF0000000;
+
+    private record Placement(int home, String host) implements Comparable<Placement> {
+        @Override
+        public int compareTo(Placement o) {
+            int c = Integer.compare(home, o.home);
+            return c != 0 ? c : host.compareTo(o.host);
+        }
+    }
+
+    /** Sorted probe order -> assigned slot. */
+    private final TreeMap<Placement, Integer> order = new TreeMap<>();
+    private final Map<String, Placement> placements = new HashMap<>();
+    private boolean overflowed;
+
+    /** The home slot of {@code host} (see the class comment). */
+    static int homeSlot(String host) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < host.length(); i++) {
+            h ^= host.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        h = (h ^ (h >>> 30)) * 0xbf58476d1ce4e5b9L;
+        h = (h ^ (h >>> 27)) * 0x94d049bb133111ebL;
+        h = h ^ (h >>> 31);
+        return 1 + (int) Math.floorMod(h, (long) SLOTS);
+    }
+
+    static String address(int slot) {
+        int a = CLASS_E | slot;
+        return ((a >>> 24) & 0xff) + "." + ((a >>> 16) & 0xff) + "." + ((a >>> 8) & 0xff) + "." + (a & 0xff);
+    }
+
+    /** The address currently assigned to {@code host}, or null if it is not allocated. */
+    String addressOf(String host) {
+        Placement p = placements.get(host);
+        return p == null ? null : address(order.get(p));
+    }
+
+    void clear() {
+        order.clear();
+        placements.clear();
+        overflowed = false;
+    }
+
+    int size() {
+        return placements.size();
+    }
+
+    /**
+     * Adds and removes hosts; returns the hosts (still allocated) whose address is new or changed.
+     */
+    Set<String> update(Set<String> added, Set<String> removed) {
+        Set<String> changed = new HashSet<>();
+        List<Placement> starts = new ArrayList<>();
+        for (String host : removed) {
+            Placement p = placements.remove(host);
+            if (p != null) {
+                order.remove(p);
+                starts.add(p);
+            }
+        }
+        for (String host : added) {
+            if (placements.containsKey(host)) {
+                continue;
+            }
+            Placement p = new Placement(homeSlot(host), host);
+            placements.put(host, p);
+            order.put(p, -1);
+            starts.add(p);
+            changed.add(host);
+        }
+        if (overflowed || starts.size() > 64 || starts.size() > order.size() / 8) {
+            return reassignAll(changed);
+        }
+        for (Placement start : starts) {
+            if (!reprobeFrom(start, changed)) {
+                return reassignAll(changed);
+            }
+        }
+        return changed;
+    }
+
+    /** Re-walks the probe order from {@code start} until an assignment is unchanged; false on overflow. */
+    private boolean reprobeFrom(Placement start, Set<String> changed) {
+        Map.Entry<Placement, Integer> before = order.lowerEntry(start);
+        int prev = before == null ? 0 : before.getValue();
+        Map.Entry<Placement, Integer> e = order.ceilingEntry(start);
+        while (e != null) {
+            int slot = Math.max(e.getKey().home(), prev + 1);
+            if (slot > MAX_SLOT) {
+                return false;
+            }
+            if (slot == e.getValue()) {
+                return true;
+            }
+            e.setValue(slot);
+            changed.add(e.getKey().host());
+            prev = slot;
+            e = order.higherEntry(e.getKey());
+        }
+        return true;
+    }
+
+    private Set<String> reassignAll(Set<String> changed) {
+        int prev = 0;
+        List<Map.Entry<Placement, Integer>> overflow = new ArrayList<>();
+        List<Integer> overflowOld = new ArrayList<>();
+        for (Map.Entry<Placement, Integer> e : order.entrySet()) {
+            int slot = Math.max(e.getKey().home(), prev + 1);
+            if (slot > MAX_SLOT) {
+                overflow.add(e);
+                overflowOld.add(e.getValue());
+                e.setValue(-1);
+                continue;
+            }
+            assign(e, slot, changed);
+            prev = slot;
+        }
+        overflowed = !overflow.isEmpty();
+        if (overflowed) {
+            java.util.BitSet used = new java.util.BitSet();
+            for (int slot : order.values()) {
+                if (slot > 0) {
+                    used.set(slot);
+                }
+            }
+            int next = 1;
+            for (int i = 0; i < overflow.size(); i++) {
+                next = used.nextClearBit(next);
+                if (next > MAX_SLOT) {
+                    throw new IllegalStateException("240.0.0.0/4 is exhausted");
+                }
+                used.set(next);
+                overflow.get(i).setValue(next);
+                if (overflowOld.get(i) != next) {
+                    changed.add(overflow.get(i).getKey().host());
+                }
+            }
+        }
+        return changed;
+    }
+
+    private static void assign(Map.Entry<Placement, Integer> e, int slot, Set<String> changed) {
+        if (e.getValue() != slot) {
+            e.setValue(slot);
+            changed.add(e.getKey().host());
+        }
+    }
+}
