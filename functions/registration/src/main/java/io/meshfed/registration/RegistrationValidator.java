@@ -54,8 +54,8 @@ public final class RegistrationValidator {
             if (r.apiServer() == null) {
                 v.add("apiServer", "is required unless apiAccess is 'none' (url and caData)");
             } else {
-                String secret = KubernetesClusterStore.credentialsSecretName(r.name() == null ? "x" : r.name());
-                v.addAll("apiServer", ApiServerRef.validate(r.apiServer().url(), r.apiServer().caData(), secret)
+                // the Secret name is derived later from the credentials; validate the rest
+                v.addAll("apiServer", ApiServerRef.validate(r.apiServer().url(), r.apiServer().caData(), "placeholder")
                         .list().stream().filter(x -> !x.field().equals("credentialsSecret")).toList());
             }
             var c = r.credentials();
@@ -78,15 +78,15 @@ public final class RegistrationValidator {
         if (!v.isEmpty()) {
             return new Outcome(Optional.empty(), v.list());
         }
-        ApiServerRef api = withApi ? new ApiServerRef(r.apiServer().url(), r.apiServer().caData(),
-                KubernetesClusterStore.credentialsSecretName(r.name())) : null;
+        Optional<ClusterCredentials> credentials = withApi ? Optional.of(new ClusterCredentials(
+                r.credentials().token(), r.credentials().clientCertificate(), r.credentials().clientKey()))
+                : Optional.empty();
+        ApiServerRef api = credentials.map(c -> new ApiServerRef(r.apiServer().url(), r.apiServer().caData(),
+                KubernetesClusterStore.credentialsSecretName(r.name(), c))).orElse(null);
         int port = r.eastWestGateway().port() == null ? GatewayAddress.ISTIO_EAST_WEST_PORT : r.eastWestGateway().port();
         MeshCluster cluster = new MeshCluster(r.name(), r.network(),
                 new Locality(r.locality().region(), r.locality().zone()),
                 new GatewayAddress(r.eastWestGateway().address(), port), r.trustDomain(), api);
-        Optional<ClusterCredentials> credentials = withApi ? Optional.of(new ClusterCredentials(
-                r.credentials().token(), r.credentials().clientCertificate(), r.credentials().clientKey()))
-                : Optional.empty();
         return new Outcome(Optional.of(new Valid(cluster, credentials)), List.of());
     }
 }

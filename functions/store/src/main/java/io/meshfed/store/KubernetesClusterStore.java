@@ -8,12 +8,16 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.meshfed.model.ApiServerRef;
 import io.meshfed.model.ClusterCredentials;
 import io.meshfed.model.MeshCluster;
 import io.meshfed.model.ModelJson;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -24,12 +28,16 @@ import java.util.Optional;
 
 /**
  * {@link ClusterStore} on the management cluster's Kubernetes API: one {@code MeshCluster} custom resource
- * ({@code meshfed.io/v1alpha1}, cluster spec without credentials) and one Secret per cluster (credentials).
+ * ({@code meshfed.io/v1alpha1}, cluster spec without credentials) per cluster, and its credentials in a
+ * Secret whose name carries a hash of their content ({@link #credentialsSecretName(String, ClusterCredentials)}).
  *
- * <p>Write order: the Secret first, then the resource. A resource write that fails restores the Secret's
- * previous state, so readers (who only trust clusters whose resource exists) never see half a write. The
- * resource's resourceVersion guards concurrent writers; the API server bumps {@code metadata.generation} on
- * spec changes. Thread-safe: holds no state beyond the client.
+ * <p>Content-addressed Secrets make a write all-or-nothing without transactions: the Secret for the new
+ * credentials is created first (it is immutable, and a concurrent writer with the same credentials creates
+ * the very same one), then the resource is written with its resourceVersion as guard, pointing at it. A
+ * reader follows the resource's pointer, so it sees either the old pair or the new pair, never a mix. Only
+ * after the resource moved does the previous Secret get deleted; a Secret created by a writer that lost the
+ * race is deleted by that writer. The API server bumps {@code metadata.generation} on spec changes.
+ * Thread-safe: holds no state beyond the client.
  */
 public final class KubernetesClusterStore implements ClusterStore {
     public static final ResourceDefinitionContext MESH_CLUSTER = new ResourceDefinitionContext.Builder()
@@ -49,9 +57,22 @@ public final class KubernetesClusterStore implements ClusterStore {
         this.namespace = Objects.requireNonNull(namespace);
     }
 
-    /** The name of the Secret that holds {@code cluster}'s credentials. */
-    public static String credentialsSecretName(String cluster) {
-        return "meshfed-cluster-" + cluster + "-credentials";
+    /**
+     * The name of the Secret that holds {@code credentials} of {@code cluster}: a hash of the content, so
+     * equal credentials always live in the same, never-modified Secret.
+     */
+    public static String credentialsSecretName(String cluster, ClusterCredentials credentials) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (String part : new String[] {credentials.token(), credentials.clientCertificate(),
+                credentials.clientKey()}) {
+                sha.update(String.valueOf(part).getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+            }
+            return "meshfed-cluster-" + cluster + "-" + HexFormat.of().formatHex(sha.digest()).substring(0, 10);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
@@ -69,7 +90,11 @@ public final class KubernetesClusterStore implements ClusterStore {
 
     @Override
     public Optional<ClusterCredentials> credentials(String name) {
-        Secret secret = client.secrets().inNamespace(namespace).withName(credentialsSecretName(name)).get();
+        Optional<ApiServerRef> api = get(name).map(s -> s.cluster().apiServer());
+        if (api.isEmpty()) {
+            return Optional.empty();
+        }
+        Secret secret = client.secrets().inNamespace(namespace).withName(api.get().credentialsSecret()).get();
         if (secret == null || secret.getData() == null) {
             return Optional.empty();
         }
@@ -80,22 +105,33 @@ public final class KubernetesClusterStore implements ClusterStore {
 
     @Override
     public PutOutcome put(MeshCluster cluster, Optional<ClusterCredentials> credentials) {
+        if (cluster.hasApiAccess() != credentials.isPresent()) {
+            throw new IllegalArgumentException("a cluster with API access needs credentials, one without has none");
+        }
+        credentials.ifPresent(c -> {
+            String expected = credentialsSecretName(cluster.name(), c);
+            if (!expected.equals(cluster.apiServer().credentialsSecret())) {
+                throw new IllegalArgumentException("apiServer.credentialsSecret must be " + expected);
+            }
+        });
         GenericKubernetesResource existing = resources().withName(cluster.name()).get();
         Optional<StoredCluster> before = Optional.ofNullable(existing).map(KubernetesClusterStore::toStored);
-        Optional<ClusterCredentials> credentialsBefore = credentials(cluster.name());
-        if (before.isPresent() && before.get().cluster().equals(cluster) && credentialsBefore.equals(credentials)) {
+        if (before.isPresent() && before.get().cluster().equals(cluster)) {
             return new PutOutcome(PutResult.UNCHANGED, before.get());
         }
-        Secret previousSecret = client.secrets().inNamespace(namespace)
-                .withName(credentialsSecretName(cluster.name())).get();
-        writeCredentials(cluster.name(), credentials);
+        boolean createdSecret = credentials.isPresent() && createSecret(cluster, credentials.get());
         try {
             GenericKubernetesResource written = existing == null
                     ? resources().resource(newResource(cluster)).create()
                     : resources().resource(updatedResource(existing, cluster)).update();
+            before.map(b -> b.cluster().apiServer()).map(ApiServerRef::credentialsSecret)
+                    .filter(previous -> !previous.equals(secretOf(cluster)))
+                    .ifPresent(this::deleteSecret);
             return new PutOutcome(existing == null ? PutResult.CREATED : PutResult.UPDATED, toStored(written));
         } catch (KubernetesClientException e) {
-            restoreSecret(cluster.name(), previousSecret);
+            if (createdSecret) {
+                deleteSecret(secretOf(cluster));
+            }
             if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
                 throw new ConcurrentChangeException("MeshCluster " + cluster.name() + " was changed concurrently", e);
             }
@@ -106,9 +142,9 @@ public final class KubernetesClusterStore implements ClusterStore {
     @Override
     public boolean delete(String name) {
         boolean removedResource = !resources().withName(name).delete().isEmpty();
-        boolean removedSecret = !client.secrets().inNamespace(namespace).withName(credentialsSecretName(name))
+        boolean removedSecrets = !client.secrets().inNamespace(namespace).withLabel(CLUSTER_LABEL, name)
                 .delete().isEmpty();
-        return removedResource || removedSecret;
+        return removedResource || removedSecrets;
     }
 
     private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<GenericKubernetesResource,
@@ -117,6 +153,34 @@ public final class KubernetesClusterStore implements ClusterStore {
         return client.genericKubernetesResources(MESH_CLUSTER).inNamespace(namespace);
     }
 
+    private static String secretOf(MeshCluster cluster) {
+        return cluster.apiServer() == null ? null : cluster.apiServer().credentialsSecret();
+    }
+
+    /** Creates the content-addressed Secret; false when it already existed (same name, same content). */
+    private boolean createSecret(MeshCluster cluster, ClusterCredentials c) {
+        Map<String, String> data = new LinkedHashMap<>();
+        putEncoded(data, "token", c.token());
+        putEncoded(data, "client-certificate", c.clientCertificate());
+        putEncoded(data, "client-key", c.clientKey());
+        Secret secret = new SecretBuilder()
+                .withNewMetadata().withName(secretOf(cluster)).withNamespace(namespace)
+                .addToLabels(MANAGED_BY, "meshfed").addToLabels(CLUSTER_LABEL, cluster.name()).endMetadata()
+                .withType("Opaque").withImmutable(true).withData(data).build();
+        try {
+            client.secrets().inNamespace(namespace).resource(secret).create();
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private void deleteSecret(String name) {
+        client.secrets().inNamespace(namespace).withName(name).delete();
+    }
     private GenericKubernetesResource newResource(MeshCluster cluster) {
         return new GenericKubernetesResourceBuilder()
                 .withApiVersion("meshfed.io/v1alpha1").withKind("MeshCluster")
@@ -148,32 +212,6 @@ public final class KubernetesClusterStore implements ClusterStore {
         Long generation = resource.getMetadata().getGeneration();
         return new StoredCluster(cluster, generation == null ? 1 : generation,
                 resource.getMetadata().getResourceVersion());
-    }
-
-    private void writeCredentials(String cluster, Optional<ClusterCredentials> credentials) {
-        if (credentials.isEmpty()) {
-            client.secrets().inNamespace(namespace).withName(credentialsSecretName(cluster)).delete();
-            return;
-        }
-        ClusterCredentials c = credentials.get();
-        Map<String, String> data = new LinkedHashMap<>();
-        putEncoded(data, "token", c.token());
-        putEncoded(data, "client-certificate", c.clientCertificate());
-        putEncoded(data, "client-key", c.clientKey());
-        Secret secret = new SecretBuilder()
-                .withNewMetadata().withName(credentialsSecretName(cluster)).withNamespace(namespace)
-                .addToLabels(MANAGED_BY, "meshfed").addToLabels(CLUSTER_LABEL, cluster).endMetadata()
-                .withType("Opaque").withData(data).build();
-        client.secrets().inNamespace(namespace).resource(secret).createOr(op -> op.update());
-    }
-
-    private void restoreSecret(String cluster, Secret previous) {
-        if (previous == null) {
-            client.secrets().inNamespace(namespace).withName(credentialsSecretName(cluster)).delete();
-        } else {
-            previous.getMetadata().setResourceVersion(null);
-            client.secrets().inNamespace(namespace).resource(previous).createOr(op -> op.update());
-        }
     }
 
     private static void putEncoded(Map<String, String> data, String key, String value) {

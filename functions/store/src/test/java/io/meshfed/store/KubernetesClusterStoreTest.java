@@ -29,26 +29,28 @@ class KubernetesClusterStoreTest {
     @Test
     void createThenIdenticalPutIsUnchangedAndWritesNothing() {
         MeshCluster east = cluster("east", "10.0.0.1");
-        var created = store.put(east, Optional.of(ClusterCredentials.ofToken("t0ken")));
+        var created = store.put(east, Optional.of(ClusterCredentials.ofToken("t")));
         assertEquals(ClusterStore.PutResult.CREATED, created.result());
         String rv = created.stored().resourceVersion();
 
-        var again = store.put(east, Optional.of(ClusterCredentials.ofToken("t0ken")));
+        var again = store.put(east, Optional.of(ClusterCredentials.ofToken("t")));
         assertEquals(ClusterStore.PutResult.UNCHANGED, again.result());
         assertEquals(rv, store.get("east").orElseThrow().resourceVersion());
         assertEquals(east, store.get("east").orElseThrow().cluster());
-        assertEquals(Optional.of(ClusterCredentials.ofToken("t0ken")), store.credentials("east"));
+        assertEquals(Optional.of(ClusterCredentials.ofToken("t")), store.credentials("east"));
     }
 
     @Test
     void credentialsLiveOnlyInTheSecret() {
-        store.put(cluster("east", "10.0.0.1"), Optional.of(ClusterCredentials.ofToken("s3cret-token")));
+        store.put(cluster("east", "10.0.0.1"), Optional.of(ClusterCredentials.ofToken("t")));
         var resource = client.genericKubernetesResources(KubernetesClusterStore.MESH_CLUSTER)
                 .inNamespace("meshfed").withName("east").get();
-        assertFalse(io.fabric8.kubernetes.client.utils.Serialization.asJson(resource).contains("s3cret"));
+        assertFalse(io.fabric8.kubernetes.client.utils.Serialization.asJson(resource).contains("dA=="));
+        assertFalse(io.fabric8.kubernetes.client.utils.Serialization.asJson(resource).contains("\"token\""));
         Secret secret = client.secrets().inNamespace("meshfed")
-                .withName(KubernetesClusterStore.credentialsSecretName("east")).get();
-        assertEquals("czNjcmV0LXRva2Vu", secret.getData().get("token"));
+                .withName(KubernetesClusterStore.credentialsSecretName("east", StoreFixtures.TOKEN)).get();
+        assertEquals("dA==", secret.getData().get("token"));
+        assertTrue(secret.getImmutable());
     }
 
     @Test
@@ -60,6 +62,21 @@ class KubernetesClusterStoreTest {
         assertEquals(ClusterStore.PutResult.UPDATED, updated.result());
         assertEquals(moved, store.get("east").orElseThrow().cluster());
         assertEquals(1, store.list().size());
+    }
+
+    @Test
+    void rotatedCredentialsMoveToANewSecretAndTheOldOneGoes() {
+        MeshCluster east = cluster("east", "10.0.0.1");
+        store.put(east, Optional.of(StoreFixtures.TOKEN));
+        ClusterCredentials rotated = ClusterCredentials.ofToken("t2");
+        MeshCluster eastRotated = new MeshCluster("east", east.network(), east.locality(), east.eastWestGateway(),
+                east.trustDomain(), new io.meshfed.model.ApiServerRef(east.apiServer().url(), east.apiServer().caData(),
+                        KubernetesClusterStore.credentialsSecretName("east", rotated)));
+        assertEquals(ClusterStore.PutResult.UPDATED, store.put(eastRotated, Optional.of(rotated)).result());
+        assertEquals(Optional.of(rotated), store.credentials("east"));
+        assertEquals(java.util.List.of(KubernetesClusterStore.credentialsSecretName("east", rotated)),
+                client.secrets().inNamespace("meshfed").list().getItems().stream()
+                        .map(s -> s.getMetadata().getName()).toList());
     }
 
     @Test

@@ -8,6 +8,8 @@ import io.meshfed.model.MeshCluster;
 final class StoreFixtures {
     static final String CA = "-----BEGIN CERTIFICATE-----\nMIIBdummy\n-----END CERTIFICATE-----\n";
 
+    static final io.meshfed.model.ClusterCredentials TOKEN = io.meshfed.model.ClusterCredentials.ofToken("t");
+
     private StoreFixtures() {
     }
 
@@ -15,6 +17,6 @@ final class StoreFixtures {
         return new MeshCluster(name, "net-" + name, new Locality("us-east1", "us-east1-b"),
                 new GatewayAddress(gatewayIp, 15443), name + ".example.org",
                 new ApiServerRef("https://" + name + ".k8s.example.org:6443", CA,
-                        KubernetesClusterStore.credentialsSecretName(name)));
+                        KubernetesClusterStore.credentialsSecretName(name, TOKEN)));
     }
 }

@@ -1,0 +1,172 @@
+package io.meshfed.registration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.meshfed.model.ClusterCredentials;
+import io.meshfed.registration.ClusterRegistry.Registered;
+import io.meshfed.registration.ClusterRegistry.Rejected;
+import io.meshfed.registration.RegistrationRequest.ApiServerInput;
+import io.meshfed.registration.RegistrationRequest.CredentialsInput;
+import io.meshfed.registration.RegistrationRequest.GatewayInput;
+import io.meshfed.registration.RegistrationRequest.LocalityInput;
+import io.meshfed.registration.RejectionReason.Code;
+import io.meshfed.store.ClusterStore.PutResult;
+import io.meshfed.store.KubernetesClusterStore;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The registry without Quarkus, on the fabric8 CRUD mock server, with a scripted API-server probe. */
+@EnableKubernetesMockClient(crud = true)
+class ClusterRegistryTest {
+    static final String CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    static final String URL = "https://east.k8s.example.org:6443";
+
+    KubernetesClient client;
+    KubernetesClusterStore store;
+    final AtomicReference<Optional<RejectionReason>> probeAnswer = new AtomicReference<>(Optional.empty());
+    final AtomicInteger probes = new AtomicInteger();
+    ClusterRegistry registry;
+
+    @BeforeEach
+    void setUp() {
+        store = new KubernetesClusterStore(client, "meshfed");
+        registry = new ClusterRegistry(store, (api, creds) -> {
+            probes.incrementAndGet();
+            return probeAnswer.get();
+        });
+    }
+
+    int objectsStored() {
+        return client.genericKubernetesResources(KubernetesClusterStore.MESH_CLUSTER).inNamespace("meshfed").list()
+                .getItems().size() + client.secrets().inNamespace("meshfed").list().getItems().size();
+    }
+
+    @Test
+    void registersAndRepeatsIdempotently() {
+        var first = (Registered) registry.register(Requests.valid("east", "10.0.0.1", URL, CA));
+        assertEquals(PutResult.CREATED, first.change());
+        String rv = store.get("east").orElseThrow().resourceVersion();
+        var second = (Registered) registry.register(Requests.valid("east", "10.0.0.1", URL, CA));
+        assertEquals(PutResult.UNCHANGED, second.change());
+        assertEquals(first.cluster(), second.cluster());
+        assertEquals(first.generation(), second.generation());
+        assertEquals(rv, store.get("east").orElseThrow().resourceVersion());
+        assertEquals(1, probes.get(), "an unchanged re-registration does not probe the API server again");
+        assertEquals(Optional.of(ClusterCredentials.ofToken("good-token")), store.credentials("east"));
+    }
+
+    @Test
+    void changedSpecUpdates() {
+        registry.register(Requests.valid("east", "10.0.0.1", URL, CA));
+        var updated = (Registered) registry.register(Requests.valid("east", "10.0.0.9", URL, CA));
+        assertEquals(PutResult.UPDATED, updated.change());
+        assertEquals("10.0.0.9", store.get("east").orElseThrow().cluster().eastWestGateway().address());
+        assertEquals(1, store.list().size());
+    }
+
+    @Test
+    void everyFieldProblemIsReportedTogetherAndNothingIsWritten() {
+        var bad = new RegistrationRequest("East_1", "", new LocalityInput("us east", "b/1"),
+                new GatewayInput("300.1.1.1", 70000), "spiffe://East", "credentials",
+                new ApiServerInput("http://east:6443", "not a pem"), new CredentialsInput(null, null, null));
+        var rejected = (Rejected) registry.register(bad);
+        assertEquals(List.of("name", "network", "trustDomain", "locality.region", "locality.zone",
+                "eastWestGateway.address", "eastWestGateway.port", "apiServer.url", "apiServer.caData", "credentials"),
+                rejected.reasons().stream().map(RejectionReason::field).toList());
+        assertTrue(rejected.reasons().stream().allMatch(r -> r.code() == Code.INVALID_FIELD));
+        assertEquals(0, objectsStored());
+        assertEquals(0, probes.get());
+    }
+
+    @Test
+    void missingSectionsAreNamed() {
+        var rejected = (Rejected) registry.register(new RegistrationRequest("east", "net", null, null, "east.org",
+                null, null, null));
+        assertEquals(List.of("locality", "eastWestGateway", "apiServer", "credentials"),
+                rejected.reasons().stream().map(RejectionReason::field).toList());
+        assertEquals(0, objectsStored());
+    }
+
+    @Test
+    void noApiAccessModeNeedsNoCredentialsAndIsNotProbed() {
+        var r = (Registered) registry.register(Requests.configOnly("edge", "edge-gw.example.org"));
+        assertEquals(PutResult.CREATED, r.change());
+        assertEquals(0, probes.get());
+        assertTrue(store.credentials("edge").isEmpty());
+        assertEquals(1, objectsStored());
+    }
+
+    @Test
+    void noApiAccessModeRefusesCredentials() {
+        var req = new RegistrationRequest("edge", "net", new LocalityInput("eu-west1", null),
+                new GatewayInput("10.0.0.5", 15443), "edge.org", "none", new ApiServerInput(URL, CA),
+                new CredentialsInput("t", null, null));
+        var rejected = (Rejected) registry.register(req);
+        assertEquals(List.of("apiServer", "credentials"), rejected.reasons().stream().map(RejectionReason::field).toList());
+    }
+
+    @Test
+    void gatewayOfAnotherClusterIsRefused() {
+        registry.register(Requests.valid("east", "10.0.0.1", URL, CA));
+        var rejected = (Rejected) registry.register(Requests.valid("west", "10.0.0.1", URL, CA));
+        assertEquals(Code.GATEWAY_IN_USE, rejected.reasons().get(0).code());
+        assertTrue(rejected.reasons().get(0).message().contains("'east'"));
+        assertEquals(List.of("east"), store.list().stream().map(s -> s.cluster().name()).toList());
+    }
+
+    @Test
+    void probeFailuresAreRejectionsAndWriteNothing() {
+        for (Code code : List.of(Code.API_SERVER_UNREACHABLE, Code.API_SERVER_TLS_FAILURE,
+                Code.API_SERVER_UNAUTHORIZED, Code.API_SERVER_FORBIDDEN, Code.API_SERVER_ERROR)) {
+            probeAnswer.set(Optional.of(new RejectionReason(code, "apiServer.url", "scripted")));
+            var rejected = assertInstanceOf(Rejected.class, registry.register(Requests.valid("east", "10.0.0.1", URL, CA)));
+            assertEquals(List.of(code), rejected.reasons().stream().map(RejectionReason::code).toList());
+            assertEquals(0, objectsStored());
+        }
+    }
+
+    @Test
+    void concurrentRegistrationsOfOneNameProduceOneCluster() throws Exception {
+        int writers = 6;
+        var pool = Executors.newFixedThreadPool(writers);
+        var start = new CountDownLatch(1);
+        var futures = new java.util.ArrayList<Future<ClusterRegistry.RegistrationResult>>();
+        for (int i = 0; i < writers; i++) {
+            String ip = "10.0.1." + (i + 1);
+            futures.add(pool.submit(() -> {
+                start.await();
+                return registry.register(Requests.valid("east", ip, URL, CA));
+            }));
+        }
+        start.countDown();
+        long created = 0;
+        for (var f : futures) {
+            if (f.get() instanceof Registered r && r.change() == PutResult.CREATED) {
+                created++;
+            }
+        }
+        pool.shutdown();
+        assertEquals(1, created);
+        assertEquals(1, store.list().size());
+        assertEquals(1, client.secrets().inNamespace("meshfed").list().getItems().size());
+    }
+
+    @Test
+    void deregistrationRemovesEverythingAndIsIdempotent() {
+        registry.register(Requests.valid("east", "10.0.0.1", URL, CA));
+        assertEquals(new ClusterRegistry.Deregistered("east", true), registry.deregister("east"));
+        assertEquals(0, objectsStored());
+        assertEquals(new ClusterRegistry.Deregistered("east", false), registry.deregister("east"));
+    }
+}
