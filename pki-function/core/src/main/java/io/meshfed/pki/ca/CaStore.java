@@ -1,0 +1,58 @@
+package io.meshfed.pki.ca;
+
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where the CA state lives: a Kubernetes Secret in the management cluster, or a 0600 file in local mode.
+ * A save replaces the whole state in one write; a reader sees the old state or the new one, never a mix.
+ * Implementations are thread-safe.
+ */
+public interface CaStore {
+
+    Optional<CaState> load();
+
+    void save(CaState state);
+
+    /** The stored form: one PEM text per key. Keys are stable; they are the Secret's data keys. */
+    final class Entries {
+        public static final String SIGNER_KEY = "signer-key.pem";
+        public static final String SIGNER_CHAIN = "signer-chain.pem";
+        public static final String NEXT_KEY = "next-key.pem";
+        public static final String NEXT_CHAIN = "next-chain.pem";
+        public static final String TRUST_BUNDLE = "trust-bundle.pem";
+
+        private Entries() {
+        }
+
+        public static Map<String, String> encode(CaState state) {
+            Map<String, String> entries = new LinkedHashMap<>();
+            entries.put(SIGNER_KEY, Pems.encode(state.signer().privateKey()));
+            entries.put(SIGNER_CHAIN, Pems.encodeCertificates(state.signer().chain()));
+            state.next().ifPresent(next -> {
+                entries.put(NEXT_KEY, Pems.encode(next.privateKey()));
+                entries.put(NEXT_CHAIN, Pems.encodeCertificates(next.chain()));
+            });
+            entries.put(TRUST_BUNDLE, state.trustBundlePem());
+            return entries;
+        }
+
+        public static CaState decode(Map<String, String> entries, Clock clock) {
+            for (String required : new String[] {SIGNER_KEY, SIGNER_CHAIN, TRUST_BUNDLE}) {
+                if (entries.get(required) == null) {
+                    throw new InvalidCaMaterialException("stored CA state lacks " + required);
+                }
+            }
+            CertificateAuthority signer = CertificateAuthority.fromPem(entries.get(SIGNER_KEY),
+                    entries.get(SIGNER_CHAIN), clock);
+            Optional<CertificateAuthority> next = Optional.empty();
+            if (entries.get(NEXT_KEY) != null || entries.get(NEXT_CHAIN) != null) {
+                next = Optional.of(CertificateAuthority.fromPem(entries.get(NEXT_KEY), entries.get(NEXT_CHAIN),
+                        clock));
+            }
+            return new CaState(signer, next, Pems.certificates(entries.get(TRUST_BUNDLE), "trust bundle"));
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.meshfed.pki.ca;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The CA state as one Opaque Secret ({@code meshfed-pki-ca} by default) in the management cluster.
+ *
+ * <p>Parsed state is cached by the Secret's resourceVersion, so a reader pays one GET per call and parses
+ * keys only after a change. A save is a single create-or-replace of the whole Secret: atomic on the API
+ * server. Thread-safe.
+ */
+public final class KubernetesCaStore implements CaStore {
+    public static final String DEFAULT_NAME = "meshfed-pki-ca";
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String name;
+    private final Clock clock;
+    private volatile Cached cached;
+
+    private record Cached(String resourceVersion, CaState state) {
+    }
+
+    public KubernetesCaStore(KubernetesClient client, String namespace, String name, Clock clock) {
+        this.client = client;
+        this.namespace = namespace;
+        this.name = name;
+        this.clock = clock;
+    }
+
+    @Override
+    public Optional<CaState> load() {
+        Secret secret;
+        try {
+            secret = client.secrets().inNamespace(namespace).withName(name).get();
+        } catch (KubernetesClientException e) {
+            throw new CaStoreException("reading Secret " + namespace + "/" + name + " failed: " + e.getMessage(), e);
+        }
+        if (secret == null) {
+            return Optional.empty();
+        }
+        String version = secret.getMetadata().getResourceVersion();
+        Cached current = cached;
+        if (current != null && version != null && version.equals(current.resourceVersion())) {
+            return Optional.of(current.state());
+        }
+        Map<String, String> entries = new LinkedHashMap<>();
+        if (secret.getData() != null) {
+            secret.getData().forEach((k, v) -> entries.put(k,
+                    new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+        }
+        if (secret.getStringData() != null) {
+            entries.putAll(secret.getStringData());
+        }
+        CaState state = Entries.decode(entries, clock);
+        cached = new Cached(version, state);
+        return Optional.of(state);
+    }
+
+    @Override
+    public void save(CaState state) {
+        Map<String, String> data = new LinkedHashMap<>();
+        Entries.encode(state).forEach((k, v) -> data.put(k,
+                Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        Secret secret = new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .addToLabels("app.kubernetes.io/part-of", "meshfed")
+                .addToLabels("app.kubernetes.io/component", "pki")
+                .endMetadata()
+                .withType("Opaque")
+                .withData(data)
+                .build();
+        try {
+            Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
+            if (existing == null) {
+                client.secrets().inNamespace(namespace).resource(secret).create();
+            } else {
+                secret.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+                client.secrets().inNamespace(namespace).resource(secret).update();
+            }
+        } catch (KubernetesClientException e) {
+            // The message of a failed write may echo the request body; keep only the status.
+            throw new CaStoreException("writing Secret " + namespace + "/" + name + " failed with HTTP "
+                    + e.getCode(), null);
+        }
+    }
+}

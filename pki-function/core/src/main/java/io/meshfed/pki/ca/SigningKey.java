@@ -1,0 +1,37 @@
+package io.meshfed.pki.ca;
+
+import java.security.PrivateKey;
+import java.security.Provider;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * A capability to sign with a CA key without access to the key itself, so that code outside the CA package
+ * cannot log, serialize or return it. Not a value: {@link #toString()} says so.
+ */
+public final class SigningKey {
+    private final PrivateKey key;
+
+    SigningKey(PrivateKey key) {
+        this.key = key;
+    }
+
+    /** A fresh single-use content signer; {@code provider} null means the JDK's default providers. */
+    public ContentSigner contentSigner(String signatureAlgorithm, Provider provider) {
+        JcaContentSignerBuilder builder = new JcaContentSignerBuilder(signatureAlgorithm);
+        if (provider != null) {
+            builder.setProvider(provider);
+        }
+        try {
+            return builder.build(key);
+        } catch (OperatorCreationException e) {
+            throw new IllegalStateException("cannot sign with " + signatureAlgorithm, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SigningKey[redacted]";
+    }
+}

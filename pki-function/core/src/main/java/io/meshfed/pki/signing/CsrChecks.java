@@ -1,0 +1,345 @@
+package io.meshfed.pki.signing;
+
+import io.meshfed.model.MeshCluster;
+import io.meshfed.model.Rules;
+import io.meshfed.store.ClusterStore;
+import java.io.IOException;
+import java.io.StringReader;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.security.Provider;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.pkcs.Attribute;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.RSAPublicKey;
+import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.Extensions;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.operator.ContentVerifierProvider;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.util.io.pem.PemObject;
+import org.bouncycastle.util.io.pem.PemReader;
+
+/**
+ * Every check a CSR passes before anything is signed, one rule per step, in a fixed order, each failing with
+ * its own {@link RejectionReason}: request shape, size, PEM, DER, self-signature, cluster registered, key,
+ * requested extensions, subject and SANs, lifetime. Pure apart from the {@link ClusterStore} read; safe to call
+ * concurrently.
+ */
+public final class CsrChecks {
+    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    private static final Set<ASN1ObjectIdentifier> SUBJECT_ATTRIBUTES = Set.of(BCStyle.O, BCStyle.OU, BCStyle.CN,
+            BCStyle.L, BCStyle.ST, BCStyle.C);
+    private static final Set<ASN1ObjectIdentifier> REQUESTABLE_EXTENSIONS = Set.of(Extension.subjectAlternativeName,
+            Extension.basicConstraints, Extension.keyUsage, Extension.subjectKeyIdentifier);
+    private static final int[] NON_CA_KEY_USAGES = {KeyUsage.nonRepudiation, KeyUsage.keyEncipherment,
+        KeyUsage.dataEncipherment, KeyUsage.keyAgreement, KeyUsage.encipherOnly, KeyUsage.decipherOnly};
+    private static final int MAX_RSA_BITS = 8192;
+
+    private final SigningPolicy policy;
+    private final ClusterStore clusters;
+    private final Provider provider;
+
+    /** A CSR that passed every check: what the signer needs, nothing else. */
+    public record Accepted(PKCS10CertificationRequest csr, MeshCluster cluster, Duration lifetime,
+            GeneralNames subjectAltNames, String csrSha256) {
+    }
+
+    /** Either {@code accepted} or {@code rejection} is present. */
+    public record Verdict(Optional<Accepted> accepted, Optional<Rejection> rejection) {
+        static Verdict accept(Accepted accepted) {
+            return new Verdict(Optional.of(accepted), Optional.empty());
+        }
+
+        static Verdict reject(RejectionReason reason, String message) {
+            return new Verdict(Optional.empty(), Optional.of(Rejection.of(reason, message)));
+        }
+    }
+
+    /** {@code provider} verifies the CSR self-signature; null means the JDK's default providers. */
+    public CsrChecks(SigningPolicy policy, ClusterStore clusters, Provider provider) {
+        this.policy = policy;
+        this.clusters = clusters;
+        this.provider = provider;
+    }
+
+    public SigningPolicy policy() {
+        return policy;
+    }
+
+    public Verdict check(CsrSubmitted request) {
+        if (request == null) {
+            return Verdict.reject(RejectionReason.INVALID_REQUEST, "event data is missing");
+        }
+        Optional<String> clusterProblem = Rules.dns1123Label(request.cluster());
+        if (clusterProblem.isPresent()) {
+            return Verdict.reject(RejectionReason.INVALID_REQUEST, "cluster " + clusterProblem.get());
+        }
+        if (request.requestId() == null || !REQUEST_ID.matcher(request.requestId()).matches()) {
+            return Verdict.reject(RejectionReason.INVALID_REQUEST,
+                    "requestId must be 1-128 characters of [A-Za-z0-9._-], starting with a letter or digit");
+        }
+        if (request.lifetimeSeconds() != null && request.lifetimeSeconds() <= 0) {
+            return Verdict.reject(RejectionReason.INVALID_REQUEST,
+                    "lifetimeSeconds must be positive, got " + request.lifetimeSeconds());
+        }
+        String text = request.csr();
+        if (text == null || text.isBlank()) {
+            return Verdict.reject(RejectionReason.INVALID_REQUEST, "csr is required");
+        }
+        if (text.length() > policy.maxCsrChars()) {
+            return Verdict.reject(RejectionReason.PAYLOAD_TOO_LARGE, "csr is " + text.length()
+                    + " characters; at most " + policy.maxCsrChars() + " are accepted");
+        }
+
+        byte[] der;
+        try (PemReader reader = new PemReader(new StringReader(text))) {
+            PemObject block = reader.readPemObject();
+            if (block == null) {
+                return Verdict.reject(RejectionReason.MALFORMED_PEM,
+                        "no complete PEM block found (missing BEGIN/END line or truncated)");
+            }
+            if (!block.getType().equals("CERTIFICATE REQUEST") && !block.getType().equals("NEW CERTIFICATE REQUEST")) {
+                return Verdict.reject(RejectionReason.MALFORMED_PEM, "PEM block is '" + clip(block.getType())
+                        + "', expected 'CERTIFICATE REQUEST'");
+            }
+            if (reader.readPemObject() != null) {
+                return Verdict.reject(RejectionReason.MALFORMED_PEM, "expected exactly one PEM block, found more");
+            }
+            der = block.getContent();
+        } catch (IOException | RuntimeException e) {
+            return Verdict.reject(RejectionReason.MALFORMED_PEM, "unreadable PEM: " + clip(e.getMessage()));
+        }
+
+        PKCS10CertificationRequest csr;
+        try {
+            csr = new PKCS10CertificationRequest(der);
+            // Force full decoding of the parts the later checks read, so a bad encoding is a DER error.
+            csr.getSubject();
+            csr.getSubjectPublicKeyInfo();
+            csr.getAttributes();
+        } catch (IOException | RuntimeException e) {
+            return Verdict.reject(RejectionReason.MALFORMED_DER, "not a DER PKCS#10 request: " + clip(e.getMessage()));
+        }
+
+        try {
+            JcaContentVerifierProviderBuilder verifiers = new JcaContentVerifierProviderBuilder();
+            if (provider != null) {
+                verifiers.setProvider(provider);
+            }
+            JcaPEMKeyConverter keys = new JcaPEMKeyConverter();
+            if (provider != null) {
+                keys.setProvider(provider);
+            }
+            ContentVerifierProvider verifier = verifiers.build(keys.getPublicKey(csr.getSubjectPublicKeyInfo()));
+            if (!csr.isSignatureValid(verifier)) {
+                return Verdict.reject(RejectionReason.BAD_SIGNATURE, "the CSR's self-signature does not verify");
+            }
+        } catch (Exception e) {
+            // Any failure to verify (unsupported algorithm, key that does not decode) is a failed signature.
+            return Verdict.reject(RejectionReason.BAD_SIGNATURE, "the CSR's self-signature cannot be verified: "
+                    + clip(e.getMessage()));
+        }
+
+        Optional<ClusterStore.StoredCluster> stored = clusters.get(request.cluster());
+        if (stored.isEmpty()) {
+            return Verdict.reject(RejectionReason.CLUSTER_NOT_REGISTERED,
+                    "cluster '" + request.cluster() + "' is not registered");
+        }
+        MeshCluster cluster = stored.get().cluster();
+
+        Optional<String> keyProblem = keyProblem(csr.getSubjectPublicKeyInfo());
+        if (keyProblem.isPresent()) {
+            return Verdict.reject(RejectionReason.KEY_NOT_ALLOWED, keyProblem.get());
+        }
+
+        Extensions requested;
+        try {
+            requested = requestedExtensions(csr);
+        } catch (IllegalArgumentException e) {
+            return Verdict.reject(RejectionReason.EXTENSION_NOT_ALLOWED, e.getMessage());
+        }
+        GeneralNames sans;
+        try {
+            sans = requested == null ? null : GeneralNames.fromExtensions(requested, Extension.subjectAlternativeName);
+        } catch (RuntimeException e) {
+            return Verdict.reject(RejectionReason.EXTENSION_NOT_ALLOWED, "subjectAltName does not decode");
+        }
+
+        Optional<String> subjectProblem = subjectProblem(csr.getSubject(), sans, cluster);
+        if (subjectProblem.isPresent()) {
+            return Verdict.reject(RejectionReason.SUBJECT_NOT_ALLOWED, subjectProblem.get());
+        }
+
+        Duration lifetime = request.lifetimeSeconds() == null ? policy.maxLifetime()
+                : Duration.ofSeconds(request.lifetimeSeconds());
+        if (lifetime.compareTo(policy.maxLifetime()) > 0) {
+            return Verdict.reject(RejectionReason.LIFETIME_TOO_LONG, "requested lifetime " + lifetime.toSeconds()
+                    + "s exceeds the maximum of " + policy.maxLifetime().toSeconds() + "s");
+        }
+        return Verdict.accept(new Accepted(csr, cluster, lifetime, sans,
+                io.meshfed.pki.ca.Certificates.sha256(der)));
+    }
+
+    private static Optional<String> keyProblem(SubjectPublicKeyInfo key) {
+        ASN1ObjectIdentifier algorithm = key.getAlgorithm().getAlgorithm();
+        if (algorithm.equals(X9ObjectIdentifiers.id_ecPublicKey)) {
+            ASN1Encodable parameters = key.getAlgorithm().getParameters();
+            if (parameters instanceof ASN1ObjectIdentifier curve && (curve.equals(SECObjectIdentifiers.secp256r1)
+                    || curve.equals(SECObjectIdentifiers.secp384r1))) {
+                return Optional.empty();
+            }
+            return Optional.of("EC key on curve " + parameters + " is not allowed; use P-256 or P-384 (named curve)");
+        }
+        if (algorithm.equals(PKCSObjectIdentifiers.rsaEncryption)) {
+            try {
+                BigInteger modulus = RSAPublicKey.getInstance(key.parsePublicKey()).getModulus();
+                int bits = modulus.bitLength();
+                if (bits < 2048 || bits > MAX_RSA_BITS) {
+                    return Optional.of("RSA key of " + bits + " bits is not allowed; use 2048 to " + MAX_RSA_BITS);
+                }
+                return Optional.empty();
+            } catch (IOException | RuntimeException e) {
+                return Optional.of("RSA key does not decode");
+            }
+        }
+        return Optional.of("key algorithm " + algorithm + " is not allowed; use ECDSA P-256/P-384 or RSA >= 2048");
+    }
+
+    /** The extensionRequest, or null when the CSR has none; rejects any other attribute or extension. */
+    private static Extensions requestedExtensions(PKCS10CertificationRequest csr) {
+        Attribute[] attributes = csr.getAttributes();
+        Extensions extensions = null;
+        for (Attribute attribute : attributes) {
+            if (!attribute.getAttrType().equals(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
+                throw new IllegalArgumentException("CSR attribute " + attribute.getAttrType() + " is not allowed");
+            }
+            if (extensions != null || attribute.getAttrValues().size() != 1) {
+                throw new IllegalArgumentException("CSR must carry at most one extensionRequest with one value");
+            }
+            try {
+                extensions = Extensions.getInstance(attribute.getAttrValues().getObjectAt(0));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("extensionRequest does not decode: " + clip(e.getMessage()));
+            }
+        }
+        if (extensions == null) {
+            return null;
+        }
+        for (ASN1ObjectIdentifier oid : extensions.getExtensionOIDs()) {
+            if (!REQUESTABLE_EXTENSIONS.contains(oid)) {
+                throw new IllegalArgumentException("requested extension " + oid + " is not allowed; only "
+                        + "subjectAltName, basicConstraints, keyUsage and subjectKeyIdentifier may be requested");
+            }
+        }
+        try {
+            BasicConstraints constraints = BasicConstraints.fromExtensions(extensions);
+            if (constraints != null && !constraints.isCA()) {
+                throw new IllegalArgumentException("requested basicConstraints CA:false; an intermediate CA is issued");
+            }
+            KeyUsage usage = KeyUsage.fromExtensions(extensions);
+            if (usage != null) {
+                for (int other : NON_CA_KEY_USAGES) {
+                    if (usage.hasUsages(other)) {
+                        throw new IllegalArgumentException(
+                                "requested keyUsage beyond keyCertSign, cRLSign, digitalSignature");
+                    }
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("requested extension does not decode: " + clip(e.getMessage()));
+        }
+        return extensions;
+    }
+
+    private Optional<String> subjectProblem(X500Name subject, GeneralNames sans, MeshCluster cluster) {
+        RDN[] rdns = subject.getRDNs();
+        if (rdns.length == 0) {
+            return Optional.of("subject is empty; a CA certificate needs a subject (for example O=<trust domain>)");
+        }
+        for (RDN rdn : rdns) {
+            if (rdn.isMultiValued()) {
+                return Optional.of("multi-valued subject RDNs are not allowed");
+            }
+            ASN1ObjectIdentifier type = rdn.getFirst().getType();
+            if (!SUBJECT_ATTRIBUTES.contains(type)) {
+                return Optional.of("subject attribute " + BCStyle.INSTANCE.oidToDisplayName(type) + " (" + type
+                        + ") is not allowed; use O, OU, CN, L, ST or C");
+            }
+            ASN1Encodable value = rdn.getFirst().getValue();
+            if (!(value instanceof ASN1String string) || string.getString().isEmpty()
+                    || string.getString().length() > 64) {
+                return Optional.of("subject attribute values must be strings of 1-64 characters");
+            }
+        }
+        if (sans == null) {
+            return Optional.empty();
+        }
+        String ownPrefix = cluster.spiffePrefix();
+        for (GeneralName name : sans.getNames()) {
+            String value = name.getName() instanceof ASN1String s ? s.getString() : null;
+            switch (name.getTagNo()) {
+                case GeneralName.dNSName -> {
+                    if (!policy.allowedDnsNames().contains(value)) {
+                        return Optional.of("DNS SAN '" + clip(value) + "' is not allowed; allowed: "
+                                + policy.allowedDnsNames());
+                    }
+                }
+                case GeneralName.uniformResourceIdentifier -> {
+                    if (value == null || !(value.equals(ownPrefix.substring(0, ownPrefix.length() - 1))
+                            || value.startsWith(ownPrefix)) || !isPlainUri(value)) {
+                        return Optional.of("URI SAN '" + clip(value) + "' is outside the cluster's trust domain "
+                                + ownPrefix);
+                    }
+                }
+                default -> {
+                    return Optional.of("SAN of type " + name.getTagNo() + " is not allowed; only DNS and SPIFFE URI");
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isPlainUri(String value) {
+        try {
+            URI uri = new URI(value);
+            return uri.getRawQuery() == null && uri.getRawFragment() == null && uri.getRawUserInfo() == null
+                    && uri.getPort() == -1;
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+
+    /** Keeps echoed input short and printable. */
+    static String clip(String text) {
+        if (text == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < text.length() && out.length() < 120; i++) {
+            char c = text.charAt(i);
+            out.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return out.toString();
+    }
+}

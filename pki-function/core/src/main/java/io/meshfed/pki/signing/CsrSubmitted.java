@@ -1,0 +1,22 @@
+package io.meshfed.pki.signing;
+
+/**
+ * Data of {@code io.meshfed.csr.submitted}: a cluster's CSR agent asks for its intermediate CA certificate.
+ *
+ * @param cluster the registered cluster name
+ * @param csr PKCS#10 request in PEM ({@code CERTIFICATE REQUEST})
+ * @param requestId chosen by the agent; resubmitting the same id with the same CSR returns the same certificate
+ * @param lifetimeSeconds optional requested lifetime; absent means the policy maximum
+ */
+public record CsrSubmitted(String cluster, String csr, String requestId, Long lifetimeSeconds) {
+
+    public CsrSubmitted(String cluster, String csr, String requestId) {
+        this(cluster, csr, requestId, null);
+    }
+
+    @Override
+    public String toString() {
+        return "CsrSubmitted[cluster=" + cluster + ", requestId=" + requestId + ", csrChars="
+                + (csr == null ? 0 : csr.length()) + ", lifetimeSeconds=" + lifetimeSeconds + "]";
+    }
+}
