@@ -1,0 +1,49 @@
+package io.meshfed.export;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
+import io.meshfed.store.CatalogStore;
+import io.meshfed.store.ClusterStore;
+import io.meshfed.store.KubernetesCatalogStore;
+import io.meshfed.store.KubernetesClusterStore;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Wires {@link CatalogSync} to the management cluster (the injected client: stores) and to the workload clusters
+ * (one short-lived client per read, on the application's Vert.x).
+ */
+public class ExportBeans {
+
+    @Produces
+    @Singleton
+    ClusterStore clusterStore(KubernetesClient client,
+            @ConfigProperty(name = "meshfed.namespace", defaultValue = "meshfed") String namespace) {
+        return new KubernetesClusterStore(client, namespace);
+    }
+
+    @Produces
+    @Singleton
+    CatalogStore catalogStore(KubernetesClient client,
+            @ConfigProperty(name = "meshfed.namespace", defaultValue = "meshfed") String namespace) {
+        return new KubernetesCatalogStore(client, namespace);
+    }
+
+    @Produces
+    @Singleton
+    WorkloadClusterReader workloadClusterReader(Vertx vertx,
+            @ConfigProperty(name = "meshfed.export.remote.connect-timeout", defaultValue = "2s") Duration connect,
+            @ConfigProperty(name = "meshfed.export.remote.request-timeout", defaultValue = "5s") Duration request) {
+        return new Fabric8WorkloadReader(new VertxHttpClientFactory(vertx), connect, request);
+    }
+
+    @Produces
+    @Singleton
+    CatalogSync catalogSync(ClusterStore clusters, CatalogStore catalogs, WorkloadClusterReader reader) {
+        return new CatalogSync(clusters, catalogs, reader, Clock.systemUTC());
+    }
+}
