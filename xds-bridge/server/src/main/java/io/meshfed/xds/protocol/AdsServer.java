@@ -1,0 +1,89 @@
+package io.meshfed.xds.protocol;
+
+import io.meshfed.xds.cache.ConfigWatcher;
+import io.vertx.core.Context;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.grpc.common.GrpcMessageDecoder;
+import io.vertx.grpc.common.GrpcMessageEncoder;
+import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.common.ServiceName;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerRequest;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code envoy.service.discovery.v3.AggregatedDiscoveryService} on Vert.x gRPC: {@code StreamAggregatedResources}
+ * (state of the world) and {@code DeltaAggregatedResources} (incremental).
+ *
+ * <p>Messages travel as raw bytes through Vert.x and are parsed and serialized here, so a request that is not a
+ * DiscoveryRequest gets a clear INVALID_ARGUMENT and every byte sent is counted.
+ */
+public final class AdsServer {
+    public static final ServiceName SERVICE = ServiceName.create("envoy.service.discovery.v3", "AggregatedDiscoveryService");
+    static final ServiceMethod<Buffer, Buffer> SOTW = ServiceMethod.server(SERVICE, "StreamAggregatedResources",
+            GrpcMessageEncoder.IDENTITY, GrpcMessageDecoder.IDENTITY);
+    static final ServiceMethod<Buffer, Buffer> DELTA = ServiceMethod.server(SERVICE, "DeltaAggregatedResources",
+            GrpcMessageEncoder.IDENTITY, GrpcMessageDecoder.IDENTITY);
+
+    /**
+     * The HTTP request whose gRPC call is being set up. Vert.x calls the gRPC call handler synchronously inside
+     * {@link GrpcServer#handle}, and the call itself does not expose {@code :authority}; it is read from here.
+     */
+    private static final ThreadLocal<HttpServerRequest> DISPATCHING = new ThreadLocal<>();
+
+    private final ConfigWatcher watcher;
+    private final ClusterIdentifier identifier;
+    private final XdsMetrics metrics;
+    private final ConnectedClients clients;
+    private final AtomicLong streamIds = new AtomicLong();
+
+    public AdsServer(ConfigWatcher watcher, ClusterIdentifier identifier, XdsMetrics metrics, ConnectedClients clients) {
+        this.watcher = watcher;
+        this.identifier = identifier;
+        this.metrics = metrics;
+        this.clients = clients;
+    }
+
+    /** The handler to give an HTTP/2 server (plaintext h2c or TLS with ALPN h2). */
+    public Handler<HttpServerRequest> requestHandler(Vertx vertx) {
+        GrpcServer grpc = GrpcServer.server(vertx);
+        grpc.callHandler(SOTW, call -> new SotwStream(env(call)).start());
+        grpc.callHandler(DELTA, call -> new DeltaStream(env(call)).start());
+        return req -> {
+            DISPATCHING.set(req);
+            try {
+                grpc.handle(req);
+            } finally {
+                DISPATCHING.remove();
+            }
+        };
+    }
+
+    public XdsMetrics metrics() {
+        return metrics;
+    }
+
+    public ConnectedClients clients() {
+        return clients;
+    }
+
+    private StreamEnv env(GrpcServerRequest<Buffer, Buffer> call) {
+        HttpServerRequest http = DISPATCHING.get();
+        String authority = null;
+        if (http != null) {
+            HostAndPort hp = http.authority();
+            authority = hp == null ? null : hp.host();
+        }
+        return new StreamEnv(streamIds.incrementAndGet(), call, Vertx.currentContext(), authority,
+                call.connection().sslSession(), watcher, identifier, metrics, clients);
+    }
+
+    record StreamEnv(long id, GrpcServerRequest<Buffer, Buffer> call, Context context, String authority,
+            javax.net.ssl.SSLSession tls, ConfigWatcher watcher, ClusterIdentifier identifier, XdsMetrics metrics,
+            ConnectedClients clients) {
+    }
+}

@@ -1,0 +1,195 @@
+package io.meshfed.xds.protocol;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.meshfed.xds.cache.Resource;
+import io.meshfed.xds.cache.TypeSnapshot;
+import io.meshfed.xds.cache.TypeUrls;
+import io.vertx.core.buffer.Buffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * An incremental (delta) ADS stream.
+ *
+ * <p>Per type the stream tracks the subscription and the version of every resource the client holds (seeded from
+ * {@code initial_resource_versions} on reconnect), and sends only resources whose version differs plus the names
+ * that went away. Subscription changes apply whatever nonce a request carries (delta requests are increments and
+ * dropping one would lose it); the nonce only decides ACK/NACK. A subscribed name that does not exist is reported
+ * once in {@code removed_resources}, so the client stops waiting for it; it is sent as soon as it appears.
+ */
+final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
+    private final Map<String, TypeState> types = new HashMap<>();
+
+    private static final class TypeState {
+        final String typeUrl;
+        boolean wildcard;
+        final Set<String> names = new TreeSet<>();
+        final Map<String, String> clientVersions = new HashMap<>();
+        String sentVersion;
+        String sentNonce;
+        int sentResources;
+        String ackedVersion;
+        ClientStatus.Nack lastNack;
+
+        TypeState(String typeUrl) {
+            this.typeUrl = typeUrl;
+        }
+    }
+
+    DeltaStream(AdsServer.StreamEnv env) {
+        super(env);
+    }
+
+    @Override
+    String protocol() {
+        return "DELTA";
+    }
+
+    @Override
+    DeltaDiscoveryRequest parse(Buffer bytes) throws InvalidProtocolBufferException {
+        return DeltaDiscoveryRequest.parseFrom(bytes.getBytes());
+    }
+
+    @Override
+    Node nodeOf(DeltaDiscoveryRequest request) {
+        return request.hasNode() ? request.getNode() : null;
+    }
+
+    @Override
+    void handle(DeltaDiscoveryRequest req) {
+        String typeUrl = req.getTypeUrl();
+        if (typeUrl.isEmpty()) {
+            throw XdsStatusException.invalid("type_url is required on an aggregated stream");
+        }
+        TypeUrls.key(typeUrl);
+        TypeState t = types.get(typeUrl);
+        Set<String> newlySubscribed = new TreeSet<>();
+        if (t == null) {
+            t = new TypeState(typeUrl);
+            types.put(typeUrl, t);
+            // Legacy wildcard: a first request without names subscribes to everything of the type.
+            t.wildcard = req.getResourceNamesSubscribeCount() == 0 || req.getResourceNamesSubscribeList().contains("*");
+            for (String name : req.getResourceNamesSubscribeList()) {
+                if (!"*".equals(name)) {
+                    t.names.add(name);
+                    newlySubscribed.add(name);
+                }
+            }
+            t.clientVersions.putAll(req.getInitialResourceVersionsMap());
+            respond(t, true, newlySubscribed);
+            return;
+        }
+        String nonce = req.getResponseNonce();
+        if (!nonce.isEmpty()) {
+            if (nonce.equals(t.sentNonce)) {
+                if (req.hasErrorDetail()) {
+                    t.lastNack = new ClientStatus.Nack(t.sentVersion, nonce, req.getErrorDetail().getMessage(), Instant.now());
+                    nacked(typeUrl, t.sentVersion, nonce, req.getErrorDetail().getMessage());
+                } else {
+                    t.ackedVersion = t.sentVersion;
+                    acked();
+                }
+            } else if (!issuedEarlier(nonce)) {
+                throw XdsStatusException.invalid("response_nonce '" + nonce + "' for " + typeUrl
+                        + " was never sent on this stream");
+            }
+        }
+        boolean wildcardAdded = false;
+        for (String name : req.getResourceNamesSubscribeList()) {
+            if ("*".equals(name)) {
+                wildcardAdded |= !t.wildcard;
+                t.wildcard = true;
+            } else if (t.names.add(name)) {
+                newlySubscribed.add(name);
+            }
+        }
+        for (String name : req.getResourceNamesUnsubscribeList()) {
+            if ("*".equals(name)) {
+                t.wildcard = false;
+            } else {
+                t.names.remove(name);
+                t.clientVersions.remove(name);
+            }
+        }
+        if (!t.wildcard) {
+            t.clientVersions.keySet().retainAll(t.names);
+        }
+        if (wildcardAdded || !newlySubscribed.isEmpty()) {
+            respond(t, false, newlySubscribed);
+        }
+    }
+
+    @Override
+    void pushChanges() {
+        for (String typeUrl : PushOrder.of(types.keySet())) {
+            respond(types.get(typeUrl), false, Set.of());
+        }
+    }
+
+    private void respond(TypeState t, boolean force, Set<String> newlySubscribed) {
+        TypeSnapshot ts = snapshot.resources(t.typeUrl);
+        Set<String> wanted = new TreeSet<>(t.names);
+        if (t.wildcard) {
+            wanted.addAll(ts.resources().keySet());
+        }
+        List<Resource> changed = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
+        for (String name : wanted) {
+            Resource r = ts.get(name);
+            if (r != null) {
+                if (!r.version().equals(t.clientVersions.get(name))) {
+                    changed.add(r);
+                }
+            } else if (t.clientVersions.containsKey(name) || newlySubscribed.contains(name)) {
+                removed.add(name);
+            }
+        }
+        for (String held : t.clientVersions.keySet()) {
+            if (!wanted.contains(held)) {
+                removed.add(held);
+            }
+        }
+        if (!force && changed.isEmpty() && removed.isEmpty()) {
+            return;
+        }
+        DeltaDiscoveryResponse.Builder b = DeltaDiscoveryResponse.newBuilder()
+                .setTypeUrl(t.typeUrl)
+                .setSystemVersionInfo(ts.version())
+                .setControlPlane(SotwStream.CONTROL_PLANE)
+                .addAllRemovedResources(removed);
+        for (Resource r : changed) {
+            b.addResources(io.envoyproxy.envoy.service.discovery.v3.Resource.newBuilder()
+                    .setName(r.name()).setVersion(r.version()).setResource(r.body()));
+            t.clientVersions.put(r.name(), r.version());
+        }
+        for (String name : removed) {
+            t.clientVersions.remove(name);
+        }
+        String nonce = nextNonce();
+        b.setNonce(nonce);
+        send(b.build(), changed.size());
+        t.sentVersion = ts.version();
+        t.sentNonce = nonce;
+        t.sentResources = changed.size();
+    }
+
+    @Override
+    Map<String, ClientStatus.TypeStatus> typeStatus() {
+        Map<String, ClientStatus.TypeStatus> m = new LinkedHashMap<>();
+        for (String typeUrl : PushOrder.of(types.keySet())) {
+            TypeState t = types.get(typeUrl);
+            m.put(typeUrl, new ClientStatus.TypeStatus(typeUrl, t.wildcard, t.names.size(), t.sentVersion,
+                    t.sentNonce, t.sentResources, t.ackedVersion, t.lastNack));
+        }
+        return m;
+    }
+}

@@ -1,0 +1,179 @@
+package io.meshfed.xds.protocol;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.config.core.v3.ControlPlane;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.meshfed.xds.cache.Resource;
+import io.meshfed.xds.cache.TypeSnapshot;
+import io.meshfed.xds.cache.TypeUrls;
+import io.vertx.core.buffer.Buffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A state-of-the-world ADS stream.
+ *
+ * <p>Per type: the subscription (wildcard or names, names that do not exist yet included), the version and nonce
+ * of the last response, the last ACKed version and the last NACK. Rules: the first request of a type is a new
+ * subscription whatever {@code response_nonce} it carries (istiod's client sends a timestamp there); later a
+ * nonce that is not the latest of its type is stale and ignored if this stream issued it, and refused if it never
+ * did; {@code error_detail} makes a request a NACK, which is logged and counted and leaves the client on its last
+ * accepted config (nothing is re-sent until the snapshot changes). A response is sent only when what the client
+ * subscribes to changed, except that every new subscription gets an answer, possibly empty.
+ */
+final class SotwStream extends AdsStream<DiscoveryRequest> {
+    static final ControlPlane CONTROL_PLANE = ControlPlane.newBuilder().setIdentifier("meshfed-xds-bridge").build();
+
+    private final Map<String, TypeState> types = new HashMap<>();
+
+    private static final class TypeState {
+        final String typeUrl;
+        final boolean legacyWildcard;
+        boolean wildcard;
+        Set<String> names = new TreeSet<>();
+        String sentVersion;
+        String sentNonce;
+        int sentResources;
+        String ackedVersion;
+        ClientStatus.Nack lastNack;
+
+        TypeState(String typeUrl, List<String> firstNames) {
+            this.typeUrl = typeUrl;
+            this.legacyWildcard = firstNames.isEmpty();
+            subscribe(firstNames);
+        }
+
+        /** Applies a request's resource_names; true when the subscription changed. */
+        boolean subscribe(List<String> requested) {
+            boolean nextWildcard = requested.contains("*") || (legacyWildcard && requested.isEmpty());
+            Set<String> nextNames = new TreeSet<>(requested);
+            nextNames.remove("*");
+            boolean changed = nextWildcard != wildcard || !nextNames.equals(names);
+            wildcard = nextWildcard;
+            names = nextNames;
+            return changed;
+        }
+    }
+
+    SotwStream(AdsServer.StreamEnv env) {
+        super(env);
+    }
+
+    @Override
+    String protocol() {
+        return "SOTW";
+    }
+
+    @Override
+    DiscoveryRequest parse(Buffer bytes) throws InvalidProtocolBufferException {
+        return DiscoveryRequest.parseFrom(bytes.getBytes());
+    }
+
+    @Override
+    Node nodeOf(DiscoveryRequest request) {
+        return request.hasNode() ? request.getNode() : null;
+    }
+
+    @Override
+    void handle(DiscoveryRequest req) {
+        String typeUrl = req.getTypeUrl();
+        if (typeUrl.isEmpty()) {
+            throw XdsStatusException.invalid("type_url is required on an aggregated stream");
+        }
+        TypeUrls.key(typeUrl);
+        TypeState t = types.get(typeUrl);
+        if (t == null) {
+            t = new TypeState(typeUrl, req.getResourceNamesList());
+            types.put(typeUrl, t);
+            respond(t, true);
+            return;
+        }
+        String nonce = req.getResponseNonce();
+        if (!nonce.isEmpty()) {
+            if (!nonce.equals(t.sentNonce)) {
+                if (issuedEarlier(nonce)) {
+                    return;
+                }
+                throw XdsStatusException.invalid("response_nonce '" + nonce + "' for " + typeUrl
+                        + " was never sent on this stream");
+            }
+            if (req.hasErrorDetail()) {
+                t.lastNack = new ClientStatus.Nack(t.sentVersion, nonce, req.getErrorDetail().getMessage(), Instant.now());
+                nacked(typeUrl, t.sentVersion, nonce, req.getErrorDetail().getMessage());
+            } else {
+                t.ackedVersion = t.sentVersion;
+                acked();
+            }
+        }
+        boolean changed = t.subscribe(req.getResourceNamesList());
+        if (changed || nonce.isEmpty()) {
+            respond(t, nonce.isEmpty());
+        }
+    }
+
+    @Override
+    void pushChanges() {
+        for (String typeUrl : PushOrder.of(types.keySet())) {
+            respond(types.get(typeUrl), false);
+        }
+    }
+
+    private void respond(TypeState t, boolean force) {
+        TypeSnapshot ts = snapshot.resources(t.typeUrl);
+        List<Resource> included;
+        String version;
+        if (t.wildcard && t.names.isEmpty()) {
+            included = List.copyOf(ts.resources().values());
+            version = ts.version();
+        } else {
+            Set<String> wanted = new TreeSet<>(t.names);
+            if (t.wildcard) {
+                wanted.addAll(ts.resources().keySet());
+            }
+            included = new ArrayList<>(wanted.size());
+            for (String name : wanted) {
+                Resource r = ts.get(name);
+                if (r != null) {
+                    included.add(r);
+                }
+            }
+            version = TypeSnapshot.versionOf(included);
+        }
+        if (!force && version.equals(t.sentVersion)) {
+            return;
+        }
+        DiscoveryResponse.Builder b = DiscoveryResponse.newBuilder()
+                .setTypeUrl(t.typeUrl)
+                .setVersionInfo(version)
+                .setControlPlane(CONTROL_PLANE);
+        for (Resource r : included) {
+            b.addResources(r.body());
+        }
+        String nonce = nextNonce();
+        b.setNonce(nonce);
+        send(b.build(), included.size());
+        t.sentVersion = version;
+        t.sentNonce = nonce;
+        t.sentResources = included.size();
+    }
+
+    @Override
+    Map<String, ClientStatus.TypeStatus> typeStatus() {
+        Map<String, ClientStatus.TypeStatus> m = new LinkedHashMap<>();
+        for (String typeUrl : PushOrder.of(types.keySet())) {
+            TypeState t = types.get(typeUrl);
+            m.put(typeUrl, new ClientStatus.TypeStatus(typeUrl, t.wildcard, t.names.size(), t.sentVersion,
+                    t.sentNonce, t.sentResources, t.ackedVersion, t.lastNack));
+        }
+        return m;
+    }
+
+}

@@ -1,0 +1,55 @@
+package io.meshfed.xds.protocol;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Counters of the ADS server, all monotonic except {@code streamsOpen}. Thread-safe. */
+public final class XdsMetrics {
+    final AtomicLong streamsOpened = new AtomicLong();
+    final AtomicLong streamsClosed = new AtomicLong();
+    final AtomicLong responses = new AtomicLong();
+    final AtomicLong bytesSent = new AtomicLong();
+    final AtomicLong resourcesSent = new AtomicLong();
+    final AtomicLong acks = new AtomicLong();
+    final AtomicLong nacks = new AtomicLong();
+    final AtomicLong rejectedStreams = new AtomicLong();
+
+    public long nacks() {
+        return nacks.get();
+    }
+
+    public long acks() {
+        return acks.get();
+    }
+
+    public long bytesSent() {
+        return bytesSent.get();
+    }
+
+    public long responses() {
+        return responses.get();
+    }
+
+    public long streamsOpen() {
+        return streamsOpened.get() - streamsClosed.get();
+    }
+
+    public long rejectedStreams() {
+        return rejectedStreams.get();
+    }
+
+    /** Name to value, in Prometheus naming. */
+    public Map<String, Long> asMap() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("meshfed_xds_streams_opened_total", streamsOpened.get());
+        m.put("meshfed_xds_streams_open", streamsOpen());
+        m.put("meshfed_xds_responses_total", responses.get());
+        m.put("meshfed_xds_response_bytes_total", bytesSent.get());
+        m.put("meshfed_xds_resources_sent_total", resourcesSent.get());
+        m.put("meshfed_xds_acks_total", acks.get());
+        m.put("meshfed_xds_nacks_total", nacks.get());
+        m.put("meshfed_xds_rejected_streams_total", rejectedStreams.get());
+        return m;
+    }
+}
