@@ -26,7 +26,6 @@ import java.util.TreeMap;
  */
 final class VirtualIps {
     static final int SLOTS = (1 << 28) - 2;
-    static final int MAX_SLOT = SLOTS;
     private static final int CLASS_E = 0xF0000000;
 
     private record Placement(int home, String host) implements Comparable<Placement> {
@@ -41,9 +40,26 @@ final class VirtualIps {
     private final TreeMap<Placement, Integer> order = new TreeMap<>();
     private final Map<String, Placement> placements = new HashMap<>();
     private boolean overflowed;
+    /** Usable slots 1..maxSlot; {@link #SLOTS} in production, smaller in tests to force collisions. */
+    private final int maxSlot;
+
+    VirtualIps() {
+        this(SLOTS);
+    }
+
+    VirtualIps(int slots) {
+        if (slots < 1 || slots > SLOTS) {
+            throw new IllegalArgumentException("slots must be in 1.." + SLOTS + ", got " + slots);
+        }
+        this.maxSlot = slots;
+    }
 
     /** The home slot of {@code host} (see the class comment). */
     static int homeSlot(String host) {
+        return homeSlot(host, SLOTS);
+    }
+
+    static int homeSlot(String host, int slots) {
         long h = 0xcbf29ce484222325L;
         for (int i = 0; i < host.length(); i++) {
             h ^= host.charAt(i);
@@ -52,7 +68,7 @@ final class VirtualIps {
         h = (h ^ (h >>> 30)) * 0xbf58476d1ce4e5b9L;
         h = (h ^ (h >>> 27)) * 0x94d049bb133111ebL;
         h = h ^ (h >>> 31);
-        return 1 + (int) Math.floorMod(h, (long) SLOTS);
+        return 1 + (int) Math.floorMod(h, (long) slots);
     }
 
     static String address(int slot) {
@@ -64,6 +80,12 @@ final class VirtualIps {
     String addressOf(String host) {
         Placement p = placements.get(host);
         return p == null ? null : address(order.get(p));
+    }
+
+    /** The slot currently assigned to {@code host}, or -1. */
+    int slotOf(String host) {
+        Placement p = placements.get(host);
+        return p == null ? -1 : order.get(p);
     }
 
     void clear() {
@@ -93,7 +115,7 @@ final class VirtualIps {
             if (placements.containsKey(host)) {
                 continue;
             }
-            Placement p = new Placement(homeSlot(host), host);
+            Placement p = new Placement(homeSlot(host, maxSlot), host);
             placements.put(host, p);
             order.put(p, -1);
             starts.add(p);
@@ -117,7 +139,7 @@ final class VirtualIps {
         Map.Entry<Placement, Integer> e = order.ceilingEntry(start);
         while (e != null) {
             int slot = Math.max(e.getKey().home(), prev + 1);
-            if (slot > MAX_SLOT) {
+            if (slot > maxSlot) {
                 return false;
             }
             if (slot == e.getValue()) {
@@ -137,7 +159,7 @@ final class VirtualIps {
         List<Integer> overflowOld = new ArrayList<>();
         for (Map.Entry<Placement, Integer> e : order.entrySet()) {
             int slot = Math.max(e.getKey().home(), prev + 1);
-            if (slot > MAX_SLOT) {
+            if (slot > maxSlot) {
                 overflow.add(e);
                 overflowOld.add(e.getValue());
                 e.setValue(-1);
@@ -157,7 +179,7 @@ final class VirtualIps {
             int next = 1;
             for (int i = 0; i < overflow.size(); i++) {
                 next = used.nextClearBit(next);
-                if (next > MAX_SLOT) {
+                if (next > maxSlot) {
                     throw new IllegalStateException("240.0.0.0/4 is exhausted");
                 }
                 used.set(next);
