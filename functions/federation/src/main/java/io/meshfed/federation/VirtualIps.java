@@ -102,7 +102,9 @@ final class VirtualIps {
      * Adds and removes hosts; returns the hosts (still allocated) whose address is new or changed.
      */
     Set<String> update(Set<String> added, Set<String> removed) {
-        Set<String> changed = new HashSet<>();
+        // host -> slot before this update (-1 for new hosts); filtered at the end, since one host can move and
+        // move back while several probe runs are re-walked
+        Map<String, Integer> changed = new HashMap<>();
         List<Placement> starts = new ArrayList<>();
         for (String host : removed) {
             Placement p = placements.remove(host);
@@ -119,21 +121,29 @@ final class VirtualIps {
             placements.put(host, p);
             order.put(p, -1);
             starts.add(p);
-            changed.add(host);
+            changed.put(host, -1);
         }
         if (overflowed || starts.size() > 64 || starts.size() > order.size() / 8) {
-            return reassignAll(changed);
-        }
-        for (Placement start : starts) {
-            if (!reprobeFrom(start, changed)) {
-                return reassignAll(changed);
+            reassignAll(changed);
+        } else {
+            for (Placement start : starts) {
+                if (!reprobeFrom(start, changed)) {
+                    reassignAll(changed);
+                    break;
+                }
             }
         }
-        return changed;
+        Set<String> moved = new HashSet<>();
+        for (Map.Entry<String, Integer> e : changed.entrySet()) {
+            if (slotOf(e.getKey()) != e.getValue() && placements.containsKey(e.getKey())) {
+                moved.add(e.getKey());
+            }
+        }
+        return moved;
     }
 
     /** Re-walks the probe order from {@code start} until an assignment is unchanged; false on overflow. */
-    private boolean reprobeFrom(Placement start, Set<String> changed) {
+    private boolean reprobeFrom(Placement start, Map<String, Integer> changed) {
         Map.Entry<Placement, Integer> before = order.lowerEntry(start);
         int prev = before == null ? 0 : before.getValue();
         Map.Entry<Placement, Integer> e = order.ceilingEntry(start);
@@ -145,15 +155,15 @@ final class VirtualIps {
             if (slot == e.getValue()) {
                 return true;
             }
-            e.setValue(slot);
-            changed.add(e.getKey().host());
+            order.put(e.getKey(), slot); // navigation entries are snapshots: write through the map
+            changed.putIfAbsent(e.getKey().host(), e.getValue());
             prev = slot;
             e = order.higherEntry(e.getKey());
         }
         return true;
     }
 
-    private Set<String> reassignAll(Set<String> changed) {
+    private void reassignAll(Map<String, Integer> changed) {
         int prev = 0;
         List<Map.Entry<Placement, Integer>> overflow = new ArrayList<>();
         List<Integer> overflowOld = new ArrayList<>();
@@ -184,18 +194,15 @@ final class VirtualIps {
                 }
                 used.set(next);
                 overflow.get(i).setValue(next);
-                if (overflowOld.get(i) != next) {
-                    changed.add(overflow.get(i).getKey().host());
-                }
+                changed.putIfAbsent(overflow.get(i).getKey().host(), overflowOld.get(i));
             }
         }
-        return changed;
     }
 
-    private static void assign(Map.Entry<Placement, Integer> e, int slot, Set<String> changed) {
+    private static void assign(Map.Entry<Placement, Integer> e, int slot, Map<String, Integer> changed) {
         if (e.getValue() != slot) {
+            changed.putIfAbsent(e.getKey().host(), e.getValue());
             e.setValue(slot);
-            changed.add(e.getKey().host());
         }
     }
 }

@@ -1,0 +1,119 @@
+package io.meshfed.federation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
+import io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry;
+import io.fabric8.istio.api.networking.v1.ServiceEntry;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.meshfed.model.ClusterCatalog;
+import io.meshfed.model.InvalidSpecException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The rules the goldens illustrate, asserted directly so a regenerated golden cannot silently break them. */
+class TranslatorBehaviourTest {
+    private static final Pattern DNS1123_SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private final IstioFederationTranslator translator = new IstioFederationTranslator();
+
+    private static ServiceEntry entry(FederationConfig config, String name) {
+        return config.serviceEntries().stream().filter(se -> se.getMetadata().getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no ServiceEntry " + name));
+    }
+
+    @Test
+    void remoteEndpointsAreGatewaysAcrossNetworksAndPodsOnAFlatNetwork() {
+        for (boolean flat : List.of(true, false)) {
+            List<ClusterCatalog> catalogs = List.of(
+                    Fixtures.catalog(Fixtures.cluster("east", "n1", "r1", "r1-a", "203.0.113.1"), 1,
+                            Fixtures.service("shop", "cart", List.of(new io.meshfed.model.ServicePort("http", 80,
+                                    "HTTP", 8080)), Fixtures.endpoint("10.0.0.1", "r1", "r1-a", true),
+                                    Fixtures.endpoint("10.0.0.2", "r1", "r1-a", false))),
+                    Fixtures.catalog(Fixtures.cluster("west", flat ? "n1" : "n2", "r2", "r2-a", "203.0.113.2"), 1));
+            ServiceEntry se = entry(translator.translate(catalogs, "west", Fixtures.T0), "cart.east.global");
+            List<WorkloadEntry> eps = se.getSpec().getEndpoints();
+            assertEquals(1, eps.size(), "the not-ready pod is not routable");
+            assertEquals(flat ? "10.0.0.1" : "203.0.113.1", eps.get(0).getAddress());
+            assertEquals(Map.of("http", flat ? 8080L : 15443L), eps.get(0).getPorts());
+            assertEquals("r1/r1-a", eps.get(0).getLocality());
+            assertEquals("n1", eps.get(0).getNetwork());
+            assertEquals(ServiceEntryResolution.STATIC, se.getSpec().getResolution());
+            assertTrue(se.getSpec().getAddresses().get(0).matches("2(4\\d|5[0-5])\\.\\d+\\.\\d+\\.\\d+"));
+        }
+    }
+
+    @Test
+    void namesAreUniqueDns1123AndTranslateAllEqualsTranslatePerTarget() {
+        List<ClusterCatalog> catalogs = Fixtures.federation(6, 3, 30, 2);
+        Map<String, FederationConfig> all = translator.translateAll(catalogs, Fixtures.T0);
+        assertEquals(6, all.size());
+        for (ClusterCatalog c : catalogs) {
+            FederationConfig config = translator.translate(catalogs, c.clusterName(), Fixtures.T0);
+            assertEquals(config, all.get(c.clusterName()));
+            for (List<? extends HasMetadata> list : List.of(config.serviceEntries(), config.destinationRules(),
+                    config.gateways())) {
+                Set<String> seen = new HashSet<>();
+                for (HasMetadata o : list) {
+                    String name = o.getMetadata().getName();
+                    assertTrue(DNS1123_SUBDOMAIN.matcher(name).matches() && name.length() <= 253, name);
+                    assertTrue(seen.add(o.getMetadata().getNamespace() + "/" + name), "duplicate " + name);
+                }
+            }
+            // 6 clusters x 30 cluster-specific hosts + 30 cluster-set hosts; VIPs all distinct
+            assertEquals(210, config.serviceEntries().size());
+            assertEquals(210, config.serviceEntries().stream().map(se -> se.getSpec().getAddresses().get(0))
+                    .distinct().count());
+        }
+    }
+
+    @Test
+    void theSameHostHasTheSameVirtualIpInEveryCluster() {
+        List<ClusterCatalog> catalogs = Fixtures.federation(4, 2, 10, 1);
+        Map<String, FederationConfig> all = translator.translateAll(catalogs, Fixtures.T0);
+        Map<String, String> vipByHost = new java.util.HashMap<>();
+        for (FederationConfig config : all.values()) {
+            for (ServiceEntry se : config.serviceEntries()) {
+                String previous = vipByHost.putIfAbsent(se.getSpec().getHosts().get(0),
+                        se.getSpec().getAddresses().get(0));
+                assertTrue(previous == null || previous.equals(se.getSpec().getAddresses().get(0)));
+            }
+        }
+    }
+
+    @Test
+    void badInputIsRejectedNamingTheProblem() {
+        ClusterCatalog east = Fixtures.catalog(Fixtures.cluster("east", "n1", "r1", "r1-a", "203.0.113.1"), 1);
+        InvalidSpecException missing = assertThrows(InvalidSpecException.class,
+                () -> translator.translate(List.of(east), "west", Fixtures.T0));
+        assertTrue(missing.getMessage().contains("targetCluster: 'west' is not among"), missing.getMessage());
+        InvalidSpecException duplicate = assertThrows(InvalidSpecException.class,
+                () -> translator.translate(List.of(east, east), "east", Fixtures.T0));
+        assertTrue(duplicate.getMessage().contains("catalogs[1].cluster.name: duplicate cluster 'east'"),
+                duplicate.getMessage());
+        List<ClusterCatalog> withNull = new ArrayList<>();
+        withNull.add(east);
+        withNull.add(null);
+        assertThrows(InvalidSpecException.class, () -> translator.translate(withNull, "east", Fixtures.T0));
+        assertThrows(InvalidSpecException.class, () -> translator.translate(List.of(east), "east", null));
+    }
+
+    @Test
+    void aDeregisteredClusterLeavesNothingBehind() {
+        List<ClusterCatalog> three = Fixtures.federation(3, 3, 5, 2);
+        FederationState state = translator.newState(Fixtures.clusterName(0));
+        state.update(three, Fixtures.T0);
+        FederationDelta delta = state.update(three.subList(0, 2), Fixtures.T0);
+        assertEquals(5, delta.removedServiceEntries().size(), "the five cluster-2 hosts go");
+        String rendered = GoldenFiles.render(state.snapshot());
+        assertTrue(!rendered.contains("cluster-2"), rendered);
+        assertEquals(Set.of("cluster-0", "cluster-1"), state.snapshot().catalogVersions().keySet());
+    }
+}
