@@ -1,0 +1,134 @@
+package io.meshfed.wasm.sdk;
+
+import org.teavm.interop.Address;
+
+/**
+ * The only guest memory the host ever writes into, and the staging area for everything the guest hands
+ * the host. Memory rules (see docs/wasm-filters.md), enforced by keeping all address arithmetic here:
+ *
+ * <ol>
+ *   <li>The buffer is one static array allocated once; {@link #allocate} (behind
+ *       {@code proxy_on_memory_allocate}) carves host buffers out of it and never allocates on the Java
+ *       heap, so a host write can never trigger a garbage collection or land in an object that moves.
+ *   <li>The array may move at any GC, so its address is never cached: {@link #base()} is read right
+ *       before each host call, after everything was staged, with no Java allocation in between.
+ *   <li>Results are read back by offset from the array ({@code ptr - base}), then copied to Java objects.
+ *   <li>{@link #reset()} at the start of every host call: a buffer is valid only until the next host call.
+ * </ol>
+ *
+ * Single-threaded like the VM; not reentrant (host calls never nest).
+ */
+final class Arena {
+    /** Host writes larger than this (a huge header map or configuration) fail the call instead of trapping. */
+    static final int CAPACITY = 256 * 1024;
+    /** Offsets 0..15: out-parameters of the current host call. */
+    static final int OUT0 = 0;
+    static final int OUT1 = 4;
+    static final int OUT2 = 8;
+    private static final int FIRST_FREE = 16;
+
+    private static final byte[] MEMORY = new byte[CAPACITY];
+    private static int top = FIRST_FREE;
+
+    private Arena() {}
+
+    static void reset() {
+        top = FIRST_FREE;
+        for (int i = 0; i < FIRST_FREE; i++) {
+            MEMORY[i] = 0;
+        }
+    }
+
+    /** Address of offset 0. Call only as the last step before a host call. */
+    static int base() {
+        return Address.ofData(MEMORY).toInt();
+    }
+
+    /** Host-requested buffer: an absolute address, or 0 when the arena is full. Never allocates. */
+    static int allocate(int size) {
+        int off = (top + 7) & ~7;
+        if (size < 0 || off + size > CAPACITY) {
+            return 0;
+        }
+        top = off + size;
+        return Address.ofData(MEMORY).toInt() + off;
+    }
+
+    /** Stages {@code s} as UTF-8 and returns its offset; its length is {@link #top()} minus that offset. */
+    static int putUtf8(String s) {
+        int start = top;
+        Utf8.encode(s, Arena::put);
+        return start;
+    }
+
+    static int putBytes(byte[] b) {
+        int start = top;
+        ensure(b.length);
+        System.arraycopy(b, 0, MEMORY, top, b.length);
+        top += b.length;
+        return start;
+    }
+
+    static int putInt(int v) {
+        int start = top;
+        put(v);
+        put(v >>> 8);
+        put(v >>> 16);
+        put(v >>> 24);
+        return start;
+    }
+
+    static void put(int b) {
+        ensure(1);
+        MEMORY[top++] = (byte) b;
+    }
+
+    static int top() {
+        return top;
+    }
+
+    static void setInt(int offset, int v) {
+        MEMORY[offset] = (byte) v;
+        MEMORY[offset + 1] = (byte) (v >>> 8);
+        MEMORY[offset + 2] = (byte) (v >>> 16);
+        MEMORY[offset + 3] = (byte) (v >>> 24);
+    }
+
+    static int getInt(int offset) {
+        return (MEMORY[offset] & 0xFF) | (MEMORY[offset + 1] & 0xFF) << 8 | (MEMORY[offset + 2] & 0xFF) << 16
+                | (MEMORY[offset + 3] & 0xFF) << 24;
+    }
+
+    static long getLong(int offset) {
+        return (getInt(offset) & 0xFFFFFFFFL) | ((long) getInt(offset + 4) << 32);
+    }
+
+    /** Turns a host-returned absolute address into an arena offset, rejecting anything outside the arena. */
+    static int offsetOf(int address, int length, int base) {
+        int off = address - base;
+        if (off < FIRST_FREE || length < 0 || off + length > top) {
+            throw new IllegalStateException("host returned a buffer outside the arena");
+        }
+        return off;
+    }
+
+    static String utf8(int offset, int length) {
+        return Utf8.decode(MEMORY, offset, length);
+    }
+
+    static byte[] copy(int offset, int length) {
+        byte[] out = new byte[length];
+        System.arraycopy(MEMORY, offset, out, 0, length);
+        return out;
+    }
+
+    static byte[] memory() {
+        return MEMORY;
+    }
+
+    private static void ensure(int n) {
+        if (top + n > CAPACITY) {
+            throw new IllegalArgumentException("host-call data exceeds the " + CAPACITY + "-byte arena");
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.meshfed.wasm.sdk;
+
+/**
+ * UTF-8 decoding without {@code java.nio.charset}, which would add tens of kilobytes to every module.
+ * Malformed input decodes to U+FFFD per bad byte. Stateless.
+ */
+public final class Utf8 {
+    private Utf8() {}
+
+    public static String decode(byte[] b) {
+        return decode(b, 0, b.length);
+    }
+
+    public static String decode(byte[] b, int off, int len) {
+        char[] out = new char[len];
+        int n = 0;
+        int end = off + len;
+        int i = off;
+        while (i < end) {
+            int c = b[i] & 0xFF;
+            if (c < 0x80) {
+                out[n++] = (char) c;
+                i++;
+                continue;
+            }
+            int need;
+            int cp;
+            if (c >= 0xC2 && c <= 0xDF) {
+                need = 1;
+                cp = c & 0x1F;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                need = 2;
+                cp = c & 0x0F;
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                need = 3;
+                cp = c & 0x07;
+            } else {
+                out[n++] = '\uFFFD';
+                i++;
+                continue;
+            }
+            if (i + need >= end) {
+                out[n++] = '\uFFFD';
+                i++;
+                continue;
+            }
+            boolean ok = true;
+            for (int k = 1; k <= need; k++) {
+                int cc = b[i + k] & 0xFF;
+                if ((cc & 0xC0) != 0x80) {
+                    ok = false;
+                    break;
+                }
+                cp = (cp << 6) | (cc & 0x3F);
+            }
+            if (!ok || cp > 0x10FFFF || (need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000)
+                    || (cp >= 0xD800 && cp <= 0xDFFF)) {
+                out[n++] = '\uFFFD';
+                i++;
+                continue;
+            }
+            if (cp >= 0x10000) {
+                cp -= 0x10000;
+                out[n++] = (char) (0xD800 + (cp >> 10));
+                out[n++] = (char) (0xDC00 + (cp & 0x3FF));
+            } else {
+                out[n++] = (char) cp;
+            }
+            i += need + 1;
+        }
+        return new String(out, 0, n);
+    }
+
+    /** Calls {@code sink} once per encoded byte; lone surrogates encode as U+FFFD. */
+    static void encode(String s, ByteSink sink) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            int c = s.charAt(i);
+            if (c < 0x80) {
+                sink.put(c);
+            } else if (c < 0x800) {
+                sink.put(0xC0 | (c >> 6));
+                sink.put(0x80 | (c & 0x3F));
+            } else if (c >= 0xD800 && c <= 0xDBFF && i + 1 < n && s.charAt(i + 1) >= 0xDC00 && s.charAt(i + 1) <= 0xDFFF) {
+                int cp = 0x10000 + ((c - 0xD800) << 10) + (s.charAt(++i) - 0xDC00);
+                sink.put(0xF0 | (cp >> 18));
+                sink.put(0x80 | ((cp >> 12) & 0x3F));
+                sink.put(0x80 | ((cp >> 6) & 0x3F));
+                sink.put(0x80 | (cp & 0x3F));
+            } else {
+                if (c >= 0xD800 && c <= 0xDFFF) {
+                    c = 0xFFFD;
+                }
+                sink.put(0xE0 | (c >> 12));
+                sink.put(0x80 | ((c >> 6) & 0x3F));
+                sink.put(0x80 | (c & 0x3F));
+            }
+        }
+    }
+
+    /** Receives encoded bytes. */
+    interface ByteSink {
+        void put(int b);
+    }
+}
