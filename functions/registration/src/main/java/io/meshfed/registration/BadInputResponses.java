@@ -25,25 +25,32 @@ public class BadInputResponses {
     }
 
     private void handle(RoutingContext ctx) {
-        Throwable failure = ctx.failure();
         if (ctx.statusCode() == 413) {
             respond(ctx, 413, "body", "the event is larger than the allowed maximum");
             return;
         }
-        if (failure instanceof BadEventException bad) {
-            respond(ctx, 400, bad.field(), bad.getMessage().substring(bad.field().length() + 2));
-            return;
-        }
-        if (ctx.statusCode() == 400 && failure instanceof JsonMappingException mapping) {
-            respond(ctx, 400, path(mapping), describe(mapping));
-            return;
-        }
-        if (ctx.statusCode() == 400 && failure instanceof JsonParseException parse) {
-            respond(ctx, 400, "data", "is not valid JSON: " + parse.getOriginalMessage() + " at line "
-                    + parse.getLocation().getLineNr() + ", column " + parse.getLocation().getColumnNr());
-            return;
+        for (Throwable t = ctx.failure(); t != null; t = t.getCause()) {
+            if (t instanceof BadEventException bad) {
+                respond(ctx, 400, bad.field(), bad.problem());
+                return;
+            }
+            if (t instanceof JsonMappingException mapping) {
+                BadEventException bad = toBadEvent(mapping);
+                respond(ctx, 400, bad.field(), bad.problem());
+                return;
+            }
+            if (t instanceof JsonParseException parse) {
+                respond(ctx, 400, "data", "is not valid JSON: " + parse.getOriginalMessage() + " at line "
+                        + parse.getLocation().getLineNr() + ", column " + parse.getLocation().getColumnNr());
+                return;
+            }
         }
         ctx.next();
+    }
+
+    /** A Jackson mapping problem as the field it concerns ("data.a.b") and what is wrong with it. */
+    static BadEventException toBadEvent(JsonMappingException e) {
+        return new BadEventException(path(e), describe(e));
     }
 
     private static String path(JsonMappingException e) {
