@@ -29,10 +29,10 @@ public interface CaStore {
 
         public static Map<String, String> encode(CaState state) {
             Map<String, String> entries = new LinkedHashMap<>();
-            entries.put(SIGNER_KEY, Pems.encode(state.signer().privateKey()));
+            entries.put(SIGNER_KEY, Pems.encodePrivateKey(state.signer().privateKey()));
             entries.put(SIGNER_CHAIN, Pems.encodeCertificates(state.signer().chain()));
             state.next().ifPresent(next -> {
-                entries.put(NEXT_KEY, Pems.encode(next.privateKey()));
+                entries.put(NEXT_KEY, Pems.encodePrivateKey(next.privateKey()));
                 entries.put(NEXT_CHAIN, Pems.encodeCertificates(next.chain()));
             });
             entries.put(TRUST_BUNDLE, state.trustBundlePem());

@@ -3,7 +3,13 @@ package io.meshfed.pki.ca;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.util.io.pem.PemObject;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -13,7 +19,6 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 
 /** PEM encoding and decoding of certificates and keys. Errors never echo key material. */
@@ -63,6 +68,28 @@ public final class Pems {
         return result;
     }
 
+    /** PKCS#8 {@code PRIVATE KEY} PEM: the one form meshfed writes. */
+    public static String encodePrivateKey(PrivateKey key) {
+        return encode(new PemObject("PRIVATE KEY", key.getEncoded()));
+    }
+
+    private static PrivateKey toJdkKey(PrivateKeyInfo info, String what) throws IOException {
+        ASN1ObjectIdentifier algorithm = info.getPrivateKeyAlgorithm().getAlgorithm();
+        String name;
+        if (algorithm.equals(X9ObjectIdentifiers.id_ecPublicKey)) {
+            name = "EC";
+        } else if (algorithm.equals(PKCSObjectIdentifiers.rsaEncryption)) {
+            name = "RSA";
+        } else {
+            throw new InvalidCaMaterialException(what + ": key algorithm " + algorithm + " is not supported (EC or RSA)");
+        }
+        try {
+            return KeyFactory.getInstance(name).generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new InvalidCaMaterialException(what + ": " + name + " key does not decode");
+        }
+    }
+
     /** The single private key in {@code pem} (PKCS#8, or the traditional EC/RSA forms). */
     public static PrivateKey privateKey(String pem, String what) {
         try (PEMParser parser = new PEMParser(new StringReader(pem == null ? "" : pem))) {
@@ -70,12 +97,11 @@ public final class Pems {
             if (parser.readObject() != null) {
                 throw new InvalidCaMaterialException(what + ": expected exactly one private key block");
             }
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
             if (object instanceof PrivateKeyInfo info) {
-                return converter.getPrivateKey(info);
+                return toJdkKey(info, what);
             }
             if (object instanceof PEMKeyPair pair) {
-                return converter.getKeyPair(pair).getPrivate();
+                return toJdkKey(pair.getPrivateKeyInfo(), what);
             }
             throw new InvalidCaMaterialException(what + ": expected an unencrypted PRIVATE KEY block, found "
                     + (object == null ? "nothing" : object.getClass().getSimpleName()));

@@ -1,0 +1,105 @@
+package io.meshfed.pki.ca;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.meshfed.pki.testing.TestPki;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CA state survives a round trip through the Kubernetes Secret (CRUD mock server) and the 0600 file. */
+@EnableKubernetesMockClient(crud = true)
+class CaStoresTest {
+    static KubernetesClient client;
+
+    @TempDir
+    Path dir;
+
+    private static CaState rotatingState() {
+        return CaState.of(TestPki.root(KeyAlgorithm.ECDSA_P256, "old root"))
+                .introduce(TestPki.root(KeyAlgorithm.ECDSA_P256, "new root"));
+    }
+
+    private static void assertSameState(CaState expected, CaState actual) {
+        assertEquals(expected.signer().fingerprint(), actual.signer().fingerprint());
+        assertEquals(expected.next().orElseThrow().fingerprint(), actual.next().orElseThrow().fingerprint());
+        assertEquals(expected.trustBundlePem(), actual.trustBundlePem());
+    }
+
+    @Test
+    void kubernetesSecretRoundTrip() {
+        KubernetesCaStore store = new KubernetesCaStore(client, "meshfed", KubernetesCaStore.DEFAULT_NAME,
+                Clock.systemUTC());
+        assertTrue(store.load().isEmpty());
+        CaState state = rotatingState();
+        store.save(state);
+        Secret secret = client.secrets().inNamespace("meshfed").withName("meshfed-pki-ca").get();
+        assertEquals(Set.of("signer-key.pem", "signer-chain.pem", "next-key.pem", "next-chain.pem",
+                "trust-bundle.pem"), secret.getData().keySet());
+        CaState loaded = store.load().orElseThrow();
+        assertSameState(state, loaded);
+        assertSame(loaded, store.load().orElseThrow(), "unchanged Secret: parsed state reused");
+
+        CaState activated = loaded.activate();
+        store.save(activated);
+        assertEquals(activated.signer().fingerprint(), store.load().orElseThrow().signer().fingerprint());
+    }
+
+    @Test
+    void fileStoreIsOwnerOnlyAndRoundTrips() throws Exception {
+        Path file = dir.resolve("pki/ca.json");
+        FileCaStore store = new FileCaStore(file, Clock.systemUTC());
+        assertTrue(store.load().isEmpty());
+        CaState state = rotatingState();
+        store.save(state);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertSameState(state, new FileCaStore(file, Clock.systemUTC()).load().orElseThrow());
+
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        InvalidCaMaterialException open = assertThrows(InvalidCaMaterialException.class, store::load);
+        assertTrue(open.getMessage().contains("must be 0600"), open.getMessage());
+    }
+
+    @Test
+    void privateKeyNeverAppearsInToStringOrErrors() {
+        CertificateAuthority ca = TestPki.root(KeyAlgorithm.ECDSA_P256, "root");
+        String keyPem = Pems.encodePrivateKey(ca.privateKey());
+        String body = keyPem.lines().filter(l -> !l.startsWith("-----")).findFirst().orElseThrow();
+        assertFalse(ca.toString().contains(body));
+        assertFalse(CaState.of(ca).toString().contains(body));
+        assertFalse(ca.signingKey().toString().contains(body));
+        String corrupted = keyPem.replace(body, body.substring(0, 20) + "!!" + body.substring(22));
+        InvalidCaMaterialException e = assertThrows(InvalidCaMaterialException.class,
+                () -> CertificateAuthority.fromPem(corrupted, Pems.encode(ca.certificate()), Clock.systemUTC()));
+        assertFalse(e.getMessage().contains(body.substring(0, 20)), e.getMessage());
+    }
+
+    @Test
+    void rotationStatesKeepBothRootsUntilRetired() {
+        CertificateAuthority oldRoot = TestPki.root(KeyAlgorithm.ECDSA_P256, "old");
+        CertificateAuthority newRoot = TestPki.root(KeyAlgorithm.RSA_4096, "new");
+        CaState introduced = CaState.of(oldRoot).introduce(newRoot);
+        assertEquals(oldRoot, introduced.signer());
+        assertEquals(2, introduced.trustedRoots().size());
+        assertEquals(oldRoot.root(), introduced.trustedRoots().get(0), "active root first");
+        CaState activated = introduced.activate();
+        assertEquals(newRoot, activated.signer());
+        assertEquals(newRoot.root(), activated.trustedRoots().get(0));
+        assertEquals(2, activated.trustedRoots().size());
+        CaState retired = activated.retire();
+        assertEquals(java.util.List.of(newRoot.root()), retired.trustedRoots());
+        assertThrows(IllegalStateException.class, retired::activate);
+        assertThrows(IllegalStateException.class, () -> introduced.introduce(oldRoot));
+    }
+}
