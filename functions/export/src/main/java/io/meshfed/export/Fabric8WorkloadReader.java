@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.meshfed.model.ClusterCredentials;
 import io.meshfed.model.MeshCluster;
@@ -46,6 +47,10 @@ import javax.net.ssl.SSLException;
 public final class Fabric8WorkloadReader implements WorkloadClusterReader {
     static final String SERVICE_EXPORT_API_VERSION = "multicluster.x-k8s.io/v1alpha1";
     static final String SERVICE_EXPORT_KIND = "ServiceExport";
+    /** Given in full so that no API discovery round trip is needed (and a missing CRD is a plain 404). */
+    static final ResourceDefinitionContext SERVICE_EXPORT = new ResourceDefinitionContext.Builder()
+            .withGroup("multicluster.x-k8s.io").withVersion("v1alpha1").withKind(SERVICE_EXPORT_KIND)
+            .withPlural("serviceexports").withNamespaced(true).build();
 
     private final HttpClient.Factory httpClientFactory;
     private final Duration connectTimeout;
@@ -130,8 +135,7 @@ public final class Fabric8WorkloadReader implements WorkloadClusterReader {
     /** The ServiceExport CRD is optional: a cluster without it answers 404 and exports by label only. */
     private static List<GenericKubernetesResource> serviceExports(KubernetesClient client) {
         try {
-            return client.genericKubernetesResources(SERVICE_EXPORT_API_VERSION, SERVICE_EXPORT_KIND)
-                    .inAnyNamespace().list().getItems();
+            return client.genericKubernetesResources(SERVICE_EXPORT).inAnyNamespace().list().getItems();
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
                 return List.of();

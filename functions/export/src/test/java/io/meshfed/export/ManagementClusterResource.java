@@ -1,0 +1,34 @@
+package io.meshfed.export;
+
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The management cluster for {@code @QuarkusTest}s: fabric8's mock API server in CRUD mode, which the application's
+ * KubernetesClient (and so both stores) talks to. It stands in for a kube-apiserver, which cannot run here.
+ */
+public class ManagementClusterResource implements QuarkusTestResourceLifecycleManager {
+    private KubernetesMockServer server;
+
+    @Override
+    public Map<String, String> start() {
+        server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        server.init();
+        return Map.of(
+                "quarkus.kubernetes-client.api-server-url", server.url("/"),
+                "quarkus.kubernetes-client.trust-certs", "true",
+                "quarkus.kubernetes-client.namespace", "meshfed");
+    }
+
+    @Override
+    public void stop() {
+        if (server != null) {
+            server.destroy();
+        }
+    }
+}

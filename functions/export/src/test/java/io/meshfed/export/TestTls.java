@@ -1,0 +1,61 @@
+package io.meshfed.export;
+
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Date;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/** A throwaway CA and a localhost serving certificate it signed (PKCS#12), for WireMock posing as an API server. */
+record TestTls(String caPem, Path keystore) {
+    static final String PASSWORD = "changeit";
+
+    static TestTls create() throws Exception {
+        KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+        gen.initialize(256);
+        KeyPair caKeys = gen.generateKeyPair();
+        KeyPair serverKeys = gen.generateKeyPair();
+        Instant now = Instant.now();
+        Date from = Date.from(now.minus(1, ChronoUnit.HOURS));
+        Date to = Date.from(now.plus(1, ChronoUnit.DAYS));
+        X500Name caName = new X500Name("CN=workload-apiserver-ca");
+        var signer = new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate());
+        var caBuilder = new JcaX509v3CertificateBuilder(caName, BigInteger.ONE, from, to, caName, caKeys.getPublic());
+        caBuilder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+        X509Certificate ca = new JcaX509CertificateConverter().getCertificate(caBuilder.build(signer));
+        var serverBuilder = new JcaX509v3CertificateBuilder(caName, BigInteger.TWO, from, to,
+                new X500Name("CN=localhost"), serverKeys.getPublic());
+        serverBuilder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+            new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+        X509Certificate server = new JcaX509CertificateConverter().getCertificate(serverBuilder.build(signer));
+
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("server", serverKeys.getPrivate(), PASSWORD.toCharArray(),
+                new java.security.cert.Certificate[] {server, ca});
+        Path file = Files.createTempFile("workload-apiserver", ".p12");
+        try (var out = Files.newOutputStream(file)) {
+            ks.store(out, PASSWORD.toCharArray());
+        }
+        StringWriter pem = new StringWriter();
+        try (JcaPEMWriter w = new JcaPEMWriter(pem)) {
+            w.writeObject(ca);
+        }
+        return new TestTls(pem.toString(), file);
+    }
+}
