@@ -24,7 +24,8 @@ class HttpApiServerProbeTest {
     static TestTls tls;
     static TestTls otherCa;
     static WireMockServer apiServer;
-    final HttpApiServerProbe probe = new HttpApiServerProbe(Duration.ofMillis(800));
+    // generous for every answer that must arrive; the timeout case uses its own short-fused probe
+    final HttpApiServerProbe probe = new HttpApiServerProbe(Duration.ofSeconds(20));
     static final ClusterCredentials TOKEN = ClusterCredentials.ofToken("good-token");
 
     @BeforeAll
@@ -96,10 +97,10 @@ class HttpApiServerProbeTest {
     @Test
     void slowServerIsUnreachable() {
         apiServer.stubFor(get(urlEqualTo("/version"))
-                .willReturn(okJson("{\"gitVersion\":\"v1.31.2\"}").withFixedDelay(3000)));
-        RejectionReason r = probe.check(ref(tls.caPem), TOKEN).orElseThrow();
+                .willReturn(okJson("{\"gitVersion\":\"v1.31.2\"}").withFixedDelay(10_000)));
+        RejectionReason r = new HttpApiServerProbe(Duration.ofMillis(500)).check(ref(tls.caPem), TOKEN).orElseThrow();
         assertEquals(Code.API_SERVER_UNREACHABLE, r.code());
-        assertTrue(r.message().contains("800 ms"), r.message());
+        assertTrue(r.message().contains("500 ms"), r.message());
     }
 
     @Test

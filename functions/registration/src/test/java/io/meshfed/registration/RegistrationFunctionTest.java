@@ -53,7 +53,9 @@ class RegistrationFunctionTest {
 
     @AfterAll
     static void stopApiServer() {
-        apiServer.stop();
+        if (apiServer != null) {
+            apiServer.stop();
+        }
     }
 
     @BeforeEach
