@@ -25,6 +25,7 @@ public final class FailoverHeadersFilter extends RootContext {
     private FailoverHeadersConfig config;
     private String localCluster = UNKNOWN;
     private String localLocality = "";
+    private boolean identityResolved;
 
     public FailoverHeadersFilter(Host host) {
         super(host);
@@ -40,17 +41,30 @@ public final class FailoverHeadersFilter extends RootContext {
             return false;
         }
         config = parsed;
-        localCluster = parsed.localCluster != null ? parsed.localCluster
+        identityResolved = false;
+        host.log(LogLevel.INFO, "failover-headers: configured");
+        return true;
+    }
+
+    /**
+     * The caller's own cluster and locality: configured, else the node's CLUSTER_ID metadata and locality.
+     * Resolved at the first request rather than at configure time, because not every host exposes node
+     * properties while the plugin is being configured.
+     */
+    private void resolveIdentity() {
+        if (identityResolved) {
+            return;
+        }
+        localCluster = config.localCluster != null ? config.localCluster
                 : orElse(string(host.getProperty("node", "metadata", "CLUSTER_ID")), UNKNOWN);
-        if (parsed.localLocality != null) {
-            localLocality = parsed.localLocality;
+        if (config.localLocality != null) {
+            localLocality = config.localLocality;
         } else {
             String region = orElse(string(host.getProperty("node", "locality", "region")), "");
             String zone = orElse(string(host.getProperty("node", "locality", "zone")), "");
             localLocality = zone.isEmpty() ? region : region + "/" + zone;
         }
-        host.log(LogLevel.INFO, "failover-headers: configured for cluster " + localCluster + " locality " + localLocality);
-        return true;
+        identityResolved = true;
     }
 
     @Override
@@ -69,6 +83,7 @@ public final class FailoverHeadersFilter extends RootContext {
         @Override
         public Action onRequestHeaders(int headerCount, boolean endOfStream) {
             FailoverHeadersConfig c = root.config;
+            root.resolveIdentity();
             host.replaceHeader(HeaderMapType.REQUEST_HEADERS, c.callerClusterHeader, root.localCluster);
             return Action.CONTINUE;
         }
@@ -76,6 +91,7 @@ public final class FailoverHeadersFilter extends RootContext {
         @Override
         public Action onResponseHeaders(int headerCount, boolean endOfStream) {
             FailoverHeadersConfig c = root.config;
+            root.resolveIdentity();
             String cluster = string(host.getProperty(c.clusterProperty));
             String locality = string(host.getProperty(c.localityProperty));
             if (cluster == null || locality == null) {
