@@ -1,5 +1,7 @@
 package io.meshfed.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 /**
  * Credentials for a workload cluster's API server: a bearer token, or a client certificate and key (PEM).
  * Sensitive: {@link #toString()} never prints them, and they are only ever stored in a Secret.
@@ -29,6 +31,7 @@ public record ClusterCredentials(String token, String clientCertificate, String 
         return new ClusterCredentials(token, null, null);
     }
 
+    @JsonIgnore
     public boolean isToken() {
         return token != null && !token.isBlank();
     }

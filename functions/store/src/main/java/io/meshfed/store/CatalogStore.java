@@ -29,4 +29,22 @@ public interface CatalogStore {
 
     /** Removes the cluster's catalog; false when none was stored. */
     boolean delete(String cluster);
+
+    /**
+     * The compare-and-set rule every implementation applies before writing {@code catalog} over what is
+     * stored ({@code stored} empty when nothing is).
+     */
+    static void checkWrite(ClusterCatalog catalog, long expectedVersion, long storedVersion,
+            Optional<String> storedHash) {
+        if (storedVersion != expectedVersion) {
+            throw new ConcurrentChangeException("catalog of " + catalog.clusterName() + " is at version "
+                    + storedVersion + ", expected " + expectedVersion, null);
+        }
+        boolean forward = catalog.version() > storedVersion || (catalog.version() == storedVersion
+                && storedHash.isPresent() && storedHash.get().equals(catalog.contentHash()));
+        if (!forward) {
+            throw new IllegalArgumentException("catalog version " + catalog.version() + " of "
+                    + catalog.clusterName() + " would not move forward from " + storedVersion);
+        }
+    }
 }

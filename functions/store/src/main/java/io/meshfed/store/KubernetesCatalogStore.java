@@ -66,16 +66,8 @@ public final class KubernetesCatalogStore implements CatalogStore {
         ConfigMap existing = configMaps().withName(name).get();
         long storedVersion = existing == null ? 0 : Long.parseLong(
                 existing.getMetadata().getAnnotations().getOrDefault(VERSION_ANNOTATION, "0"));
-        if (storedVersion != expectedVersion) {
-            throw new ConcurrentChangeException("catalog of " + catalog.clusterName() + " is at version "
-                    + storedVersion + ", expected " + expectedVersion, null);
-        }
-        if (catalog.version() < storedVersion
-                || (catalog.version() == storedVersion && existing != null
-                        && !catalog.contentHash().equals(existing.getMetadata().getAnnotations().get(HASH_ANNOTATION)))) {
-            throw new IllegalArgumentException("catalog version " + catalog.version() + " of "
-                    + catalog.clusterName() + " would not move forward from " + storedVersion);
-        }
+        CatalogStore.checkWrite(catalog, expectedVersion, storedVersion, Optional.ofNullable(existing)
+                .map(c -> c.getMetadata().getAnnotations().get(HASH_ANNOTATION)));
         ConfigMap desired = new ConfigMapBuilder()
                 .withNewMetadata().withName(name).withNamespace(namespace)
                 .addToLabels(CATALOG_LABEL, "true")
