@@ -10,7 +10,7 @@ package io.meshfed.wasm.filters.retry;
  */
 public final class RetryBudget {
     static final int BUCKETS = 10;
-    /** Per bucket: epoch (i64), requests (i32), retries (i32). */
+    /** Per bucket: epoch + 1 (i64, 0 = empty bucket), requests (i32), retries (i32). */
     static final int BUCKET_BYTES = 16;
     static final int STATE_BYTES = BUCKETS * BUCKET_BYTES;
 
@@ -34,7 +34,7 @@ public final class RetryBudget {
      * {@code out} (length {@link #STATE_BYTES}) and returning the decision.
      */
     public Decision apply(byte[] state, long nowNanos, boolean retry, byte[] out) {
-        long epoch = nowNanos / bucketNanos;
+        long epoch = nowNanos / bucketNanos + 1;
         long requests = 0;
         long retries = 0;
         for (int i = 0; i < STATE_BYTES; i++) {
@@ -43,7 +43,7 @@ public final class RetryBudget {
         if (state != null && state.length == STATE_BYTES) {
             for (int b = 0; b < BUCKETS; b++) {
                 long e = getLong(state, b * BUCKET_BYTES);
-                if (e > epoch - BUCKETS && e <= epoch) {
+                if (e != 0 && e > epoch - BUCKETS && e <= epoch) {
                     int slot = (int) (e % BUCKETS);
                     System.arraycopy(state, b * BUCKET_BYTES, out, slot * BUCKET_BYTES, BUCKET_BYTES);
                     requests += getInt(state, b * BUCKET_BYTES + 8);
