@@ -1,0 +1,59 @@
+package io.meshfed.xds.mcp;
+
+import com.google.protobuf.Message;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.meshfed.federation.FederationConfig;
+import io.meshfed.federation.FederationTranslator;
+import io.meshfed.model.ClusterCatalog;
+import io.meshfed.xds.cache.TypeUrls;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * MCP-over-xDS resources for one cluster's istiod: the {@link FederationTranslator}'s ServiceEntries,
+ * DestinationRules and Gateways, each an {@code istio.mcp.v1alpha1.Resource} around the v1alpha3 body. Every
+ * other type istiod asks for is absent here and so answered empty. Pure; safe to call concurrently.
+ */
+public final class FederationMcpTranslator implements McpTranslator {
+    private final FederationTranslator translator;
+
+    public FederationMcpTranslator(FederationTranslator translator) {
+        this.translator = translator;
+    }
+
+    @Override
+    public Map<String, Map<String, Message>> translate(Collection<ClusterCatalog> catalogs, String targetCluster,
+            Instant now) {
+        FederationConfig config = translator.translate(catalogs, targetCluster, now);
+        Map<String, Map<String, Message>> out = new LinkedHashMap<>();
+        out.put(TypeUrls.SERVICE_ENTRY_KEY, wrap(config.serviceEntries(), se -> IstioProtos.toProto(se.getSpec(),
+                io.meshfed.xds.mcp.proto.networking.ServiceEntry.newBuilder(), describe(se))));
+        out.put(TypeUrls.DESTINATION_RULE_KEY, wrap(config.destinationRules(), dr -> IstioProtos.toProto(dr.getSpec(),
+                io.meshfed.xds.mcp.proto.networking.DestinationRule.newBuilder(), describe(dr))));
+        out.put(TypeUrls.GATEWAY_KEY, wrap(config.gateways(), gw -> IstioProtos.toProto(gw.getSpec(),
+                io.meshfed.xds.mcp.proto.networking.Gateway.newBuilder(), describe(gw))));
+        return out;
+    }
+
+    private static <T extends HasMetadata> Map<String, Message> wrap(List<T> objects, Function<T, Message> spec) {
+        Map<String, Message> byName = new TreeMap<>();
+        for (T o : objects) {
+            String name = o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+            if (byName.put(name, IstioProtos.mcpResource(o, spec.apply(o))) != null) {
+                throw new InvalidIstioResourceException("two " + o.getKind() + "s named " + name
+                        + " (istiod would silently keep only one)", null);
+            }
+        }
+        return byName;
+    }
+
+    private static String describe(HasMetadata o) {
+        return o.getKind() + " " + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+    }
+
+}
