@@ -2,20 +2,39 @@ package io.meshfed.registration;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.store.ClusterStore;
+import io.meshfed.store.FileClusterStore;
 import io.meshfed.store.KubernetesClusterStore;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
-/** Wires the plain registration service to the management cluster. */
+/**
+ * Wires the plain registration service to its store: the management cluster's Kubernetes API
+ * ({@code meshfed.store=kubernetes}, the default) or a local state directory ({@code meshfed.store=file},
+ * local mode, no Kubernetes needed).
+ */
 public class RegistrationBeans {
+    private static final Logger LOG = Logger.getLogger(RegistrationBeans.class);
 
     @Produces
     @Singleton
-    ClusterStore clusterStore(KubernetesClient client,
-            @ConfigProperty(name = "meshfed.namespace", defaultValue = "meshfed") String namespace) {
-        return new KubernetesClusterStore(client, namespace);
+    ClusterStore clusterStore(Instance<KubernetesClient> client,
+            @ConfigProperty(name = "meshfed.store", defaultValue = "kubernetes") String kind,
+            @ConfigProperty(name = "meshfed.namespace", defaultValue = "meshfed") String namespace,
+            @ConfigProperty(name = "meshfed.state-dir", defaultValue = ".meshfed/state") Path stateDir) {
+        switch (kind) {
+            case "kubernetes":
+                return new KubernetesClusterStore(client.get(), namespace);
+            case "file":
+                LOG.infof("local mode: state in %s", stateDir.toAbsolutePath());
+                return new FileClusterStore(stateDir);
+            default:
+                throw new IllegalArgumentException("meshfed.store must be 'kubernetes' or 'file', got '" + kind + "'");
+        }
     }
 
     @Produces
