@@ -79,7 +79,7 @@ public final class Fabric8WorkloadReader implements WorkloadClusterReader {
         try (KubernetesClient client = builder.build()) {
             return readWith(client);
         } catch (KubernetesClientException e) {
-            throw classify(cluster, e);
+            throw classify(cluster, e, requestTimeout);
         }
     }
 
@@ -189,7 +189,7 @@ public final class Fabric8WorkloadReader implements WorkloadClusterReader {
         }
     }
 
-    static RemoteReadException classify(MeshCluster cluster, KubernetesClientException e) {
+    static RemoteReadException classify(MeshCluster cluster, KubernetesClientException e, Duration timeout) {
         String where = cluster.apiServer().url();
         int code = e.getCode();
         if (code == 401) {
@@ -211,13 +211,13 @@ public final class Fabric8WorkloadReader implements WorkloadClusterReader {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SSLException || t instanceof GeneralSecurityException) {
                 return new RemoteReadException(FailureReason.TLS,
-                        "TLS with " + where + " failed: " + t.getMessage(), e);
+                        "TLS with " + where + " failed: " + deepestMessage(t), e);
             }
             if (t instanceof SocketTimeoutException || t instanceof TimeoutException
                     || t instanceof java.net.http.HttpTimeoutException
                     || t.getClass().getSimpleName().contains("Timeout")) {
                 return new RemoteReadException(FailureReason.TIMEOUT, where + " did not answer within "
-                        + requestTimeoutText(t), e);
+                        + timeout.toMillis() + " ms", e);
             }
             if (t instanceof ConnectException || t instanceof UnknownHostException
                     || t instanceof NoRouteToHostException) {
@@ -229,8 +229,16 @@ public final class Fabric8WorkloadReader implements WorkloadClusterReader {
                 "reading " + where + " failed: " + e.getMessage(), e);
     }
 
-    private static String requestTimeoutText(Throwable t) {
-        return "the timeout (" + t.getClass().getSimpleName() + ")";
+    /** The innermost cause names the actual problem ("PKIX path building failed", "No subject alternative..."). */
+    private static String deepestMessage(Throwable t) {
+        String message = t.getMessage();
+        for (Throwable c = t.getCause(); c != null && c != t; c = c.getCause()) {
+            if (c.getMessage() != null) {
+                message = c.getMessage();
+            }
+            t = c;
+        }
+        return message;
     }
 
     private static String statusMessage(KubernetesClientException e) {

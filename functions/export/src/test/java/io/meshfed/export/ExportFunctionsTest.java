@@ -218,9 +218,17 @@ class ExportFunctionsTest {
         Answer badName = events.send(event(EventTypes.SERVICE_EXPORT_SYNC, "East_1", null), Mode.BINARY);
         assertError(badName, 400, "bad-event", "subject");
 
+        Answer invalidCluster = events.send(event(EventTypes.CLUSTER_REGISTERED, "ghost",
+                "{\"cluster\":{\"name\":\"ghost\"},\"generation\":1}"), Mode.BINARY);
+        assertError(invalidCluster, 400, "bad-event", "data.cluster");
+        assertTrue(error(invalidCluster).get("message").asText().contains("network: is required"),
+                invalidCluster.bodyText());
+
+        MeshCluster ghost = new MeshCluster("ghost", "net-ghost", Locality.of("us-east1"),
+                new GatewayAddress("192.0.2.99", 15443), "ghost.example.org", null);
         Answer noGeneration = events.send(event(EventTypes.CLUSTER_REGISTERED, "ghost",
-                "{\"cluster\":{\"name\":\"ghost\"}}"), Mode.BINARY);
-        assertError(noGeneration, 400, "bad-event", "data.cluster");
+                ModelJson.mapper().writeValueAsString(Map.of("cluster", ghost))), Mode.BINARY);
+        assertError(noGeneration, 400, "bad-event", "data.generation");
 
         Answer unknown = events.send(sync("ghost"), Mode.BINARY);
         assertError(unknown, 422, "unknown-cluster", "subject");

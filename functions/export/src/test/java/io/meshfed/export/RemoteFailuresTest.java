@@ -120,7 +120,7 @@ class RemoteFailuresTest {
 
         apiServer.removeStub(outage);
         outage = apiServer.stubFor(any(anyUrl()).atPriority(1)
-                .willReturn(aResponse().withFixedDelay(3_000).withStatus(200).withBody("{}")));
+                .willReturn(aResponse().withFixedDelay(6_000).withStatus(200).withBody("{}")));
         Answer slow = events.send(ExportFunctionsTest.sync("flaky"), Mode.BINARY);
         ExportFailed timeout = failed(slow);
         assertEquals(FailureReason.TIMEOUT, timeout.reason(), timeout.message());
