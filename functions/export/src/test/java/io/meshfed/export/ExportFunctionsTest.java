@@ -41,7 +41,13 @@ import jakarta.inject.Inject;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -100,6 +106,45 @@ class ExportFunctionsTest {
                     again.headers().toString());
             assertEquals(resourceVersion, catalogMap("east").getMetadata().getResourceVersion());
             assertEquals(stored, catalogs.get("east").orElseThrow());
+        }
+    }
+
+    @Test
+    void duplicateDeliveriesAtTheSameTimeChangeTheCatalogOnceAndAnnounceItOnce() throws Exception {
+        try (WorkloadCluster twin = new WorkloadCluster()) {
+            seedShop(twin);
+            MeshCluster cluster = register("twin", twin.url(), twin.caPem());
+            CloudEvent event = sync("twin");
+            int deliveries = 4;
+            ExecutorService pool = Executors.newFixedThreadPool(deliveries);
+            try {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Answer>> answers = new ArrayList<>();
+                for (int i = 0; i < deliveries; i++) {
+                    answers.add(pool.submit(() -> {
+                        go.await();
+                        return events.send(event, Mode.BINARY);
+                    }));
+                }
+                go.countDown();
+                List<Integer> statuses = new ArrayList<>();
+                List<CloudEvent> replies = new ArrayList<>();
+                for (Future<Answer> f : answers) {
+                    Answer a = f.get(60, TimeUnit.SECONDS);
+                    statuses.add(a.status());
+                    if (a.event() != null) {
+                        replies.add(a.event());
+                    }
+                }
+                statuses.sort(null);
+                assertEquals(List.of(200, 204, 204, 204), statuses);
+                ClusterCatalog stored = catalogs.get("twin").orElseThrow();
+                assertEquals(new ClusterCatalog(cluster, shopServices(), 1, null, stored.lastGoodRead(), null), stored);
+                assertEquals(new CatalogChanged("twin", 1, stored.contentHash(), false),
+                        ModelJson.mapper().readValue(replies.get(0).getData().toBytes(), CatalogChanged.class));
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 
