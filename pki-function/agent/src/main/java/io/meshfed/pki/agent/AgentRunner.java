@@ -1,0 +1,112 @@
+package io.meshfed.pki.agent;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.pki.ca.KeyAlgorithm;
+import io.meshfed.pki.ca.Pems;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The Quarkus shell around {@link CsrAgent}: reads configuration, picks the Secret or directory output, and
+ * runs the reconcile loop on one thread, each run scheduled when the previous one asked.
+ */
+@ApplicationScoped
+public class AgentRunner {
+    private static final Logger LOG = Logger.getLogger(AgentRunner.class);
+
+    @ConfigProperty(name = "meshfed.agent.cluster")
+    String cluster;
+    @ConfigProperty(name = "meshfed.agent.trust-domain")
+    String trustDomain;
+    @ConfigProperty(name = "meshfed.agent.submit-url")
+    URI submitUrl;
+    @ConfigProperty(name = "meshfed.agent.encoding")
+    String encoding;
+    @ConfigProperty(name = "meshfed.agent.key-algorithm")
+    String keyAlgorithm;
+    @ConfigProperty(name = "meshfed.agent.lifetime")
+    Optional<Duration> lifetime;
+    @ConfigProperty(name = "meshfed.agent.refresh-interval")
+    Duration refreshInterval;
+    @ConfigProperty(name = "meshfed.agent.backoff-initial")
+    Duration backoffInitial;
+    @ConfigProperty(name = "meshfed.agent.backoff-max")
+    Duration backoffMax;
+    @ConfigProperty(name = "meshfed.agent.request-timeout")
+    Duration requestTimeout;
+    @ConfigProperty(name = "meshfed.agent.output")
+    String output;
+    @ConfigProperty(name = "meshfed.agent.namespace")
+    String namespace;
+    @ConfigProperty(name = "meshfed.agent.secret-name")
+    String secretName;
+    @ConfigProperty(name = "meshfed.agent.directory")
+    Path directory;
+    @ConfigProperty(name = "meshfed.agent.bootstrap-trust-bundle")
+    Optional<Path> bootstrapTrustBundle;
+    @ConfigProperty(name = "meshfed.agent.enabled", defaultValue = "true")
+    boolean enabled;
+
+    private ScheduledExecutorService loop;
+
+    void start(@Observes StartupEvent event, Instance<KubernetesClient> kubernetes) throws IOException {
+        if (!enabled) {
+            return;
+        }
+        AgentSettings settings = new AgentSettings(cluster, trustDomain, KeyAlgorithm.parse(keyAlgorithm),
+                lifetime.orElse(null), refreshInterval, backoffInitial, backoffMax);
+        CaCertsStore store = switch (output.toLowerCase(Locale.ROOT)) {
+            case "kubernetes" -> new KubernetesCaCertsStore(kubernetes.get(), namespace, secretName);
+            case "file" -> new FileCaCertsStore(directory);
+            default -> throw new IllegalArgumentException("meshfed.agent.output must be 'kubernetes' or 'file', got '"
+                    + output + "'");
+        };
+        List<X509Certificate> bootstrap = bootstrapTrustBundle.isPresent()
+                ? Pems.certificates(Files.readString(bootstrapTrustBundle.get()), "bootstrap trust bundle")
+                : List.of();
+        HttpCsrClient client = new HttpCsrClient(submitUrl, "meshfed/csr-agent/" + cluster,
+                HttpCsrClient.Encoding.valueOf(encoding.toUpperCase(Locale.ROOT)), requestTimeout);
+        CsrAgent agent = new CsrAgent(settings, client, store, Clock.systemUTC(), new Random(), bootstrap);
+        loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "csr-agent"));
+        loop.execute(() -> runAndReschedule(agent));
+        LOG.infof("CSR agent for cluster %s started; PKI function at %s, output %s", cluster, submitUrl, output);
+    }
+
+    private void runAndReschedule(CsrAgent agent) {
+        Instant next;
+        try {
+            next = agent.reconcile();
+        } catch (RuntimeException e) {
+            LOG.error("reconcile failed unexpectedly; retrying in 30s", e);
+            next = Instant.now().plusSeconds(30);
+        }
+        long delay = Math.max(0, Duration.between(Instant.now(), next).toMillis());
+        loop.schedule(() -> runAndReschedule(agent), delay, TimeUnit.MILLISECONDS);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (loop != null) {
+            loop.shutdownNow();
+        }
+    }
+}
