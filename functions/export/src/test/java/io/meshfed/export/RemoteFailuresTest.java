@@ -80,7 +80,7 @@ class RemoteFailuresTest {
                 .keystorePath(tls.keystore().toString()).keystoreType("PKCS12")
                 .keystorePassword(TestTls.PASSWORD).keyManagerPassword(TestTls.PASSWORD));
         apiServer.start();
-        servePayments();
+        servePayments(apiServer);
         clusters = new KubernetesClusterStore(management, ExportFunctionsTest.NAMESPACE);
         catalogs = new KubernetesCatalogStore(management, ExportFunctionsTest.NAMESPACE);
         events = new CloudEventsClient(root);
@@ -169,7 +169,7 @@ class RemoteFailuresTest {
     }
 
     /** Namespace pay: payments, exported by label; the cluster has no ServiceExport CRD (404). */
-    private void servePayments() {
+    static void servePayments(WireMockServer apiServer) {
         apiServer.stubFor(get(urlPathEqualTo("/apis/multicluster.x-k8s.io/v1alpha1/serviceexports"))
                 .willReturn(status(404, "the server could not find the requested resource")));
         apiServer.stubFor(get(urlPathEqualTo("/api/v1/services")).willReturn(json(new ServiceListBuilder()
@@ -183,7 +183,7 @@ class RemoteFailuresTest {
                 .withItems(pod("pay", "payments-7", Map.of("app", "payments", "track", "stable"))).build())));
     }
 
-    private static List<ExportedService> payments() {
+    static List<ExportedService> payments() {
         return List.of(new ExportedService("pay", "payments", List.of(new ServicePort("http", 8080, "HTTP", 8080)),
                 List.of(new ServiceEndpoint("10.3.0.4", new Locality("us-east1", "us-east1-d"), true,
                         Map.of("app", "payments", "track", "stable")))));

@@ -22,7 +22,7 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A throwaway CA and a localhost serving certificate it signed (PKCS#12), for WireMock posing as an API server. */
-record TestTls(String caPem, Path keystore) {
+record TestTls(String caPem, Path keystore, Path truststore, String clientCertificatePem, String clientKeyPem) {
     static final String PASSWORD = "changeit";
 
     static TestTls create() throws Exception {
@@ -52,10 +52,29 @@ record TestTls(String caPem, Path keystore) {
         try (var out = Files.newOutputStream(file)) {
             ks.store(out, PASSWORD.toCharArray());
         }
+        // A client certificate from the same CA, for API servers that authenticate clients by certificate.
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        KeyPair clientKeys = rsa.generateKeyPair();
+        var clientBuilder = new JcaX509v3CertificateBuilder(caName, BigInteger.valueOf(3), from, to,
+                new X500Name("CN=meshfed-export,O=system:masters"), clientKeys.getPublic());
+        X509Certificate client = new JcaX509CertificateConverter().getCertificate(clientBuilder.build(signer));
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", ca);
+        Path trustFile = Files.createTempFile("workload-apiserver-trust", ".p12");
+        try (var out = Files.newOutputStream(trustFile)) {
+            trust.store(out, PASSWORD.toCharArray());
+        }
+        return new TestTls(pem(ca), file, trustFile, pem(client), pem(clientKeys.getPrivate()));
+    }
+
+    private static String pem(Object o) throws java.io.IOException {
         StringWriter pem = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(pem)) {
-            w.writeObject(ca);
+            w.writeObject(o instanceof java.security.PrivateKey k
+                    ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(k, null).generate() : o);
         }
-        return new TestTls(pem.toString(), file);
+        return pem.toString();
     }
 }
