@@ -178,7 +178,12 @@ public final class FederationState {
                 for (Map.Entry<String, ExportedService> e : byCluster.entrySet()) {
                     list.add(new ServiceTranslation.Exporter(views.get(e.getKey()), e.getValue()));
                 }
-                t = ServiceTranslation.clusterset(list, targetNetwork, vips.addressOf(clustersetHost(key)));
+                t = ServiceTranslation.clusterset(list, targetNetwork, vips.addressOf(clustersetHost(key)),
+                        e -> {
+                            ServiceEntry own = serviceEntries.get(objectKey(key,
+                                    ServiceTranslation.clusterObjectName(e.service().name(), e.source().name())));
+                            return own == null ? null : own.getSpec().getEndpoints();
+                        });
             }
             if (t == null) {
                 delta.remove(objectKey, serviceEntries, destinationRules);

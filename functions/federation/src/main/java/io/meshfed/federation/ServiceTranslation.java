@@ -99,6 +99,16 @@ final class ServiceTranslation {
      * @param exporters every cluster exporting the service, sorted by cluster name; never empty
      */
     static Translated clusterset(List<Exporter> exporters, String targetNetwork, String vip) {
+        return clusterset(exporters, targetNetwork, vip, e -> null);
+    }
+
+    /**
+     * As {@link #clusterset(List, String, String)}; {@code translatedEndpoints} may supply, for an exporter, the
+     * endpoints already built for its cluster-specific host (same network rule, same readiness rule), which are
+     * reused (shared, read-only) when that exporter's ports are exactly the cluster-set host's ports.
+     */
+    static Translated clusterset(List<Exporter> exporters, String targetNetwork, String vip,
+            java.util.function.Function<Exporter, List<WorkloadEntry>> translatedEndpoints) {
         ExportedService first = exporters.get(0).service();
         // Ports: those whose number every exporter serves; name and protocol from the first exporter by cluster name.
         List<io.meshfed.model.ServicePort> common = new ArrayList<>();
@@ -134,7 +144,12 @@ final class ServiceTranslation {
             }
             boolean direct = e.source().cluster().network().equals(targetNetwork);
             int before = endpoints.size();
-            addEndpoints(endpoints, e.source(), e.service(), direct, byName);
+            List<WorkloadEntry> reusable = e.service().ports().equals(common) ? translatedEndpoints.apply(e) : null;
+            if (reusable != null) {
+                endpoints.addAll(reusable);
+            } else {
+                addEndpoints(endpoints, e.source(), e.service(), direct, byName);
+            }
             dns |= !direct && !e.source().gatewayIsIp() && endpoints.size() > before;
         }
         Map<String, String> labels = labels("clusterset", null);
@@ -195,20 +210,26 @@ final class ServiceTranslation {
         for (String name : portsByName.keySet()) {
             ports.put(name, (long) gw.port());
         }
-        TreeMap<String, long[]> counts = new TreeMap<>();
-        Map<String, ServiceEndpoint> representative = new HashMap<>();
+        Map<Group, long[]> counts = new HashMap<>();
         for (ServiceEndpoint ep : service.endpoints()) {
             if (ep.ready()) {
-                String key = ep.locality() + "\n" + ep.labels();
-                counts.computeIfAbsent(key, k -> new long[1])[0]++;
-                representative.putIfAbsent(key, ep);
+                counts.computeIfAbsent(new Group(ep.locality(), ep.labels()), k -> new long[1])[0]++;
             }
         }
-        for (Map.Entry<String, long[]> group : counts.entrySet()) {
-            ServiceEndpoint ep = representative.get(group.getKey());
-            out.add(IstioResources.endpoint(gw.address(), endpointLabels(ep.labels(), cluster.name()),
-                    ep.locality().toString(), cluster.network(), ports, group.getValue()[0]));
+        List<Map.Entry<Group, long[]>> groups = new ArrayList<>(counts.entrySet());
+        if (groups.size() > 1) {
+            groups.sort(java.util.Comparator.comparing((Map.Entry<Group, long[]> e) -> e.getKey().locality().toString())
+                    .thenComparing(e -> e.getKey().labels().toString()));
         }
+        for (Map.Entry<Group, long[]> group : groups) {
+            Group g = group.getKey();
+            out.add(IstioResources.endpoint(gw.address(), endpointLabels(g.labels(), cluster.name()),
+                    g.locality().toString(), cluster.network(), ports, group.getValue()[0]));
+        }
+    }
+
+    /** Pods behind a gateway that look the same to a client: same locality, same labels. */
+    private record Group(io.meshfed.model.Locality locality, Map<String, String> labels) {
     }
 
     private static Map<String, String> endpointLabels(Map<String, String> podLabels, String cluster) {
@@ -217,7 +238,14 @@ final class ServiceTranslation {
         return labels;
     }
 
+    private static final Map<String, String> CLUSTERSET_LABELS = java.util.Collections.unmodifiableMap(
+            buildLabels("clusterset", null));
+
     private static Map<String, String> labels(String kind, String sourceCluster) {
+        return sourceCluster == null && kind.equals("clusterset") ? CLUSTERSET_LABELS : buildLabels(kind, sourceCluster);
+    }
+
+    private static Map<String, String> buildLabels(String kind, String sourceCluster) {
         Map<String, String> labels = new TreeMap<>();
         labels.put(FederationLabels.MANAGED_BY, FederationLabels.MANAGER);
         labels.put(FederationLabels.HOST_KIND, kind);
@@ -262,11 +290,28 @@ final class ServiceTranslation {
     }
 
     static String subsetName(String value) {
+        if (isDnsLabel(value)) {
+            return value;
+        }
         String s = value.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
         s = s.replaceAll("^-+", "").replaceAll("-+$", "");
         if (s.length() > 63) {
             s = s.substring(0, 63).replaceAll("-+$", "");
         }
         return s.isEmpty() ? "subset" : s;
+    }
+
+    private static boolean isDnsLabel(String v) {
+        int n = v.length();
+        if (n == 0 || n > 63 || v.charAt(0) == '-' || v.charAt(n - 1) == '-') {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = v.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 }
