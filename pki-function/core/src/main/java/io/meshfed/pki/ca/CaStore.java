@@ -16,6 +16,12 @@ public interface CaStore {
 
     void save(CaState state);
 
+    /**
+     * Stores {@code state} only if no state exists yet and returns whichever state is stored afterwards: of two
+     * processes initializing at once, both end up signing with the same root.
+     */
+    CaState initialize(CaState state);
+
     /** The stored form: one PEM text per key. Keys are stable; they are the Secret's data keys. */
     final class Entries {
         public static final String SIGNER_KEY = "signer-key.pem";

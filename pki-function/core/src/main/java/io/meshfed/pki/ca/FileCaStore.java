@@ -50,6 +50,16 @@ public final class FileCaStore implements CaStore {
     }
 
     @Override
+    public synchronized CaState initialize(CaState state) {
+        Optional<CaState> existing = load();
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        save(state);
+        return state;
+    }
+
+    @Override
     public synchronized void save(CaState state) {
         try {
             Path dir = file.toAbsolutePath().getParent();

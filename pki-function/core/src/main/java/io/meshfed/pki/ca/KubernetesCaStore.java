@@ -67,20 +67,22 @@ public final class KubernetesCaStore implements CaStore {
     }
 
     @Override
+    public CaState initialize(CaState state) {
+        try {
+            client.secrets().inNamespace(namespace).resource(secret(state)).create();
+            return state;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == java.net.HttpURLConnection.HTTP_CONFLICT) {
+                return load().orElseThrow(() -> new CaStoreException("CA Secret conflicted, then vanished", e));
+            }
+            throw new CaStoreException("creating Secret " + namespace + "/" + name + " failed with HTTP "
+                    + e.getCode(), null);
+        }
+    }
+
+    @Override
     public void save(CaState state) {
-        Map<String, String> data = new LinkedHashMap<>();
-        Entries.encode(state).forEach((k, v) -> data.put(k,
-                Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
-        Secret secret = new SecretBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(namespace)
-                .addToLabels("app.kubernetes.io/part-of", "meshfed")
-                .addToLabels("app.kubernetes.io/component", "pki")
-                .endMetadata()
-                .withType("Opaque")
-                .withData(data)
-                .build();
+        Secret secret = secret(state);
         try {
             Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
             if (existing == null) {
@@ -94,5 +96,21 @@ public final class KubernetesCaStore implements CaStore {
             throw new CaStoreException("writing Secret " + namespace + "/" + name + " failed with HTTP "
                     + e.getCode(), null);
         }
+    }
+
+    private Secret secret(CaState state) {
+        Map<String, String> data = new LinkedHashMap<>();
+        Entries.encode(state).forEach((k, v) -> data.put(k,
+                Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+        return new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .addToLabels("app.kubernetes.io/part-of", "meshfed")
+                .addToLabels("app.kubernetes.io/component", "pki")
+                .endMetadata()
+                .withType("Opaque")
+                .withData(data)
+                .build();
     }
 }

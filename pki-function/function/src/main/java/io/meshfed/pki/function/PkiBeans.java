@@ -1,0 +1,128 @@
+package io.meshfed.pki.function;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.pki.audit.FileAuditStore;
+import io.meshfed.pki.audit.KubernetesAuditStore;
+import io.meshfed.pki.ca.CaState;
+import io.meshfed.pki.ca.CaStore;
+import io.meshfed.pki.ca.CertificateAuthority;
+import io.meshfed.pki.ca.FileCaStore;
+import io.meshfed.pki.ca.KeyAlgorithm;
+import io.meshfed.pki.ca.KubernetesCaStore;
+import io.meshfed.pki.ca.RootCa;
+import io.meshfed.pki.signing.AuditStore;
+import io.meshfed.pki.signing.CsrChecks;
+import io.meshfed.pki.signing.CsrSigningService;
+import io.meshfed.pki.signing.IntermediateSigner;
+import io.meshfed.pki.signing.SigningPolicy;
+import io.meshfed.store.ClusterStore;
+import io.meshfed.store.FileClusterStore;
+import io.meshfed.store.KubernetesClusterStore;
+import io.quarkus.arc.DefaultBean;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Wires the signing service to its stores: Kubernetes (management cluster) or files (local mode), chosen by
+ * {@code meshfed.pki.store}. Each store is a producer so a test, or another deployment, can replace it.
+ */
+@ApplicationScoped
+public class PkiBeans {
+    private static final Logger LOG = Logger.getLogger(PkiBeans.class);
+
+    @ConfigProperty(name = "meshfed.pki.store")
+    String storeKind;
+    @ConfigProperty(name = "meshfed.namespace")
+    String namespace;
+    @ConfigProperty(name = "meshfed.pki.ca-secret")
+    String caSecret;
+    @ConfigProperty(name = "meshfed.pki.state-dir")
+    Path stateDir;
+    @ConfigProperty(name = "meshfed.pki.root.key-algorithm")
+    String rootAlgorithm;
+    @ConfigProperty(name = "meshfed.pki.root.lifetime")
+    Duration rootLifetime;
+    @ConfigProperty(name = "meshfed.pki.root.common-name")
+    String rootCommonName;
+    @ConfigProperty(name = "meshfed.pki.root.import.key-file")
+    Optional<Path> importKey;
+    @ConfigProperty(name = "meshfed.pki.root.import.chain-file")
+    Optional<Path> importChain;
+    @ConfigProperty(name = "meshfed.pki.max-lifetime")
+    Duration maxLifetime;
+
+    private boolean kubernetes() {
+        return switch (storeKind.toLowerCase(Locale.ROOT)) {
+            case "kubernetes" -> true;
+            case "file" -> false;
+            default -> throw new IllegalArgumentException("meshfed.pki.store must be 'kubernetes' or 'file', got '"
+                    + storeKind + "'");
+        };
+    }
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    ClusterStore clusterStore(Instance<KubernetesClient> client) {
+        return kubernetes() ? new KubernetesClusterStore(client.get(), namespace)
+                : new FileClusterStore(stateDir);
+    }
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    CaStore caStore(Instance<KubernetesClient> client) {
+        return kubernetes() ? new KubernetesCaStore(client.get(), namespace, caSecret, Clock.systemUTC())
+                : new FileCaStore(stateDir.resolve("pki/ca.json"), Clock.systemUTC());
+    }
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    AuditStore auditStore(Instance<KubernetesClient> client) {
+        return kubernetes() ? new KubernetesAuditStore(client.get(), namespace)
+                : new FileAuditStore(stateDir.resolve("pki/audit"));
+    }
+
+    @Produces
+    @Singleton
+    CsrSigningService signingService(ClusterStore clusters, CaStore caStore, AuditStore audit) {
+        CaState initial = caStore.load().orElseGet(() -> caStore.initialize(CaState.of(firstAuthority())));
+        LOG.infof("PKI signs with %s; trust bundle of %d root(s)", initial.signer(), initial.trustedRoots().size());
+        SigningPolicy policy = SigningPolicy.defaults().withMaxLifetime(maxLifetime);
+        return new CsrSigningService(new CsrChecks(policy, clusters, null),
+                new IntermediateSigner(null, new SecureRandom()),
+                () -> caStore.load().orElseThrow(() -> new IllegalStateException("the CA state disappeared")),
+                audit, Clock.systemUTC());
+    }
+
+    /** The configured bring-your-own CA if both files are set, otherwise a freshly generated root. */
+    private CertificateAuthority firstAuthority() {
+        if (importKey.isPresent() != importChain.isPresent()) {
+            throw new IllegalArgumentException("set both meshfed.pki.root.import.key-file and "
+                    + "meshfed.pki.root.import.chain-file, or neither");
+        }
+        if (importKey.isPresent()) {
+            try {
+                return CertificateAuthority.fromPem(Files.readString(importKey.get()),
+                        Files.readString(importChain.get()), Clock.systemUTC());
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read the CA files to import: " + e.getMessage(), e);
+            }
+        }
+        return RootCa.generate(KeyAlgorithm.parse(rootAlgorithm), rootCommonName, rootLifetime, Clock.systemUTC(),
+                new SecureRandom());
+    }
+}
