@@ -19,8 +19,10 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -115,27 +117,27 @@ public final class ExportDiscovery {
         return new Discovery(exported, skipped);
     }
 
-    private static java.util.Optional<ExportedService> toExported(Service service, List<EndpointSlice> slices,
+    private static Optional<ExportedService> toExported(Service service, List<EndpointSlice> slices,
             WorkloadState state, Locality clusterLocality, List<String> skipped) {
         String namespace = service.getMetadata().getNamespace();
         String name = service.getMetadata().getName();
         String key = key(namespace, name);
         if (service.getSpec() == null || "ExternalName".equals(service.getSpec().getType())) {
             skipped.add(key + ": ExternalName Services have no endpoints to export");
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         List<ServicePort> ports = new ArrayList<>();
         List<io.fabric8.kubernetes.api.model.ServicePort> specPorts =
                 service.getSpec().getPorts() == null ? List.of() : service.getSpec().getPorts();
         for (io.fabric8.kubernetes.api.model.ServicePort p : specPorts) {
             String transport = p.getProtocol() == null ? "TCP" : p.getProtocol();
-            if (ProtocolSelection.UNSUPPORTED_TRANSPORTS.contains(transport.toUpperCase(java.util.Locale.ROOT))) {
+            if (ProtocolSelection.UNSUPPORTED_TRANSPORTS.contains(transport.toUpperCase(Locale.ROOT))) {
                 skipped.add(key + ": port " + p.getPort() + " uses " + transport + ", which meshfed cannot carry");
                 continue;
             }
             String protocol = ProtocolSelection.select(transport, p.getAppProtocol(), p.getName());
             String portName = p.getName() == null || p.getName().isBlank()
-                    ? protocol.toLowerCase(java.util.Locale.ROOT) + "-" + p.getPort()
+                    ? protocol.toLowerCase(Locale.ROOT) + "-" + p.getPort()
                     : p.getName();
             try {
                 ports.add(new ServicePort(portName, p.getPort(), protocol, targetPort(p, slices)));
@@ -145,14 +147,14 @@ public final class ExportDiscovery {
         }
         if (ports.isEmpty()) {
             skipped.add(key + ": no port meshfed can export");
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         try {
-            return java.util.Optional.of(
+            return Optional.of(
                     new ExportedService(namespace, name, ports, endpoints(key, slices, state, clusterLocality, skipped)));
         } catch (InvalidSpecException e) {
             skipped.add(key + ": " + e.getMessage());
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 

@@ -213,6 +213,8 @@ public final class Fabric8WorkloadReader implements WorkloadClusterReader {
                 return new RemoteReadException(FailureReason.TLS,
                         "TLS with " + where + " failed: " + deepestMessage(t), e);
             }
+            // Vert.x (NoStackTraceTimeoutException) and Netty (ConnectTimeoutException) timeouts share no JDK
+            // supertype with the others, hence the name check.
             if (t instanceof SocketTimeoutException || t instanceof TimeoutException
                     || t instanceof java.net.http.HttpTimeoutException
                     || t.getClass().getSimpleName().contains("Timeout")) {
