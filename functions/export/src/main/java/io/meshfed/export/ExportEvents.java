@@ -37,6 +37,22 @@ final class ExportEvents {
         return agree(subject, parsed == null ? null : parsed.cluster(), "data.cluster");
     }
 
+    /** CloudEvents extension naming the cluster on events from an ApiServerSource (set via its ceOverrides). */
+    static final String CLUSTER_EXTENSION = "meshfedcluster";
+
+    /** The cluster an ApiServerSource event is about: its {@value #CLUSTER_EXTENSION} extension. */
+    static String apiServerCluster(java.util.Map<String, String> extensions) {
+        String name = extensions == null ? null : extensions.get(CLUSTER_EXTENSION);
+        if (name == null || name.isBlank()) {
+            throw new BadEventException(CLUSTER_EXTENSION, "is required on ApiServerSource events: set it with the"
+                    + " source's spec.ceOverrides.extensions to the name of the watched cluster");
+        }
+        Rules.dns1123Label(name).ifPresent(problem -> {
+            throw new BadEventException(CLUSTER_EXTENSION, "is not a cluster name: " + problem);
+        });
+        return name;
+    }
+
     static ClusterRegisteredData registered(String subject, byte[] data) {
         if (isEmpty(data)) {
             throw new BadEventException("data", "is required: {\"cluster\": {...MeshCluster...}, \"generation\": N}");

@@ -32,6 +32,29 @@ public class ExportFunctions {
         return reply(event, sync.sync(cluster));
     }
 
+    /*
+     * A Knative ApiServerSource watching a workload cluster's Services, EndpointSlices or ServiceExports cannot
+     * send io.meshfed.service.export.sync: it sends dev.knative.apiserver.resource.{add,update,delete} with the
+     * changed object as data and its path as subject. Those are taken as syncs of the cluster named by the
+     * "meshfedcluster" extension (set with the source's ceOverrides); the object itself is ignored, since the
+     * sync reads current state anyway.
+     */
+
+    @Funq("apiServerAdd")
+    public CloudEvent<JsonNode> apiServerAdd(CloudEvent<byte[]> event) {
+        return reply(event, sync.sync(ExportEvents.apiServerCluster(event.extensions())));
+    }
+
+    @Funq("apiServerUpdate")
+    public CloudEvent<JsonNode> apiServerUpdate(CloudEvent<byte[]> event) {
+        return reply(event, sync.sync(ExportEvents.apiServerCluster(event.extensions())));
+    }
+
+    @Funq("apiServerDelete")
+    public CloudEvent<JsonNode> apiServerDelete(CloudEvent<byte[]> event) {
+        return reply(event, sync.sync(ExportEvents.apiServerCluster(event.extensions())));
+    }
+
     @Funq("registered")
     public CloudEvent<JsonNode> registered(CloudEvent<byte[]> event) {
         ExportEvents.ClusterRegisteredData data = ExportEvents.registered(event.subject(), dataOf(event));

@@ -241,6 +241,36 @@ class ExportFunctionsTest {
     }
 
     @Test
+    void anApiServerSourceChangeEventSyncsTheClusterNamedByItsExtension() throws Exception {
+        try (WorkloadCluster watched = new WorkloadCluster()) {
+            seedShop(watched);
+            MeshCluster cluster = register("watched", watched.url(), watched.caPem());
+            io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice changed = watched.client().discovery().v1()
+                    .endpointSlices().inNamespace("shop").withName("reviews-abc").get();
+            // What an ApiServerSource (mode Resource) sends: the object as data, its path as subject.
+            CloudEvent event = CloudEventBuilder.v1().withId(UUID.randomUUID().toString())
+                    .withSource(URI.create("https://10.96.0.1:443"))
+                    .withType("dev.knative.apiserver.resource.update")
+                    .withSubject("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices/reviews-abc")
+                    .withExtension("meshfedcluster", "watched")
+                    .withDataContentType("application/json")
+                    .withData(io.fabric8.kubernetes.client.utils.Serialization.asJson(changed)
+                            .getBytes(StandardCharsets.UTF_8))
+                    .build();
+
+            Answer answer = events.send(event, Mode.BINARY);
+            ClusterCatalog stored = catalogs.get("watched").orElseThrow();
+            assertEquals(new ClusterCatalog(cluster, shopServices(), 1, null, stored.lastGoodRead(), null), stored);
+            assertReply(answer, EventTypes.CATALOG_CHANGED, "watched",
+                    new CatalogChanged("watched", 1, stored.contentHash(), false));
+
+            Answer withoutCluster = events.send(CloudEventBuilder.v1(event).withoutExtension("meshfedcluster").build(),
+                    Mode.STRUCTURED);
+            assertError(withoutCluster, 400, "bad-event", "meshfedcluster");
+        }
+    }
+
+    @Test
     void badInputGetsAClearClientErrorAndWritesNothing() throws Exception {
         List<ConfigMap> before = management.configMaps().inNamespace(NAMESPACE).list().getItems();
 
