@@ -1,7 +1,7 @@
 package io.meshfed.model;
 
 /**
- * The CloudEvent types meshfed sends and handles (docs/events.md is their catalog). Knative Triggers, Funqy
+ * The CloudEvent types meshfed sends and handles, its own and Knative's (docs/events.md is their catalog). Knative Triggers, Funqy
  * mappings and tests refer to these names; a type that is not here is not part of meshfed.
  */
 public final class EventTypes {
@@ -20,6 +20,11 @@ public final class EventTypes {
     public static final String CSR_SUBMITTED = PREFIX + "csr.submitted";
     public static final String CSR_SIGNED = PREFIX + "csr.signed";
     public static final String CSR_REJECTED = PREFIX + "csr.rejected";
+
+    /** Sent by a Knative ApiServerSource watching a workload cluster; handled by the export function. */
+    public static final String APISERVER_RESOURCE_ADD = "dev.knative.apiserver.resource.add";
+    public static final String APISERVER_RESOURCE_UPDATE = "dev.knative.apiserver.resource.update";
+    public static final String APISERVER_RESOURCE_DELETE = "dev.knative.apiserver.resource.delete";
 
     private EventTypes() {
     }
