@@ -83,7 +83,8 @@ abstract class AdsStream<Q extends Message> implements ConfigWatcher.SnapshotLis
                 throw XdsStatusException.invalid("request is not a valid " + protocolMessage() + ": " + e.getMessage());
             }
             if (cluster == null) {
-                identify(nodeOf(request));
+                identifyThenHandle(request);
+                return;
             }
             handle(request);
             publishStatus();
@@ -98,25 +99,55 @@ abstract class AdsStream<Q extends Message> implements ConfigWatcher.SnapshotLis
         return "envoy.service.discovery.v3." + ("DELTA".equals(protocol()) ? "DeltaDiscoveryRequest" : "DiscoveryRequest");
     }
 
-    private void identify(Node n) {
+    /**
+     * Tells the client's cluster and opens the watch off the event loop (a node group's first snapshot is
+     * translated then, and a publish may hold the cache); the stream is paused meanwhile, so later requests wait
+     * in order.
+     */
+    private void identifyThenHandle(Q request) {
+        Node n = nodeOf(request);
         if (n == null || n.getId().isEmpty()) {
             throw XdsStatusException.invalid("the first request of a stream must carry node.id");
         }
-        node = n;
         String c = env.identifier().identify(n, env.authority(), env.tls());
         NodeGroup g = new NodeGroup(c, locality(n));
-        try {
-            watch = env.watcher().watch(g, this);
-        } catch (UnknownClusterException e) {
-            throw new XdsStatusException(GrpcStatus.NOT_FOUND, e.getMessage() + " (node '" + n.getId() + "')");
-        } catch (SnapshotUnavailableException e) {
-            LOG.errorf(e.getCause(), "node %s: %s", n.getId(), e.getMessage());
-            throw new XdsStatusException(GrpcStatus.UNAVAILABLE, e.getMessage());
-        }
-        cluster = c;
-        group = g;
-        snapshot = watch.current();
-        LOG.debugf("stream %d: node %s of cluster %s connected (%s)", env.id(), n.getId(), c, protocol());
+        env.call().pause();
+        env.context().executeBlocking(() -> env.watcher().watch(g, this), false).onComplete(result -> {
+            if (closed) {
+                if (result.succeeded()) {
+                    result.result().close();
+                }
+                return;
+            }
+            if (result.failed()) {
+                Throwable t = result.cause();
+                if (t instanceof UnknownClusterException) {
+                    fail(new XdsStatusException(GrpcStatus.NOT_FOUND, t.getMessage() + " (node '" + n.getId() + "')"));
+                } else {
+                    LOG.errorf(t, "node %s: cannot open a watch on %s", n.getId(), g);
+                    fail(new XdsStatusException(GrpcStatus.UNAVAILABLE, t instanceof SnapshotUnavailableException
+                            ? t.getMessage() : "the bridge cannot serve " + g + " right now"));
+                }
+                return;
+            }
+            watch = result.result();
+            node = n;
+            cluster = c;
+            group = g;
+            snapshot = watch.current();
+            LOG.debugf("stream %d: node %s of cluster %s connected (%s)", env.id(), n.getId(), c, protocol());
+            try {
+                handle(request);
+                publishStatus();
+            } catch (XdsStatusException e) {
+                fail(e);
+                return;
+            } catch (TypeUrls.UnknownTypeException e) {
+                fail(XdsStatusException.invalid(e.getMessage()));
+                return;
+            }
+            env.call().resume();
+        });
     }
 
     private static String locality(Node n) {

@@ -6,7 +6,6 @@ import static io.meshfed.xds.protocol.AdsProtocolTest.ECHO;
 import static io.meshfed.xds.protocol.AdsProtocolTest.east;
 import static io.meshfed.xds.protocol.AdsProtocolTest.west;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
@@ -104,7 +103,6 @@ class DeltaAdsTest {
             DeltaDiscoveryResponse resumed = again.next();
             assertEquals(0, resumed.getResourcesCount(), "echo is unchanged and not re-sent");
             assertEquals(List.of(CART), resumed.getRemovedResourcesList(), "cart went away while disconnected");
-            assertTrue(bridge.clients.all().size() == 1);
         }
     }
 }

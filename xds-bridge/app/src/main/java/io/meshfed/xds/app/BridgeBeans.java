@@ -1,0 +1,74 @@
+package io.meshfed.xds.app;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.federation.IstioFederationTranslator;
+import io.meshfed.store.CatalogStore;
+import io.meshfed.store.ClusterStore;
+import io.meshfed.store.KubernetesCatalogStore;
+import io.meshfed.store.KubernetesClusterStore;
+import io.meshfed.xds.cache.SnapshotCache;
+import io.meshfed.xds.envoy.EnvoyPolicy;
+import io.meshfed.xds.envoy.EnvoyTranslator;
+import io.meshfed.xds.mcp.FederationMcpTranslator;
+import io.meshfed.xds.protocol.AdsServer;
+import io.meshfed.xds.protocol.ClusterIdentifier;
+import io.meshfed.xds.protocol.ConnectedClients;
+import io.meshfed.xds.protocol.XdsMetrics;
+import io.quarkus.arc.DefaultBean;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+
+/** Wires the plain domain objects; nothing here has logic of its own. */
+public class BridgeBeans {
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    ClusterStore clusterStore(KubernetesClient client, BridgeConfig config) {
+        return new KubernetesClusterStore(client, config.namespace());
+    }
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    CatalogStore catalogStore(KubernetesClient client, BridgeConfig config) {
+        return new KubernetesCatalogStore(client, config.namespace());
+    }
+
+    @Produces
+    @Singleton
+    SnapshotCache snapshotCache() {
+        return new SnapshotCache();
+    }
+
+    @Produces
+    @Singleton
+    XdsMetrics metrics() {
+        return new XdsMetrics();
+    }
+
+    @Produces
+    @Singleton
+    ConnectedClients connectedClients() {
+        return new ConnectedClients();
+    }
+
+    @Produces
+    @Singleton
+    AdsServer adsServer(SnapshotCache cache, XdsMetrics metrics, ConnectedClients clients, BridgeConfig config) {
+        return new AdsServer(cache, new ClusterIdentifier(config.xds().hostDomain()), metrics, clients);
+    }
+
+    @Produces
+    @Singleton
+    CatalogFeed catalogFeed(ClusterStore clusters, CatalogStore catalogs, SnapshotCache cache) {
+        IstioFederationTranslator federation = new IstioFederationTranslator();
+        EnvoyPolicy policy = new EnvoyPolicy(EnvoyPolicy.DEFAULT.connectTimeout(), EnvoyPolicy.DEFAULT.consecutive5xx(),
+                EnvoyPolicy.DEFAULT.ejectionInterval(), EnvoyPolicy.DEFAULT.baseEjectionTime(),
+                EnvoyPolicy.DEFAULT.maxEjectionPercent(), EnvoyPolicy.DEFAULT.retryBudgetPercent(),
+                EnvoyPolicy.DEFAULT.minRetryConcurrency(), federation.stalenessGrace());
+        return new CatalogFeed(clusters, catalogs, cache, new EnvoyTranslator(policy),
+                new FederationMcpTranslator(federation), Clock.systemUTC());
+    }
+}
