@@ -57,7 +57,21 @@ final class Arena {
     /** Stages {@code s} as UTF-8 and returns its offset; its length is {@link #top()} minus that offset. */
     static int putUtf8(String s) {
         int start = top;
-        Utf8.encode(s, Arena::put);
+        int n = s.length();
+        ensure(n);
+        byte[] m = MEMORY;
+        int t = top;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                // Rare in header names and values: encode the rest through the general path.
+                top = t;
+                Utf8.encode(s.substring(i), Arena::put);
+                return start;
+            }
+            m[t++] = (byte) c;
+        }
+        top = t;
         return start;
     }
 
