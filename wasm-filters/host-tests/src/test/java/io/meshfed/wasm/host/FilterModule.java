@@ -17,7 +17,9 @@ import java.util.function.Function;
  * by Chicory, with its compiled machine factory created once and shared (compilation takes seconds).
  */
 public enum FilterModule {
-    FAILOVER_HEADERS("failover-headers"), RETRY_BUDGET("retry-budget"), TELEMETRY_TAGS("telemetry-tags");
+    FAILOVER_HEADERS("failover-headers"), RETRY_BUDGET("retry-budget"), TELEMETRY_TAGS("telemetry-tags"),
+    /** Test fixture exercising every SDK host call; not deployed. */
+    SDK_CONFORMANCE("sdk-conformance");
 
     /** How the module runs in Chicory. */
     public enum Mode { COMPILER, INTERPRETER }

@@ -50,7 +50,7 @@ public final class HeaderMapCodec {
         return out;
     }
 
-    /** Stages the encoding directly in the arena (no Java allocation besides none). */
+    /** Stages the encoding directly in the arena, without allocating. */
     static void encodeIntoArena(String[] pairs) {
         requireEven(pairs);
         Arena.putInt(pairs.length / 2);

@@ -141,6 +141,7 @@ public final class WasmHost implements Host {
     @Override
     public long getMetric(int metricId) {
         Arena.reset();
+        Arena.setInt(Arena.OUT0 + 4, 0);
         int base = Arena.base();
         check("proxy_get_metric", Imports.getMetric(metricId, base + Arena.OUT0));
         return Arena.getLong(Arena.OUT0);
@@ -203,6 +204,8 @@ public final class WasmHost implements Host {
     @Override
     public long currentTimeNanos() {
         Arena.reset();
+        // Some hosts write only the low 32 bits; a stale high word must not survive.
+        Arena.setInt(Arena.OUT0 + 4, 0);
         int base = Arena.base();
         check("proxy_get_current_time_nanoseconds", Imports.currentTimeNanoseconds(base + Arena.OUT0));
         return Arena.getLong(Arena.OUT0);
