@@ -13,17 +13,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One generation of the federation: every registered cluster's catalog at one instant, and the translations that
  * turn it into a node group's resources (Envoy types from {@link EnvoyTranslator}, Istio types over MCP from
- * {@link McpTranslator}). Immutable; {@link #resources} is pure.
+ * {@link McpTranslator}). Immutable apart from a memo of per-cluster MCP results; {@link #resources} is pure and
+ * thread-safe.
  */
 public final class FederationSnapshot implements SnapshotSource {
     private final Map<String, ClusterCatalog> catalogs;
     private final EnvoyTranslator envoy;
     private final McpTranslator mcp;
     private final Instant now;
+    /** MCP resources depend only on the cluster: translated once per cluster per generation. */
+    private final Map<String, Map<String, Map<String, Message>>> mcpByCluster = new ConcurrentHashMap<>();
 
     public FederationSnapshot(Collection<ClusterCatalog> catalogs, EnvoyTranslator envoy, McpTranslator mcp, Instant now) {
         Map<String, ClusterCatalog> byName = new TreeMap<>();
@@ -51,7 +55,7 @@ public final class FederationSnapshot implements SnapshotSource {
     public Map<String, Map<String, Message>> resources(NodeGroup group) {
         Map<String, Map<String, Message>> out = new LinkedHashMap<>(envoy.translate(catalogs.values(), group, now));
         if (mcp != null) {
-            out.putAll(mcp.translate(catalogs.values(), group.cluster(), now));
+            out.putAll(mcpByCluster.computeIfAbsent(group.cluster(), c -> mcp.translate(catalogs.values(), c, now)));
         }
         return out;
     }

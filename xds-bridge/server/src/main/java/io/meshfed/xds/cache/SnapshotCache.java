@@ -104,6 +104,7 @@ public final class SnapshotCache implements ConfigWatcher {
             source = next;
             Set<String> clusters = next.clusters();
             Map<String, List<Resource>> nextPool = new HashMap<>();
+            List<Group> live = new ArrayList<>();
             for (Group group : List.copyOf(groups.values())) {
                 if (!clusters.contains(group.key.cluster())) {
                     groups.remove(group.key);
@@ -112,11 +113,17 @@ public final class SnapshotCache implements ConfigWatcher {
                         w.listener.onClusterRemoved(group.key.cluster());
                     }
                     group.watches.clear();
-                    continue;
+                } else {
+                    live.add(group);
                 }
+            }
+            // Translation is the expensive, pure part: run it on all cores; interning and notifying stay serial.
+            Map<NodeGroup, Object> raw = new ConcurrentHashMap<>();
+            live.parallelStream().forEach(g -> raw.put(g.key, translate(g.key, next)));
+            for (Group group : live) {
                 Snapshot built;
                 try {
-                    built = build(group.key, next, nextPool, pool);
+                    built = intern(group.key, raw.get(group.key), nextPool, pool);
                 } catch (SnapshotUnavailableException e) {
                     LOG.errorf(e.getCause(), "keeping the last good configuration of %s: %s", group.key, e.getMessage());
                     addToPool(nextPool, group.snapshot);
@@ -160,12 +167,25 @@ public final class SnapshotCache implements ConfigWatcher {
 
     private Snapshot build(NodeGroup key, SnapshotSource src, Map<String, List<Resource>> into,
             Map<String, List<Resource>> previous) {
-        Map<String, Map<String, Message>> raw;
+        return intern(key, translate(key, src), into, previous);
+    }
+
+    /** The source's resources for a group, or the failure (as a value, so parallel translation never throws). */
+    private static Object translate(NodeGroup key, SnapshotSource src) {
         try {
-            raw = src.resources(key);
+            return src.resources(key);
         } catch (RuntimeException e) {
-            throw new SnapshotUnavailableException("could not build the configuration of " + key + ": " + e.getMessage(), e);
+            return new SnapshotUnavailableException("could not build the configuration of " + key + ": " + e.getMessage(), e);
         }
+    }
+
+    private Snapshot intern(NodeGroup key, Object translated, Map<String, List<Resource>> into,
+            Map<String, List<Resource>> previous) {
+        if (translated instanceof SnapshotUnavailableException e) {
+            throw e;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Message>> raw = (Map<String, Map<String, Message>>) translated;
         Map<String, TypeSnapshot> types = new HashMap<>();
         for (Map.Entry<String, Map<String, Message>> type : raw.entrySet()) {
             String typeKey = TypeUrls.key(type.getKey());

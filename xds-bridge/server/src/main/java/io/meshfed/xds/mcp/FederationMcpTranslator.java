@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -20,7 +21,17 @@ import java.util.function.Function;
  * other type istiod asks for is absent here and so answered empty. Pure; safe to call concurrently.
  */
 public final class FederationMcpTranslator implements McpTranslator {
+    /** Bound of the conversion memo; past it the memo starts over (it only saves work). */
+    static final int MEMO_LIMIT = 500_000;
+
     private final FederationTranslator translator;
+    /**
+     * fabric8 object to its MCP resource. Converting through JSON is the costly part of MCP, and most resources
+     * are equal across target clusters (a remote service looks the same from every other cluster) and across
+     * generations, so each distinct object is converted once. Keys are the translator's fresh objects, compared by
+     * value; nothing mutates them after translation.
+     */
+    private final Map<HasMetadata, Message> memo = new ConcurrentHashMap<>();
 
     public FederationMcpTranslator(FederationTranslator translator) {
         this.translator = translator;
@@ -40,11 +51,19 @@ public final class FederationMcpTranslator implements McpTranslator {
         return out;
     }
 
-    private static <T extends HasMetadata> Map<String, Message> wrap(List<T> objects, Function<T, Message> spec) {
+    private <T extends HasMetadata> Map<String, Message> wrap(List<T> objects, Function<T, Message> spec) {
         Map<String, Message> byName = new TreeMap<>();
         for (T o : objects) {
             String name = o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
-            if (byName.put(name, IstioProtos.mcpResource(o, spec.apply(o))) != null) {
+            Message resource = memo.get(o);
+            if (resource == null) {
+                resource = IstioProtos.mcpResource(o, spec.apply(o));
+                if (memo.size() >= MEMO_LIMIT) {
+                    memo.clear();
+                }
+                memo.put(o, resource);
+            }
+            if (byName.put(name, resource) != null) {
                 throw new InvalidIstioResourceException("two " + o.getKind() + "s named " + name
                         + " (istiod would silently keep only one)", null);
             }

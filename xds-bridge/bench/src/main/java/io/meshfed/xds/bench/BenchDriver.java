@@ -1,0 +1,618 @@
+package io.meshfed.xds.bench;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Locality;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import io.meshfed.xds.cache.TypeUrls;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The client side of the scale benchmark, in its own process; it starts each server under test as a child process
+ * ({@link BenchServer}) and drives the same clients against both:
+ * istiod-like MCP clients (one per cluster, SotW, ServiceEntry + DestinationRule; meshfed only, java-control-plane
+ * has no MCP types) and Envoy-like clients (CDS wildcard + EDS of {@code eds-per-client} services, the changed one
+ * among them; half SotW, half Delta). It then changes one service's endpoints and measures push-to-ACK per
+ * affected client, bytes and CPU of the push, heap per idle stream, and the heap after connect/disconnect churn.
+ */
+public final class BenchDriver {
+    static final String SE = "networking.istio.io/v1/ServiceEntry";
+    static final String DR = "networking.istio.io/v1/DestinationRule";
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = options(args);
+        // meshfed-envoy: the bridge with Envoy clients only, the like-for-like comparison with java-control-plane
+        List<String> impls = List.of(o.getOrDefault("impls", "meshfed,meshfed-envoy,jcp").split(","));
+        Map<String, Result> results = new LinkedHashMap<>();
+        for (String impl : impls) {
+            results.put(impl, new BenchDriver(o, impl).run());
+        }
+        String report = report(o, results);
+        System.out.println(report);
+        if (o.containsKey("report")) {
+            Files.writeString(Path.of(o.get("report")), report);
+        }
+    }
+
+    static Map<String, String> options(String[] args) {
+        Map<String, String> m = new LinkedHashMap<>(Map.of("clusters", "100", "services", "100", "mcp-clients", "100",
+                "envoy-clients", "900", "eds-per-client", "50", "churn", "10000", "changes", "3"));
+        List<String> flat = new ArrayList<>();
+        for (String a : args) {
+            Collections.addAll(flat, a.trim().split("\\s+"));
+        }
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            if (!flat.get(i).startsWith("--")) {
+                throw new IllegalArgumentException("expected --name value, got '" + flat.get(i) + "'");
+            }
+            m.put(flat.get(i).substring(2), flat.get(i + 1));
+        }
+        return m;
+    }
+
+    record Result(int streams, long heapIdleBytesPerStream, List<Long> pushToAckMicros, List<Long> mcpPushToAckMicros,
+            int mcpPushed, int expectedAcks,
+            int receivedAcks, long bytesPerChange, double cpuMsPerChange, long serializationsPerChange,
+            double deltaResourcesPerPush, long heapBeforeChurn, long heapAfterChurn, int churnCycles) {
+    }
+
+    final Map<String, String> o;
+    final String impl;
+    final int clusters;
+    final int services;
+    Process server;
+    BufferedReader serverOut;
+    PrintWriter serverIn;
+    int port;
+    final List<ManagedChannel> channels = new ArrayList<>();
+    final List<Client> clients = new ArrayList<>();
+    volatile long changeStart;
+
+    BenchDriver(Map<String, String> o, String impl) {
+        this.o = o;
+        this.impl = impl;
+        this.clusters = Integer.parseInt(o.get("clusters"));
+        this.services = Integer.parseInt(o.get("services"));
+    }
+
+    Result run() throws Exception {
+        startServer();
+        try {
+            boolean mcp = impl.equals("meshfed");
+            int mcpClients = mcp ? Math.min(clusters, Integer.parseInt(o.get("mcp-clients"))) : 0;
+            int envoyClients = Integer.parseInt(o.get("envoy-clients"));
+            // warm: one Envoy and one MCP client per cluster, so every node group's snapshot exists
+            List<Client> warm = new ArrayList<>();
+            for (int c = 0; c < clusters; c++) {
+                warm.add(envoy(c, c));
+                if (c < mcpClients) {
+                    warm.add(new McpClient(c));
+                }
+            }
+            connect(warm);
+            long heapWarm = stats()[0];
+            List<Client> rest = new ArrayList<>();
+            for (int k = clusters; k < envoyClients; k++) {
+                rest.add(envoy(k, k % clusters));
+            }
+            connect(rest);
+            long heapAll = stats()[0];
+            long perStream = rest.isEmpty() ? 0 : (heapAll - heapWarm) / rest.size();
+
+            int changes = Integer.parseInt(o.get("changes"));
+            List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+            List<Long> mcpLatencies = new ArrayList<>();
+            int mcpPushed = 0;
+            int expected = 0;
+            int received = 0;
+            long bytes = 0;
+            long cpu = 0;
+            long serializations = 0;
+            for (int i = 0; i < changes; i++) {
+                for (Client c : clients) {
+                    c.armed = true;
+                    c.ackedAt = 0;
+                }
+                long[] before = cpu();
+                changeStart = System.nanoTime();
+                command("change", "CHANGED");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (System.nanoTime() < deadline && clients.stream().anyMatch(c -> c.expectsPush() && c.ackedAt == 0)) {
+                    Thread.sleep(5);
+                }
+                // istiods are pushed only if their view changed: wait until they have been quiet for a second
+                long lastAck = 0;
+                for (long seen = -1; seen != lastAck && System.nanoTime() < deadline; ) {
+                    seen = lastAck;
+                    Thread.sleep(1000);
+                    lastAck = clients.stream().mapToLong(c -> c.ackedAt).max().orElse(0);
+                }
+                long[] after = cpu();
+                for (Client c : clients) {
+                    if (c instanceof McpClient && c.ackedAt != 0) {
+                        mcpPushed++;
+                        mcpLatencies.add((c.ackedAt - changeStart) / 1000);
+                    }
+                    if (c.expectsPush()) {
+                        expected++;
+                        if (c.ackedAt != 0) {
+                            received++;
+                            latencies.add((c.ackedAt - changeStart) / 1000);
+                        }
+                    }
+                }
+                cpu += after[0] - before[0];
+                bytes += after[1] - before[1];
+                serializations += after[2] - before[2];
+            }
+            double deltaResources = clients.stream().filter(c -> c instanceof DeltaEnvoy)
+                    .mapToDouble(c -> ((DeltaEnvoy) c).resourcesAfterChange.get() / (double) Math.max(1, changes))
+                    .average().orElse(0);
+            closeClients();
+            long heapBeforeChurn = stats()[0];
+            int churn = Integer.parseInt(o.get("churn"));
+            churn(churn);
+            long heapAfterChurn = stats()[0];
+            Collections.sort(latencies);
+            Collections.sort(mcpLatencies);
+            return new Result(warm.size() + rest.size(), perStream, latencies, mcpLatencies, mcpPushed, expected, received,
+                    bytes / Math.max(1, changes), cpu / 1e6 / Math.max(1, changes),
+                    serializations / Math.max(1, changes), deltaResources, heapBeforeChurn, heapAfterChurn, churn);
+        } finally {
+            closeClients();
+            serverIn.println("quit");
+            serverIn.flush();
+            server.waitFor(10, TimeUnit.SECONDS);
+            server.destroy();
+        }
+    }
+
+    Client envoy(int k, int cluster) {
+        return k % 2 == 0 ? new SotwEnvoy(k, cluster) : new DeltaEnvoy(k, cluster);
+    }
+
+    void startServer() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        server = new ProcessBuilder(java, "-Xmx" + o.getOrDefault("server-heap", "4g"), "-XX:+UseParallelGC",
+                "-cp", System.getProperty("java.class.path"), BenchServer.class.getName(),
+                "--impl", impl.startsWith("meshfed") ? "meshfed" : impl,
+                "--clusters", String.valueOf(clusters), "--services", String.valueOf(services),
+                "--mcp", String.valueOf(impl.equals("meshfed")))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        serverOut = new BufferedReader(new InputStreamReader(server.getInputStream()));
+        serverIn = new PrintWriter(server.getOutputStream(), true);
+        String line = serverOut.readLine();
+        if (line == null || !line.startsWith("PORT ")) {
+            throw new IllegalStateException(impl + " server did not start: " + line);
+        }
+        port = Integer.parseInt(line.substring(5));
+    }
+
+    String command(String cmd, String expectPrefix) throws Exception {
+        serverIn.println(cmd);
+        String line = serverOut.readLine();
+        if (line == null || !line.startsWith(expectPrefix)) {
+            throw new IllegalStateException(cmd + " -> " + line);
+        }
+        return line;
+    }
+
+    long[] stats() throws Exception {
+        String[] p = command("stats", "STATS").split(" ");
+        return new long[] {Long.parseLong(p[1]), Long.parseLong(p[2]), Long.parseLong(p[3])};
+    }
+
+    long[] cpu() throws Exception {
+        String[] p = command("cpu", "CPU").split(" ");
+        return new long[] {Long.parseLong(p[1]), Long.parseLong(p[2]), Long.parseLong(p[3])};
+    }
+
+    ManagedChannel channel(String authority) {
+        NettyChannelBuilder b = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor()
+                .maxInboundMessageSize(256 * 1024 * 1024);
+        if (authority != null) {
+            b.overrideAuthority(authority);
+        }
+        ManagedChannel ch = b.build();
+        channels.add(ch);
+        return ch;
+    }
+
+    private ManagedChannel shared;
+    private int onShared;
+
+    ManagedChannel sharedChannel() {
+        if (shared == null || onShared++ >= 50) {
+            shared = channel(null);
+            onShared = 1;
+        }
+        return shared;
+    }
+
+    void connect(List<Client> batch) throws Exception {
+        CountDownLatch ready = new CountDownLatch(batch.size());
+        for (Client c : batch) {
+            c.ready = ready;
+            clients.add(c);
+            c.start();
+        }
+        if (!ready.await(600, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(impl + ": " + ready.getCount() + " clients got no initial config");
+        }
+    }
+
+    void closeClients() {
+        for (Client c : clients) {
+            c.cancel();
+        }
+        clients.clear();
+        for (ManagedChannel ch : channels) {
+            ch.shutdownNow();
+        }
+        channels.clear();
+        shared = null;
+    }
+
+    void churn(int cycles) throws Exception {
+        int wave = 100;
+        for (int done = 0; done < cycles; done += wave) {
+            ManagedChannel ch = channel(null);
+            CountDownLatch answered = new CountDownLatch(wave);
+            List<ClientCallStreamObserver<DiscoveryRequest>> calls = new ArrayList<>();
+            for (int i = 0; i < wave; i++) {
+                int cluster = (done + i) % clusters;
+                var holder = new ClientCallStreamObserver[1];
+                StreamObserver<DiscoveryRequest> req = AggregatedDiscoveryServiceGrpc.newStub(ch)
+                        .streamAggregatedResources(new ClientResponseObserver<DiscoveryRequest, DiscoveryResponse>() {
+                            public void beforeStart(ClientCallStreamObserver<DiscoveryRequest> s) {
+                                holder[0] = s;
+                            }
+
+                            public void onNext(DiscoveryResponse r) {
+                                answered.countDown();
+                            }
+
+                            public void onError(Throwable t) {
+                                answered.countDown();
+                            }
+
+                            public void onCompleted() {
+                            }
+                        });
+                req.onNext(DiscoveryRequest.newBuilder().setNode(node("churn-" + done + "-" + i, cluster))
+                        .setTypeUrl(TypeUrls.ENDPOINT).addResourceNames(Scenario.edsName(cluster, 0)).build());
+                calls.add(holder[0]);
+            }
+            answered.await(60, TimeUnit.SECONDS);
+            for (var c : calls) {
+                c.cancel("churn", null);
+            }
+            ch.shutdownNow();
+            channels.remove(ch);
+        }
+    }
+
+    Node node(String id, int cluster) {
+        return Node.newBuilder().setId(id)
+                .setLocality(Locality.newBuilder().setRegion(Scenario.locality(cluster).region())
+                        .setZone(Scenario.locality(cluster).zone()))
+                .setMetadata(Struct.newBuilder().putFields("CLUSTER_ID",
+                        Value.newBuilder().setStringValue(Scenario.clusterName(cluster)).build()))
+                .build();
+    }
+
+    List<String> edsNames(int k) {
+        List<String> names = new ArrayList<>();
+        names.add(Scenario.changedEdsName());
+        int total = clusters * services;
+        int want = Math.min(Integer.parseInt(o.get("eds-per-client")), total);
+        for (int j = 1; names.size() < want; j++) {
+            int idx = (k * 131 + j * 7) % total;
+            String n = Scenario.edsName(idx / services, idx % services);
+            if (!names.contains(n)) {
+                names.add(n);
+            }
+        }
+        return names;
+    }
+
+    abstract class Client {
+        CountDownLatch ready;
+        volatile boolean armed;
+        volatile long ackedAt;
+        boolean initialized;
+
+        abstract void start();
+
+        abstract void cancel();
+
+        boolean expectsPush() {
+            return true;
+        }
+
+        void initialized() {
+            if (!initialized) {
+                initialized = true;
+                ready.countDown();
+            }
+        }
+
+        void pushed() {
+            if (initialized && armed && ackedAt == 0) {
+                ackedAt = System.nanoTime();
+                armed = false;
+            }
+        }
+    }
+
+    abstract class SotwClient extends Client {
+        StreamObserver<DiscoveryRequest> requests;
+        ClientCallStreamObserver<DiscoveryRequest> call;
+
+        void open(ManagedChannel ch) {
+            requests = AggregatedDiscoveryServiceGrpc.newStub(ch).streamAggregatedResources(
+                    new ClientResponseObserver<DiscoveryRequest, DiscoveryResponse>() {
+                        public void beforeStart(ClientCallStreamObserver<DiscoveryRequest> s) {
+                            call = s;
+                        }
+
+                        public void onNext(DiscoveryResponse r) {
+                            onResponse(r);
+                        }
+
+                        public void onError(Throwable t) {
+                        }
+
+                        public void onCompleted() {
+                        }
+                    });
+        }
+
+        abstract void onResponse(DiscoveryResponse r);
+
+        /** Envoy's default: the node on every request (java-control-plane groups by it on each request). */
+        Node everyRequestNode() {
+            return Node.getDefaultInstance();
+        }
+
+        void ack(DiscoveryResponse r, List<String> names) {
+            requests.onNext(DiscoveryRequest.newBuilder().setNode(everyRequestNode()).setTypeUrl(r.getTypeUrl())
+                    .setVersionInfo(r.getVersionInfo()).setResponseNonce(r.getNonce()).addAllResourceNames(names).build());
+        }
+
+        @Override
+        void cancel() {
+            if (call != null) {
+                call.cancel("done", null);
+            }
+        }
+    }
+
+    final class SotwEnvoy extends SotwClient {
+        final int k;
+        final int cluster;
+        final List<String> names;
+        ByteString lastChanged;
+
+        final Node node;
+
+        SotwEnvoy(int k, int cluster) {
+            this.k = k;
+            this.cluster = cluster;
+            this.names = edsNames(k);
+            this.node = node("envoy-" + k, cluster);
+        }
+
+        @Override
+        Node everyRequestNode() {
+            return node;
+        }
+
+        @Override
+        void start() {
+            open(sharedChannel());
+            requests.onNext(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(TypeUrls.CLUSTER).build());
+        }
+
+        @Override
+        void onResponse(DiscoveryResponse r) {
+            if (r.getTypeUrl().equals(TypeUrls.CLUSTER)) {
+                boolean first = r.getNonce().equals("1") || !initialized && lastChanged == null;
+                ack(r, List.of());
+                if (first && lastChanged == null) {
+                    lastChanged = ByteString.EMPTY;
+                    requests.onNext(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(TypeUrls.ENDPOINT)
+                            .addAllResourceNames(names).build());
+                }
+                return;
+            }
+            ByteString changed = ByteString.EMPTY;
+            for (Any a : r.getResourcesList()) {
+                if (a.getValue().size() > 0 && a.getValue().toStringUtf8().contains(Scenario.changedEdsName())) {
+                    changed = a.getValue();
+                }
+            }
+            ack(r, names);
+            boolean isChange = initialized && !changed.equals(lastChanged);
+            lastChanged = changed;
+            if (isChange) {
+                pushed();
+            }
+            initialized();
+        }
+    }
+
+    final class McpClient extends SotwClient {
+        final int cluster;
+        int answered;
+
+        McpClient(int cluster) {
+            this.cluster = cluster;
+        }
+
+        @Override
+        void start() {
+            open(channel(Scenario.clusterName(cluster) + ".xds.meshfed.example"));
+            Node node = Node.newBuilder().setId("sidecar~10.0.0.1~istiod-" + cluster + ".istio-system~istio-system.svc.cluster.local")
+                    .setMetadata(Struct.newBuilder().putFields("GENERATOR", Value.newBuilder().setStringValue("api").build()))
+                    .build();
+            requests.onNext(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(SE).setResponseNonce("2026-01-01").build());
+            requests.onNext(DiscoveryRequest.newBuilder().setTypeUrl(DR).setResponseNonce("2026-01-01").build());
+        }
+
+        @Override
+        boolean expectsPush() {
+            return false;
+        }
+
+        @Override
+        void onResponse(DiscoveryResponse r) {
+            ack(r, List.of());
+            if (r.getTypeUrl().equals(SE) && initialized) {
+                pushed();
+            }
+            if (++answered == 2) {
+                initialized();
+            }
+        }
+    }
+
+    final class DeltaEnvoy extends Client {
+        final int k;
+        final int cluster;
+        final List<String> names;
+        StreamObserver<DeltaDiscoveryRequest> requests;
+        ClientCallStreamObserver<DeltaDiscoveryRequest> call;
+        final AtomicLong resourcesAfterChange = new AtomicLong();
+        final AtomicInteger edsResponses = new AtomicInteger();
+
+        final Node node;
+
+        DeltaEnvoy(int k, int cluster) {
+            this.k = k;
+            this.cluster = cluster;
+            this.names = edsNames(k);
+            this.node = node("envoy-" + k, cluster);
+        }
+
+        @Override
+        void start() {
+            requests = AggregatedDiscoveryServiceGrpc.newStub(sharedChannel()).deltaAggregatedResources(
+                    new ClientResponseObserver<DeltaDiscoveryRequest, DeltaDiscoveryResponse>() {
+                        public void beforeStart(ClientCallStreamObserver<DeltaDiscoveryRequest> s) {
+                            call = s;
+                        }
+
+                        public void onNext(DeltaDiscoveryResponse r) {
+                            onResponse(r);
+                        }
+
+                        public void onError(Throwable t) {
+                        }
+
+                        public void onCompleted() {
+                        }
+                    });
+            requests.onNext(DeltaDiscoveryRequest.newBuilder().setNode(node)
+                    .setTypeUrl(TypeUrls.CLUSTER).addResourceNamesSubscribe("*").build());
+            requests.onNext(DeltaDiscoveryRequest.newBuilder().setNode(node).setTypeUrl(TypeUrls.ENDPOINT)
+                    .addAllResourceNamesSubscribe(names).build());
+        }
+
+        void onResponse(DeltaDiscoveryResponse r) {
+            requests.onNext(DeltaDiscoveryRequest.newBuilder().setNode(node).setTypeUrl(r.getTypeUrl())
+                    .setResponseNonce(r.getNonce()).build());
+            if (!r.getTypeUrl().equals(TypeUrls.ENDPOINT)) {
+                return;
+            }
+            if (initialized) {
+                resourcesAfterChange.addAndGet(r.getResourcesCount());
+                if (r.getResourcesList().stream().anyMatch(x -> x.getName().equals(Scenario.changedEdsName()))) {
+                    pushed();
+                }
+            }
+            if (edsResponses.incrementAndGet() >= 1 && r.getResourcesCount() > 0) {
+                initialized();
+            }
+        }
+
+        @Override
+        void cancel() {
+            if (call != null) {
+                call.cancel("done", null);
+            }
+        }
+    }
+
+    static long percentile(List<Long> sorted, double p) {
+        if (sorted.isEmpty()) {
+            return -1;
+        }
+        return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1));
+    }
+
+    static String report(Map<String, String> o, Map<String, Result> results) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Scale: ").append(o.get("clusters")).append(" clusters x ").append(o.get("services"))
+                .append(" services; ").append(o.get("mcp-clients")).append(" MCP clients (meshfed only), ")
+                .append(o.get("envoy-clients")).append(" Envoy clients (half SotW, half Delta) with CDS + EDS of ")
+                .append(o.get("eds-per-client")).append(" services; ").append(o.get("changes"))
+                .append(" endpoint changes; ").append(o.get("churn")).append(" connect/disconnect cycles.\n\n");
+        sb.append("| figure |");
+        results.keySet().forEach(k -> sb.append(' ').append(k).append(" |"));
+        sb.append("\n|---|");
+        results.keySet().forEach(k -> sb.append("---|"));
+        sb.append('\n');
+        row(sb, results, "streams", r -> String.valueOf(r.streams()));
+        row(sb, results, "Envoy push-to-ACK p50 (ms)", r -> ms(percentile(r.pushToAckMicros(), 0.50)));
+        row(sb, results, "Envoy push-to-ACK p99 (ms)", r -> ms(percentile(r.pushToAckMicros(), 0.99)));
+        row(sb, results, "Envoy clients that ACKed the change / expected", r -> r.receivedAcks() + " / " + r.expectedAcks());
+        row(sb, results, "MCP push-to-ACK p50 / p99 (ms)", r -> r.mcpPushed() == 0 ? "n/a (no MCP)"
+                : ms(percentile(r.mcpPushToAckMicros(), 0.5)) + " / " + ms(percentile(r.mcpPushToAckMicros(), 0.99))
+                        + " (" + r.mcpPushed() + " pushes)");
+        row(sb, results, "bytes sent per change", r -> String.valueOf(r.bytesPerChange()));
+        row(sb, results, "server CPU per change (ms)", r -> String.format("%.0f", r.cpuMsPerChange()));
+        row(sb, results, "resources serialized per change", r -> r.serializationsPerChange() <= 0 ? "n/a"
+                : String.valueOf(r.serializationsPerChange()));
+        row(sb, results, "resources per Delta push", r -> String.format("%.2f", r.deltaResourcesPerPush()));
+        row(sb, results, "heap per idle stream (KiB)", r -> String.valueOf(r.heapIdleBytesPerStream() / 1024));
+        row(sb, results, "heap before churn (MiB)", r -> String.valueOf(r.heapBeforeChurn() >> 20));
+        row(sb, results, "heap after churn (MiB)", r -> String.valueOf(r.heapAfterChurn() >> 20));
+        return sb.toString();
+    }
+
+    static String ms(long micros) {
+        return micros < 0 ? "n/a" : String.format("%.1f", micros / 1000.0);
+    }
+
+    static void row(StringBuilder sb, Map<String, Result> results, String name, java.util.function.Function<Result, String> f) {
+        sb.append("| ").append(name).append(" |");
+        results.values().forEach(r -> sb.append(' ').append(f.apply(r)).append(" |"));
+        sb.append('\n');
+    }
+}

@@ -1,0 +1,190 @@
+package io.meshfed.xds.bench;
+
+import com.google.protobuf.Message;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.meshfed.federation.IstioFederationTranslator;
+import io.meshfed.model.ClusterCatalog;
+import io.meshfed.xds.bridge.FederationSnapshot;
+import io.meshfed.xds.cache.NodeGroup;
+import io.meshfed.xds.cache.SnapshotCache;
+import io.meshfed.xds.cache.TypeUrls;
+import io.meshfed.xds.envoy.EnvoyPolicy;
+import io.meshfed.xds.envoy.EnvoyTranslator;
+import io.meshfed.xds.mcp.FederationMcpTranslator;
+import io.meshfed.xds.protocol.AdsServer;
+import io.meshfed.xds.protocol.ClusterIdentifier;
+import io.meshfed.xds.protocol.ConnectedClients;
+import io.meshfed.xds.protocol.XdsMetrics;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One server under test, in its own process, driven over stdin: {@code change}, {@code cpu}, {@code stats} (after
+ * GC), {@code quit}. Answers one line per command on stdout. {@code --impl meshfed} runs the bridge (Envoy types and
+ * MCP); {@code --impl jcp} runs java-control-plane's V3DiscoveryServer with a SimpleCache per cluster fed the same
+ * Envoy resources from the same translator (it has no MCP types).
+ */
+public final class BenchServer {
+    interface Impl {
+        void publish(List<ClusterCatalog> catalogs);
+
+        long bytesSent();
+
+        long serializations();
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = BenchDriver.options(args);
+        Scenario scenario = new Scenario(Integer.parseInt(opts.get("clusters")), Integer.parseInt(opts.get("services")));
+        String implName = opts.get("impl");
+        Impl impl = "jcp".equals(implName) ? jcp(scenario) : meshfed(scenario, !"false".equals(opts.get("mcp")));
+        long t0 = System.nanoTime();
+        impl.publish(scenario.catalogs());
+        System.err.printf("%s: initial publish of %d clusters x %d services took %d ms%n", implName,
+                scenario.clusters, scenario.services, (System.nanoTime() - t0) / 1_000_000);
+        System.out.println("PORT " + port);
+        System.out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+        for (String line; (line = in.readLine()) != null;) {
+            switch (line.trim()) {
+                case "change" -> {
+                    scenario.change();
+                    long start = System.nanoTime();
+                    impl.publish(scenario.catalogs());
+                    System.err.printf("%s: publish took %d ms%n", implName, (System.nanoTime() - start) / 1_000_000);
+                    System.out.println("CHANGED");
+                }
+                case "cpu" -> System.out.println("CPU " + cpuNanos() + " " + impl.bytesSent() + " " + impl.serializations());
+                case "stats" -> {
+                    for (int i = 0; i < 3; i++) {
+                        System.gc();
+                        Thread.sleep(200);
+                    }
+                    Runtime rt = Runtime.getRuntime();
+                    System.out.println("STATS " + (rt.totalMemory() - rt.freeMemory()) + " " + cpuNanos() + " "
+                            + impl.bytesSent() + " " + impl.serializations());
+                }
+                case "quit" -> {
+                    System.out.println("BYE");
+                    System.out.flush();
+                    System.exit(0);
+                }
+                default -> System.out.println("ERROR unknown command '" + line + "'");
+            }
+            System.out.flush();
+        }
+    }
+
+    static volatile int port;
+
+    static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    static Impl meshfed(Scenario scenario, boolean withMcp) throws Exception {
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        SnapshotCache cache = new SnapshotCache();
+        XdsMetrics metrics = new XdsMetrics();
+        AdsServer ads = new AdsServer(cache, new ClusterIdentifier("xds.meshfed.example"), metrics, new ConnectedClients());
+        EnvoyTranslator envoy = new EnvoyTranslator(EnvoyPolicy.DEFAULT);
+        FederationMcpTranslator mcp = withMcp ? new FederationMcpTranslator(new IstioFederationTranslator()) : null;
+        HttpServer http = vertx.createHttpServer(new HttpServerOptions()
+                        // clients of the benchmark churn streams on few connections
+                        .setHttp2RstFloodMaxRstFramePerWindow(1_000_000))
+                .requestHandler(ads.requestHandler(vertx))
+                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        port = http.actualPort();
+        return new Impl() {
+            public void publish(List<ClusterCatalog> catalogs) {
+                cache.publish(new FederationSnapshot(catalogs, envoy, mcp, Scenario.READ_AT));
+            }
+
+            public long bytesSent() {
+                return metrics.bytesSent();
+            }
+
+            public long serializations() {
+                return cache.serializations();
+            }
+        };
+    }
+
+    static Impl jcp(Scenario scenario) throws Exception {
+        SimpleCache<String> cache = new SimpleCache<>(node -> node.getMetadata().getFieldsMap().get("CLUSTER_ID").getStringValue());
+        V3DiscoveryServer server = new V3DiscoveryServer(cache);
+        AtomicLong bytes = new AtomicLong();
+        ServerInterceptor counting = new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                    ServerCallHandler<Q, R> next) {
+                return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                    @Override
+                    public void sendMessage(R message) {
+                        bytes.addAndGet(((Message) message).getSerializedSize());
+                        super.sendMessage(message);
+                    }
+                }, headers);
+            }
+        };
+        io.grpc.Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(ServerInterceptors.intercept(server.getAggregatedDiscoveryServiceImpl(), counting))
+                .build().start();
+        port = grpc.getPort();
+        EnvoyTranslator envoy = new EnvoyTranslator(EnvoyPolicy.DEFAULT);
+        return new Impl() {
+            public void publish(List<ClusterCatalog> catalogs) {
+                for (ClusterCatalog c : catalogs) {
+                    Map<String, Map<String, Message>> r = envoy.translate(catalogs, NodeGroup.of(c.clusterName()),
+                            Scenario.READ_AT);
+                    List<Cluster> cds = typed(r.get(TypeUrls.CLUSTER));
+                    List<ClusterLoadAssignment> eds = typed(r.get(TypeUrls.ENDPOINT));
+                    List<Listener> lds = typed(r.get(TypeUrls.LISTENER));
+                    List<RouteConfiguration> rds = typed(r.get(TypeUrls.ROUTE));
+                    cache.setSnapshot(c.clusterName(), io.envoyproxy.controlplane.cache.v3.Snapshot.create(
+                            cds, version(cds), eds, version(eds), lds, version(lds), rds, version(rds), List.of(), "0"));
+                }
+            }
+
+            public long bytesSent() {
+                return bytes.get();
+            }
+
+            public long serializations() {
+                return -1;
+            }
+        };
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T> List<T> typed(Map<String, Message> byName) {
+        return new ArrayList<>((java.util.Collection<T>) byName.values());
+    }
+
+    /** A per-type version from content, so unchanged types are not pushed (fair to java-control-plane). */
+    static String version(List<?> resources) {
+        return Integer.toHexString(resources.hashCode());
+    }
+}

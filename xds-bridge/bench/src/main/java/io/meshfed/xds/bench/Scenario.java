@@ -1,0 +1,83 @@
+package io.meshfed.xds.bench;
+
+import io.meshfed.model.ClusterCatalog;
+import io.meshfed.model.ExportedService;
+import io.meshfed.model.GatewayAddress;
+import io.meshfed.model.Locality;
+import io.meshfed.model.MeshCluster;
+import io.meshfed.model.ServiceEndpoint;
+import io.meshfed.model.ServicePort;
+import io.meshfed.xds.envoy.EnvoyNames;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The benchmark's federation: {@code clusters} clusters, each on its own network in one of 10 regions and 3 zones,
+ * each exporting {@code services} services of its own with 3 ready endpoints. The change is the first endpoint of
+ * cluster-0's svc-0 flipping between ready and not ready.
+ */
+public final class Scenario {
+    public static final Instant READ_AT = Instant.parse("2026-01-01T00:00:00Z");
+    final int clusters;
+    final int services;
+    private int changes;
+
+    Scenario(int clusters, int services) {
+        this.clusters = clusters;
+        this.services = services;
+    }
+
+    static String clusterName(int i) {
+        return "cluster-" + i;
+    }
+
+    static Locality locality(int i) {
+        return new Locality("region-" + (i % 10), "zone-" + (i % 3));
+    }
+
+    MeshCluster cluster(int i) {
+        return new MeshCluster(clusterName(i), "net-" + i, locality(i),
+                new GatewayAddress("10." + (i / 250) + "." + (i % 250) + ".250", 15443), clusterName(i) + ".example", null);
+    }
+
+    /** The EDS / CDS name of cluster {@code c}'s service {@code s}. */
+    static String edsName(int c, int s) {
+        return EnvoyNames.cluster(EnvoyNames.host("ns-" + c, "svc-" + s), 8080);
+    }
+
+    static String changedEdsName() {
+        return edsName(0, 0);
+    }
+
+    List<ClusterCatalog> catalogs() {
+        List<ClusterCatalog> out = new ArrayList<>(clusters);
+        for (int c = 0; c < clusters; c++) {
+            List<ExportedService> svcs = new ArrayList<>(services);
+            for (int s = 0; s < services; s++) {
+                boolean firstReady = !(c == 0 && s == 0 && changes % 2 == 1);
+                List<ServiceEndpoint> eps = new ArrayList<>(3);
+                for (int e = 0; e < 3; e++) {
+                    eps.add(new ServiceEndpoint("10." + (100 + c / 250) + "." + (c % 250) + "." + (s * 3 + e) % 250,
+                            locality(c), e != 0 || firstReady, Map.of("app", "svc-" + s)));
+                }
+                svcs.add(new ExportedService("ns-" + c, "svc-" + s,
+                        List.of(new ServicePort("http", 8080, "HTTP", 8080)), dedupe(eps)));
+            }
+            out.add(ClusterCatalog.fresh(cluster(c), svcs, 1 + changes, READ_AT));
+        }
+        return out;
+    }
+
+    private static List<ServiceEndpoint> dedupe(List<ServiceEndpoint> eps) {
+        Map<String, ServiceEndpoint> byAddress = new java.util.TreeMap<>();
+        eps.forEach(e -> byAddress.putIfAbsent(e.address(), e));
+        return List.copyOf(byAddress.values());
+    }
+
+    /** Applies the next change (flip the readiness of one endpoint of cluster-0/svc-0). */
+    void change() {
+        changes++;
+    }
+}
