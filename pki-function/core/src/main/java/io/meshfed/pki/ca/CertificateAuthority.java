@@ -21,10 +21,30 @@ import java.util.List;
 public final class CertificateAuthority {
     private final PrivateKey privateKey;
     private final List<X509Certificate> chain;
+    // Derived once: the signing path reads these for every certificate it issues.
+    private final String fingerprint;
+    private final String chainPem;
+    private final org.bouncycastle.asn1.x500.X500Name subject;
+    private final org.bouncycastle.asn1.x509.AuthorityKeyIdentifier authorityKeyIdentifier;
+    private final String signatureAlgorithm;
+    private final java.util.concurrent.ConcurrentHashMap<String, SigningKey> keysByProvider =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private CertificateAuthority(PrivateKey privateKey, List<X509Certificate> chain) {
         this.privateKey = privateKey;
         this.chain = List.copyOf(chain);
+        X509Certificate signing = chain.get(0);
+        this.fingerprint = Certificates.fingerprint(signing);
+        this.chainPem = Pems.encodeCertificates(this.chain);
+        this.subject = org.bouncycastle.asn1.x500.X500Name.getInstance(signing.getSubjectX500Principal().getEncoded());
+        try {
+            this.authorityKeyIdentifier = new org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils()
+                    .createAuthorityKeyIdentifier(signing);
+        } catch (java.security.NoSuchAlgorithmException | java.security.cert.CertificateEncodingException e) {
+            throw new InvalidCaMaterialException("cannot derive the authority key identifier of "
+                    + signing.getSubjectX500Principal(), e);
+        }
+        this.signatureAlgorithm = KeyAlgorithm.signatureAlgorithmFor(signing.getPublicKey());
     }
 
     /**
@@ -107,13 +127,35 @@ public final class CertificateAuthority {
         return privateKey;
     }
 
-    /** For the signer in {@code io.meshfed.pki.signing}: a handle that can sign but never exposes the key. */
-    public SigningKey signingKey() {
-        return new SigningKey(privateKey);
+    /**
+     * For the signer in {@code io.meshfed.pki.signing}: a handle that can sign but never exposes the key. The
+     * key is translated once per provider (a native provider would otherwise re-import it for every signature).
+     */
+    public SigningKey signingKey(java.security.Provider provider) {
+        String name = provider == null ? "" : provider.getName();
+        return keysByProvider.computeIfAbsent(name, n -> new SigningKey(SigningKey.translate(privateKey, provider)));
     }
 
     public String fingerprint() {
-        return Certificates.fingerprint(certificate());
+        return fingerprint;
+    }
+
+    /** This authority's chain as PEM, signing certificate first. */
+    public String chainPem() {
+        return chainPem;
+    }
+
+    /** The issuer name of the certificates this authority signs. */
+    public org.bouncycastle.asn1.x500.X500Name subject() {
+        return subject;
+    }
+
+    public org.bouncycastle.asn1.x509.AuthorityKeyIdentifier authorityKeyIdentifier() {
+        return authorityKeyIdentifier;
+    }
+
+    public String signatureAlgorithm() {
+        return signatureAlgorithm;
     }
 
     @Override

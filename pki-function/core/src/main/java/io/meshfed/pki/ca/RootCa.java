@@ -61,6 +61,7 @@ public final class RootCa {
                     .addExtension(Extension.subjectKeyIdentifier, false,
                             extensions.createSubjectKeyIdentifier(pair.getPublic()));
             SigningKey key = new SigningKey(pair.getPrivate());
+
             X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(builder.build(
                     key.contentSigner(KeyAlgorithm.signatureAlgorithmFor(pair.getPublic()), null)));
             return CertificateAuthority.of(pair.getPrivate(), List.of(certificate), clock);

@@ -30,6 +30,18 @@ public final class SigningKey {
         }
     }
 
+    static PrivateKey translate(PrivateKey key, Provider provider) {
+        if (provider == null) {
+            return key;
+        }
+        try {
+            return java.security.KeyFactory.getInstance(key.getAlgorithm(), provider).translateKey(key) instanceof
+                    PrivateKey translated ? translated : key;
+        } catch (java.security.GeneralSecurityException | RuntimeException e) {
+            return key;
+        }
+    }
+
     @Override
     public String toString() {
         return "SigningKey[redacted]";

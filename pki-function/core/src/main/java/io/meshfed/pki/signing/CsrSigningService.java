@@ -3,12 +3,10 @@ package io.meshfed.pki.signing;
 import io.meshfed.pki.ca.CaState;
 import io.meshfed.pki.ca.CertificateAuthority;
 import io.meshfed.pki.ca.Certificates;
-import io.meshfed.pki.ca.Pems;
 import java.lang.System.Logger.Level;
-import java.security.cert.X509Certificate;
+import org.bouncycastle.cert.X509CertificateHolder;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -33,6 +31,7 @@ public final class CsrSigningService {
     private final AuditStore audit;
     private final Clock clock;
     private final Object[] locks = new Object[STRIPES];
+    private volatile Object[] bundleCache = {null, null};
 
     public CsrSigningService(CsrChecks checks, IntermediateSigner signer, Supplier<CaState> caState, AuditStore audit,
             Clock clock) {
@@ -64,14 +63,12 @@ public final class CsrSigningService {
             CaState state = caState.get();
             CertificateAuthority authority = state.signer();
             Instant now = clock.instant();
-            X509Certificate issued = signer.sign(accepted, authority, now);
-            List<X509Certificate> chain = new ArrayList<>();
-            chain.add(issued);
-            chain.addAll(authority.chain());
+            X509CertificateHolder issued = signer.sign(accepted, authority, now);
+            String chainPem = pem(issued) + authority.chainPem();
             AuditRecord record = new AuditRecord(now.toString(), AuditRecord.Outcome.ISSUED, request.requestId(),
                     request.cluster(), requester, accepted.csrSha256(), issued.getSerialNumber().toString(16),
                     issued.getNotBefore().toInstant().toString(), issued.getNotAfter().toInstant().toString(),
-                    authority.fingerprint(), Pems.encodeCertificates(chain), null);
+                    authority.fingerprint(), chainPem, null);
             AuditRecord stored = audit.recordIssued(record);
             if (stored != record && !stored.serial().equals(record.serial())) {
                 LOG.log(Level.INFO, "request {0} was issued concurrently elsewhere; returning serial {1}",
@@ -97,9 +94,29 @@ public final class CsrSigningService {
         return new SigningOutcome.Signed(signed(earlier, caState.get()), true);
     }
 
-    private static CsrSigned signed(AuditRecord record, CaState state) {
-        return new CsrSigned(record.requestId(), record.cluster(), record.certChain(), state.trustBundlePem(),
+    private CsrSigned signed(AuditRecord record, CaState state) {
+        return new CsrSigned(record.requestId(), record.cluster(), record.certChain(), trustBundlePem(state),
                 record.serial(), record.notBefore(), record.notAfter());
+    }
+
+    /** The bundle PEM of the last state seen; states are immutable, so identity is a safe cache key. */
+    private String trustBundlePem(CaState state) {
+        Object[] cached = bundleCache;
+        if (cached[0] != state) {
+            cached = new Object[] {state, state.trustBundlePem()};
+            bundleCache = cached;
+        }
+        return (String) cached[1];
+    }
+
+    private static String pem(X509CertificateHolder certificate) {
+        try {
+            return "-----BEGIN CERTIFICATE-----\n"
+                    + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(certificate.getEncoded())
+                    + "\n-----END CERTIFICATE-----\n";
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("an issued certificate always encodes", e);
+        }
     }
 
     private SigningOutcome reject(CsrSubmitted request, String requester, Rejection rejection, String csrDigest) {

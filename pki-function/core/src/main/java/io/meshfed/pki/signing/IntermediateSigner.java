@@ -2,17 +2,14 @@ package io.meshfed.pki.signing;
 
 import io.meshfed.pki.ca.CertificateAuthority;
 import io.meshfed.pki.ca.Certificates;
-import io.meshfed.pki.ca.KeyAlgorithm;
 import java.io.IOException;
 import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
 import java.security.SecureRandom;
-import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
-import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -21,7 +18,6 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 
 /**
@@ -42,7 +38,6 @@ public final class IntermediateSigner {
 
     private final Provider provider;
     private final SecureRandom random;
-    private final JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
 
     /** {@code provider} signs; null means the JDK's default providers. */
     public IntermediateSigner(Provider provider, SecureRandom random) {
@@ -50,7 +45,8 @@ public final class IntermediateSigner {
         this.random = random;
     }
 
-    public X509Certificate sign(CsrChecks.Accepted request, CertificateAuthority authority, Instant now) {
+    /** The issued certificate, left in its encoded form (nothing on the signing path needs it parsed). */
+    public X509CertificateHolder sign(CsrChecks.Accepted request, CertificateAuthority authority, Instant now) {
         X509Certificate issuer = authority.certificate();
         Instant notBefore = now.minus(BACKDATE);
         Instant notAfter = now.plus(request.lifetime());
@@ -59,30 +55,35 @@ public final class IntermediateSigner {
             notAfter = issuerEnd;
         }
         try {
-            JcaX509ExtensionUtils extensionUtils = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder builder = new X509v3CertificateBuilder(
-                    X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded()),
+            X509v3CertificateBuilder builder = new X509v3CertificateBuilder(authority.subject(),
                     Certificates.randomSerial(random), Date.from(notBefore), Date.from(notAfter),
                     request.csr().getSubject(), request.csr().getSubjectPublicKeyInfo())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
                     .addExtension(Extension.keyUsage, true,
                             new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature))
-                    .addExtension(Extension.subjectKeyIdentifier, false,
-                            extensionUtils.createSubjectKeyIdentifier(request.csr().getSubjectPublicKeyInfo()))
-                    .addExtension(Extension.authorityKeyIdentifier, false,
-                            extensionUtils.createAuthorityKeyIdentifier(issuer))
+                    .addExtension(Extension.subjectKeyIdentifier, false, EXTENSION_UTILS.get()
+                            .createSubjectKeyIdentifier(request.csr().getSubjectPublicKeyInfo()))
+                    .addExtension(Extension.authorityKeyIdentifier, false, authority.authorityKeyIdentifier())
                     .addExtension(Extension.nameConstraints, true, trustDomainConstraint(
                             request.cluster().trustDomain()));
             if (request.subjectAltNames() != null) {
                 builder.addExtension(Extension.subjectAlternativeName, false, request.subjectAltNames());
             }
-            String algorithm = KeyAlgorithm.signatureAlgorithmFor(issuer.getPublicKey());
-            X509CertificateHolder holder = builder.build(authority.signingKey().contentSigner(algorithm, provider));
-            return converter.getCertificate(holder);
-        } catch (IOException | CertificateException | NoSuchAlgorithmException e) {
+            return builder.build(authority.signingKey(provider).contentSigner(authority.signatureAlgorithm(),
+                    provider));
+        } catch (IOException e) {
             throw new IllegalStateException("building the intermediate certificate failed", e);
         }
     }
+
+    /** Not thread-safe (it holds a digest), hence one per thread. */
+    private static final ThreadLocal<JcaX509ExtensionUtils> EXTENSION_UTILS = ThreadLocal.withInitial(() -> {
+        try {
+            return new JcaX509ExtensionUtils();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is always available", e);
+        }
+    });
 
     /** Permits only URIs whose host is {@code trustDomain}: the SPIFFE IDs {@code spiffe://<trustDomain>/...}. */
     static NameConstraints trustDomainConstraint(String trustDomain) {

@@ -78,7 +78,7 @@ class CaStoresTest {
         String body = keyPem.lines().filter(l -> !l.startsWith("-----")).findFirst().orElseThrow();
         assertFalse(ca.toString().contains(body));
         assertFalse(CaState.of(ca).toString().contains(body));
-        assertFalse(ca.signingKey().toString().contains(body));
+        assertFalse(ca.signingKey(null).toString().contains(body));
         String corrupted = keyPem.replace(body, body.substring(0, 20) + "!!" + body.substring(22));
         InvalidCaMaterialException e = assertThrows(InvalidCaMaterialException.class,
                 () -> CertificateAuthority.fromPem(corrupted, Pems.encode(ca.certificate()), Clock.systemUTC()));

@@ -11,6 +11,7 @@ import io.meshfed.pki.ca.KeyAlgorithm;
 import io.meshfed.pki.ca.KubernetesCaStore;
 import io.meshfed.pki.ca.RootCa;
 import io.meshfed.pki.signing.AuditStore;
+import io.meshfed.pki.signing.CryptoProviders;
 import io.meshfed.pki.signing.CsrChecks;
 import io.meshfed.pki.signing.CsrSigningService;
 import io.meshfed.pki.signing.IntermediateSigner;
@@ -62,6 +63,8 @@ public class PkiBeans {
     Optional<Path> importChain;
     @ConfigProperty(name = "meshfed.pki.max-lifetime")
     Duration maxLifetime;
+    @ConfigProperty(name = "meshfed.pki.crypto-provider")
+    String cryptoProvider;
 
     private boolean kubernetes() {
         return switch (storeKind.toLowerCase(Locale.ROOT)) {
@@ -102,8 +105,11 @@ public class PkiBeans {
         CaState initial = caStore.load().orElseGet(() -> caStore.initialize(CaState.of(firstAuthority())));
         LOG.infof("PKI signs with %s; trust bundle of %d root(s)", initial.signer(), initial.trustedRoots().size());
         SigningPolicy policy = SigningPolicy.defaults().withMaxLifetime(maxLifetime);
-        return new CsrSigningService(new CsrChecks(policy, clusters, null),
-                new IntermediateSigner(null, new SecureRandom()),
+        java.security.Provider provider = CryptoProviders.named(cryptoProvider);
+        LOG.infof("CSR verification and signing use the %s provider",
+                provider == null ? "JDK's default" : provider.getName());
+        return new CsrSigningService(new CsrChecks(policy, clusters, provider),
+                new IntermediateSigner(provider, new SecureRandom()),
                 () -> caStore.load().orElseThrow(() -> new IllegalStateException("the CA state disappeared")),
                 audit, Clock.systemUTC());
     }
