@@ -69,6 +69,6 @@ public class BridgeBeans {
                 EnvoyPolicy.DEFAULT.maxEjectionPercent(), EnvoyPolicy.DEFAULT.retryBudgetPercent(),
                 EnvoyPolicy.DEFAULT.minRetryConcurrency(), federation.stalenessGrace());
         return new CatalogFeed(clusters, catalogs, cache, new EnvoyTranslator(policy),
-                new FederationMcpTranslator(federation), Clock.systemUTC());
+                FederationMcpTranslator.incremental(federation), Clock.systemUTC());
     }
 }

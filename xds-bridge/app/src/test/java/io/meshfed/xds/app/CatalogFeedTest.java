@@ -39,7 +39,7 @@ class CatalogFeedTest {
         mgmt.seed();
         cache = new SnapshotCache();
         feed = new CatalogFeed(mgmt.clusters, mgmt.catalogs, cache, new EnvoyTranslator(EnvoyPolicy.DEFAULT),
-                new FederationMcpTranslator(new IstioFederationTranslator()), Clock.systemUTC());
+                FederationMcpTranslator.incremental(new IstioFederationTranslator()), Clock.systemUTC());
     }
 
     @AfterEach

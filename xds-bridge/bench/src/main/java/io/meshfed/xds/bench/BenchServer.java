@@ -110,7 +110,7 @@ public final class BenchServer {
         XdsMetrics metrics = new XdsMetrics();
         AdsServer ads = new AdsServer(cache, new ClusterIdentifier("xds.meshfed.example"), metrics, new ConnectedClients());
         EnvoyTranslator envoy = new EnvoyTranslator(EnvoyPolicy.DEFAULT);
-        FederationMcpTranslator mcp = withMcp ? new FederationMcpTranslator(new IstioFederationTranslator()) : null;
+        FederationMcpTranslator mcp = withMcp ? FederationMcpTranslator.incremental(new IstioFederationTranslator()) : null;
         HttpServer http = vertx.createHttpServer(new HttpServerOptions()
                         // clients of the benchmark churn streams on few connections
                         .setHttp2RstFloodMaxRstFramePerWindow(1_000_000))

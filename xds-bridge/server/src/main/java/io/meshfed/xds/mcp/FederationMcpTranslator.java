@@ -3,11 +3,15 @@ package io.meshfed.xds.mcp;
 import com.google.protobuf.Message;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.meshfed.federation.FederationConfig;
+import io.meshfed.federation.FederationState;
+import io.meshfed.federation.IstioFederationTranslator;
 import io.meshfed.federation.FederationTranslator;
 import io.meshfed.model.ClusterCatalog;
 import io.meshfed.xds.cache.TypeUrls;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +28,13 @@ public final class FederationMcpTranslator implements McpTranslator {
     /** Bound of the conversion memo; past it the memo starts over (it only saves work). */
     static final int MEMO_LIMIT = 500_000;
 
-    private final FederationTranslator translator;
+    /** Where each target cluster's Istio config comes from. */
+    @FunctionalInterface
+    interface TargetConfigs {
+        FederationConfig of(Collection<ClusterCatalog> catalogs, String targetCluster, Instant now);
+    }
+
+    private final TargetConfigs configs;
     /**
      * fabric8 object to its MCP resource. Converting through JSON is the costly part of MCP, and most resources
      * are equal across target clusters (a remote service looks the same from every other cluster) and across
@@ -33,14 +43,43 @@ public final class FederationMcpTranslator implements McpTranslator {
      */
     private final Map<HasMetadata, Message> memo = new ConcurrentHashMap<>();
 
+    /** Translates each target from scratch on every call. */
     public FederationMcpTranslator(FederationTranslator translator) {
-        this.translator = translator;
+        this.configs = translator::translate;
+    }
+
+    private FederationMcpTranslator(TargetConfigs configs) {
+        this.configs = configs;
+    }
+
+    /**
+     * Keeps one {@link FederationState} per target cluster and updates it with each generation, so a change
+     * re-translates only the services it touches; the result equals {@link #FederationMcpTranslator a full
+     * translation}. States of clusters that left the federation are dropped.
+     */
+    public static FederationMcpTranslator incremental(IstioFederationTranslator translator) {
+        Map<String, FederationState> states = new ConcurrentHashMap<>();
+        return new FederationMcpTranslator((TargetConfigs) (catalogs, target, now) -> {
+            Set<String> present = new HashSet<>();
+            catalogs.forEach(c -> present.add(c.clusterName()));
+            states.keySet().retainAll(present);
+            FederationState state = states.computeIfAbsent(target, translator::newState);
+            synchronized (state) { // FederationState has one writer at a time
+                try {
+                    state.update(catalogs, now);
+                } catch (RuntimeException e) {
+                    states.remove(target, state);
+                    throw e;
+                }
+                return state.snapshot();
+            }
+        });
     }
 
     @Override
     public Map<String, Map<String, Message>> translate(Collection<ClusterCatalog> catalogs, String targetCluster,
             Instant now) {
-        FederationConfig config = translator.translate(catalogs, targetCluster, now);
+        FederationConfig config = configs.of(catalogs, targetCluster, now);
         Map<String, Map<String, Message>> out = new LinkedHashMap<>();
         out.put(TypeUrls.SERVICE_ENTRY_KEY, wrap(config.serviceEntries(), se -> IstioProtos.toProto(se.getSpec(),
                 io.meshfed.xds.mcp.proto.networking.ServiceEntry.newBuilder(), describe(se))));

@@ -83,7 +83,8 @@ class IstiodLikeMcpClientTest {
     @Test
     void istiodGetsEveryTypeAnsweredWithExactlyTheTranslatorsOutputThenDeletionsThenFullStateOnReconnect()
             throws Exception {
-        try (BridgeHarness bridge = new BridgeHarness(new FederationMcpTranslator(translator));
+        // the bridge keeps incremental per-target state; the expectation is the translator's full translation
+        try (BridgeHarness bridge = new BridgeHarness(FederationMcpTranslator.incremental(translator));
                 AdsTestClient istiod = new AdsTestClient(bridge.port(), "east.xds.meshfed.example:15010")) {
             bridge.publish(catalogs(true).toArray(ClusterCatalog[]::new));
 
