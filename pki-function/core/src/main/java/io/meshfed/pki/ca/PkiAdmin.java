@@ -1,0 +1,126 @@
+package io.meshfed.pki.ca;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Operator commands for the root of trust: {@code status}, {@code init}, and the three rotation steps
+ * {@code introduce}, {@code activate}, {@code retire} (docs/pki.md, "Rotating the root"). Works on the
+ * Kubernetes Secret ({@code --namespace}, kubeconfig or in-cluster credentials) or the local file
+ * ({@code --file}). Prints fingerprints and subjects only, never key material.
+ *
+ * <pre>
+ * java -cp meshfed-pki-core.jar:... io.meshfed.pki.ca.PkiAdmin introduce --namespace meshfed --algorithm rsa-4096
+ * </pre>
+ */
+public final class PkiAdmin {
+    private static final String USAGE = """
+            usage: PkiAdmin <status|init|introduce|activate|retire> (--file PATH | --namespace NS [--secret NAME])
+                   init/introduce: [--algorithm ecdsa-p256|rsa-4096|...] [--lifetime-days N] [--common-name CN]
+                                   or --import-key KEY.pem --import-chain CHAIN.pem (signing cert first, root last)""";
+
+    private PkiAdmin() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Returns the process exit code: 0 done, 1 refused (message on {@code err}), 2 usage error. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.println(USAGE);
+            return 2;
+        }
+        Map<String, String> options = new HashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                err.println("unexpected argument '" + args[i] + "'\n" + USAGE);
+                return 2;
+            }
+            options.put(args[i].substring(2), args[++i]);
+        }
+        KubernetesClient client = null;
+        try {
+            CaStore store;
+            if (options.containsKey("file")) {
+                store = new FileCaStore(Path.of(options.get("file")), Clock.systemUTC());
+            } else if (options.containsKey("namespace")) {
+                client = new KubernetesClientBuilder().build();
+                store = new KubernetesCaStore(client, options.get("namespace"),
+                        options.getOrDefault("secret", KubernetesCaStore.DEFAULT_NAME), Clock.systemUTC());
+            } else {
+                err.println("one of --file or --namespace is required\n" + USAGE);
+                return 2;
+            }
+            switch (args[0]) {
+                case "status" -> print(store.load().orElseThrow(() -> new IllegalStateException("no CA state stored")),
+                        out);
+                case "init" -> {
+                    if (store.load().isPresent()) {
+                        throw new IllegalStateException("a CA state already exists; rotate with introduce/activate/retire");
+                    }
+                    print(store.initialize(CaState.of(authority(options))), out);
+                }
+                case "introduce" -> save(store, current(store).introduce(authority(options)), out);
+                case "activate" -> save(store, current(store).activate(), out);
+                case "retire" -> save(store, current(store).retire(), out);
+                default -> {
+                    err.println("unknown command '" + args[0] + "'\n" + USAGE);
+                    return 2;
+                }
+            }
+            return 0;
+        } catch (InvalidCaMaterialException | IllegalStateException | IllegalArgumentException | CaStoreException e) {
+            err.println(args[0] + " refused: " + e.getMessage());
+            return 1;
+        } finally {
+            if (client != null) {
+                client.close();
+            }
+        }
+    }
+
+    private static CaState current(CaStore store) {
+        return store.load().orElseThrow(() -> new IllegalStateException("no CA state stored; run init first"));
+    }
+
+    private static void save(CaStore store, CaState state, PrintStream out) {
+        store.save(state);
+        print(state, out);
+    }
+
+    private static CertificateAuthority authority(Map<String, String> options) {
+        if (options.containsKey("import-key") || options.containsKey("import-chain")) {
+            try {
+                return CertificateAuthority.fromPem(Files.readString(Path.of(options.get("import-key"))),
+                        Files.readString(Path.of(options.get("import-chain"))), Clock.systemUTC());
+            } catch (IOException | NullPointerException e) {
+                throw new IllegalArgumentException("--import-key and --import-chain must both name readable files");
+            }
+        }
+        return RootCa.generate(KeyAlgorithm.parse(options.getOrDefault("algorithm", "ecdsa-p256")),
+                options.getOrDefault("common-name", "meshfed root CA"),
+                Duration.ofDays(Long.parseLong(options.getOrDefault("lifetime-days", "3650"))), Clock.systemUTC(),
+                new SecureRandom());
+    }
+
+    private static void print(CaState state, PrintStream out) {
+        out.println("signer: " + state.signer());
+        out.println("next:   " + state.next().map(Object::toString).orElse("-"));
+        for (X509Certificate root : state.trustedRoots()) {
+            out.println("trusted root: sha256=" + Certificates.fingerprint(root) + " " + root.getSubjectX500Principal()
+                    + " notAfter=" + root.getNotAfter().toInstant());
+        }
+    }
+}
