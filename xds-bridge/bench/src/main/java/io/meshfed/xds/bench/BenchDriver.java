@@ -129,6 +129,7 @@ public final class BenchDriver {
                 command("change", "CHANGED");
                 Thread.sleep(3000);
             }
+            clients.stream().filter(c -> c instanceof DeltaEnvoy).forEach(c -> ((DeltaEnvoy) c).resourcesAfterChange.set(0));
             int changes = Integer.parseInt(o.get("changes"));
             List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
             List<Long> mcpLatencies = new ArrayList<>();
