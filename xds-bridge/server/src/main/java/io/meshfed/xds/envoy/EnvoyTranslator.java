@@ -66,7 +66,8 @@ import java.util.TreeSet;
  * Not-ready workloads, gateways with no ready workload behind them and every endpoint of a catalog stale past
  * the grace period are UNHEALTHY. Gateways given as DNS names are left out (EDS needs IP addresses).
  *
- * <p>No I/O, no clock (time comes in as {@code now}), deterministic, safe to call concurrently.
+ * <p>No I/O, no clock (time comes in as {@code now}), deterministic, safe to call concurrently. Results are
+ * memoized by everything they depend on, so repeated calls cost lookups.
  */
 public final class EnvoyTranslator {
     private static final ConfigSource ADS = ConfigSource.newBuilder()
@@ -75,7 +76,17 @@ public final class EnvoyTranslator {
             .build();
     private static final Set<String> HTTP2 = Set.of("GRPC", "HTTP2", "GRPC-WEB");
 
+    /** Bound of the memo below; past it the memo starts over (it only saves work). */
+    static final int MEMO_LIMIT = 4_000_000;
+
     private final EnvoyPolicy policy;
+    /**
+     * Endpoint sets by everything they depend on: the service port, the requesting cluster's name and network,
+     * the node locality, and each exporter's cluster record, service and staleness. One changed service is then
+     * re-translated for each node group, not the whole federation. Values are immutable messages.
+     */
+    private final Map<List<Object>, ClusterLoadAssignment> claMemo = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<List<Object>, Cluster> clusterMemo = new java.util.concurrent.ConcurrentHashMap<>();
 
     public EnvoyTranslator(EnvoyPolicy policy) {
         this.policy = policy;
@@ -115,8 +126,21 @@ public final class EnvoyTranslator {
             String host = EnvoyNames.host(first);
             for (ServicePort port : ports(e.getKey(), e.getValue())) {
                 String name = EnvoyNames.cluster(host, port.port());
-                clusters.put(name, cluster(name, port));
-                endpoints.put(name, loadAssignment(name, e.getKey(), port, e.getValue(), own.cluster(), nodeLocality, now));
+                clusters.put(name, memo(clusterMemo, List.of(name, port), () -> cluster(name, port)));
+                List<Object> key = new ArrayList<>();
+                key.add(name);
+                key.add(port);
+                key.add(own.cluster().name());
+                key.add(own.cluster().network());
+                key.add(nodeLocality);
+                for (ClusterCatalog c : e.getValue()) {
+                    key.add(c.cluster());
+                    key.add(service(c, e.getKey()));
+                    key.add(c.staleBeyond(policy.staleGrace(), now));
+                }
+                List<ClusterCatalog> exporting = e.getValue();
+                endpoints.put(name, memo(claMemo, key,
+                        () -> loadAssignment(name, e.getKey(), port, exporting, own.cluster(), nodeLocality, now)));
                 if (HTTP2.contains(port.protocol())) {
                     String target = EnvoyNames.listener(host, port.port());
                     listeners.put(target, apiListener(target));
@@ -130,6 +154,18 @@ public final class EnvoyTranslator {
         out.put(TypeUrls.LISTENER, listeners);
         out.put(TypeUrls.ROUTE, routes);
         return out;
+    }
+
+    private static <M> M memo(Map<List<Object>, M> memo, List<Object> key, java.util.function.Supplier<M> compute) {
+        M found = memo.get(key);
+        if (found == null) {
+            found = compute.get();
+            if (memo.size() >= MEMO_LIMIT) {
+                memo.clear();
+            }
+            memo.put(List.copyOf(key), found);
+        }
+        return found;
     }
 
     /** The union of the service's ports over its exporters, by port number; the first exporter's wins a clash. */
