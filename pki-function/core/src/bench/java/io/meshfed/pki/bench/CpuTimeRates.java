@@ -26,7 +26,8 @@ import java.util.concurrent.Callable;
  * Operations per CPU-second of the calling thread, the unit {@code openssl speed} reports. On a shared,
  * loaded machine wall-clock throughput (JMH) swings with the neighbours; CPU time of the measuring thread
  * does much less, so this is the figure compared with openssl. Run through the bench profile with
- * {@code -Dbench.main=io.meshfed.pki.bench.CpuTimeRates}; argument: seconds per measurement (default 5).
+ * {@code -Dbench.main=io.meshfed.pki.bench.CpuTimeRates}; arguments: seconds per measurement (default 5),
+ * then optionally one root algorithm and one provider to run only that row (for profiling it).
  */
 public final class CpuTimeRates {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -43,7 +44,13 @@ public final class CpuTimeRates {
                 "verify/s");
         for (KeyAlgorithm algorithm : new KeyAlgorithm[] {KeyAlgorithm.ECDSA_P256, KeyAlgorithm.RSA_2048,
             KeyAlgorithm.RSA_4096}) {
+            if (args.length > 1 && !algorithm.name().equals(args[1])) {
+                continue;
+            }
             for (String providerName : new String[] {"jdk", "bc", "conscrypt"}) {
+                if (args.length > 2 && !providerName.equals(args[2])) {
+                    continue;
+                }
                 Provider provider = CsrSigningBenchmark.provider(providerName);
                 double path = rate(seconds, pathOf(algorithm, provider));
                 KeyPair generated = Csrs.keys(algorithm);

@@ -63,11 +63,12 @@ public final class CsrSigningService {
             CaState state = caState.get();
             CertificateAuthority authority = state.signer();
             Instant now = clock.instant();
-            X509CertificateHolder issued = signer.sign(accepted, authority, now);
-            String chainPem = pem(issued) + authority.chainPem();
+            IntermediateSigner.Issued issued = signer.sign(accepted, authority, now);
+            String chainPem = pem(issued.certificate()) + authority.chainPem();
             AuditRecord record = new AuditRecord(now.toString(), AuditRecord.Outcome.ISSUED, request.requestId(),
-                    request.cluster(), requester, accepted.csrSha256(), issued.getSerialNumber().toString(16),
-                    issued.getNotBefore().toInstant().toString(), issued.getNotAfter().toInstant().toString(),
+                    request.cluster(), requester, accepted.csrSha256(), issued.serial().toString(16),
+                    issued.notBefore().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(),
+                    issued.notAfter().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(),
                     authority.fingerprint(), chainPem, null);
             AuditRecord stored = audit.recordIssued(record);
             if (stored != record && !stored.serial().equals(record.serial())) {

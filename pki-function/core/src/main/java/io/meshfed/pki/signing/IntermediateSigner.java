@@ -9,8 +9,10 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
+import org.bouncycastle.asn1.ASN1GeneralizedTime;
+import org.bouncycastle.asn1.ASN1UTCTime;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Time;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralSubtree;
@@ -45,8 +47,13 @@ public final class IntermediateSigner {
         this.random = random;
     }
 
-    /** The issued certificate, left in its encoded form (nothing on the signing path needs it parsed). */
-    public X509CertificateHolder sign(CsrChecks.Accepted request, CertificateAuthority authority, Instant now) {
+    /** An issued certificate in its encoded form, with the facts the caller needs without re-parsing it. */
+    public record Issued(X509CertificateHolder certificate, java.math.BigInteger serial, Instant notBefore,
+            Instant notAfter) {
+    }
+
+    /** Signs; nothing on the signing path needs the result parsed back into an X509Certificate. */
+    public Issued sign(CsrChecks.Accepted request, CertificateAuthority authority, Instant now) {
         X509Certificate issuer = authority.certificate();
         Instant notBefore = now.minus(BACKDATE);
         Instant notAfter = now.plus(request.lifetime());
@@ -55,8 +62,9 @@ public final class IntermediateSigner {
             notAfter = issuerEnd;
         }
         try {
-            X509v3CertificateBuilder builder = new X509v3CertificateBuilder(authority.subject(),
-                    Certificates.randomSerial(random), Date.from(notBefore), Date.from(notAfter),
+            java.math.BigInteger serial = Certificates.randomSerial(random);
+            X509v3CertificateBuilder builder = new X509v3CertificateBuilder(authority.subject(), serial,
+                    asn1Time(notBefore), asn1Time(notAfter),
                     request.csr().getSubject(), request.csr().getSubjectPublicKeyInfo())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
                     .addExtension(Extension.keyUsage, true,
@@ -69,11 +77,34 @@ public final class IntermediateSigner {
             if (request.subjectAltNames() != null) {
                 builder.addExtension(Extension.subjectAlternativeName, false, request.subjectAltNames());
             }
-            return builder.build(authority.signingKey(provider).contentSigner(authority.signatureAlgorithm(),
-                    provider));
+            return new Issued(builder.build(authority.signingKey(provider).contentSigner(
+                    authority.signatureAlgorithm(), provider)), serial, notBefore, notAfter);
         } catch (IOException e) {
             throw new IllegalStateException("building the intermediate certificate failed", e);
         }
+    }
+
+    private static final java.time.format.DateTimeFormatter UTC_TIME =
+            java.time.format.DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'").withZone(java.time.ZoneOffset.UTC);
+    private static final java.time.format.DateTimeFormatter GENERALIZED_TIME =
+            java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHHmmss'Z'").withZone(java.time.ZoneOffset.UTC);
+
+    /**
+     * RFC 5280 validity time: UTCTime through 2049, GeneralizedTime after, whole seconds. Built from its DER
+     * bytes because Bouncy Castle's Date-based constructors format and re-parse with SimpleDateFormat, which
+     * showed up as a tenth of the signing path's profile.
+     */
+    static Time asn1Time(Instant instant) {
+        Instant seconds = instant.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        int year = seconds.atZone(java.time.ZoneOffset.UTC).getYear();
+        boolean utc = year >= 1950 && year < 2050;
+        byte[] text = (utc ? UTC_TIME : GENERALIZED_TIME).format(seconds)
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] der = new byte[text.length + 2];
+        der[0] = (byte) (utc ? 0x17 : 0x18);
+        der[1] = (byte) text.length;
+        System.arraycopy(text, 0, der, 2, text.length);
+        return Time.getInstance(utc ? ASN1UTCTime.getInstance(der) : ASN1GeneralizedTime.getInstance(der));
     }
 
     /** Not thread-safe (it holds a digest), hence one per thread. */
