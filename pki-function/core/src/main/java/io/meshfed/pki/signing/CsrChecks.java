@@ -4,7 +4,6 @@ import io.meshfed.model.MeshCluster;
 import io.meshfed.model.Rules;
 import io.meshfed.store.ClusterStore;
 import java.io.IOException;
-import java.io.StringReader;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -35,8 +34,6 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.operator.ContentVerifierProvider;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
-import org.bouncycastle.util.io.pem.PemObject;
-import org.bouncycastle.util.io.pem.PemReader;
 
 /**
  * Every check a CSR passes before anything is signed, one rule per step, in a fixed order, each failing with
@@ -111,22 +108,10 @@ public final class CsrChecks {
         }
 
         byte[] der;
-        try (PemReader reader = new PemReader(new StringReader(text))) {
-            PemObject block = reader.readPemObject();
-            if (block == null) {
-                return Verdict.reject(RejectionReason.MALFORMED_PEM,
-                        "no complete PEM block found (missing BEGIN/END line or truncated)");
-            }
-            if (!block.getType().equals("CERTIFICATE REQUEST") && !block.getType().equals("NEW CERTIFICATE REQUEST")) {
-                return Verdict.reject(RejectionReason.MALFORMED_PEM, "PEM block is '" + clip(block.getType())
-                        + "', expected 'CERTIFICATE REQUEST'");
-            }
-            if (reader.readPemObject() != null) {
-                return Verdict.reject(RejectionReason.MALFORMED_PEM, "expected exactly one PEM block, found more");
-            }
-            der = block.getContent();
-        } catch (IOException | RuntimeException e) {
-            return Verdict.reject(RejectionReason.MALFORMED_PEM, "unreadable PEM: " + clip(e.getMessage()));
+        try {
+            der = singleCsrBlock(text);
+        } catch (IllegalArgumentException e) {
+            return Verdict.reject(RejectionReason.MALFORMED_PEM, e.getMessage());
         }
 
         PKCS10CertificationRequest csr;
@@ -197,6 +182,54 @@ public final class CsrChecks {
         }
         return Verdict.accept(new Accepted(csr, cluster, lifetime, sans,
                 io.meshfed.pki.ca.Certificates.sha256(der)));
+    }
+
+    private static final String BEGIN = "-----BEGIN ";
+    private static final String DASHES = "-----";
+
+    /**
+     * The DER content of the one PEM block in {@code text}, which must be a CERTIFICATE REQUEST (or the legacy
+     * NEW CERTIFICATE REQUEST). Text outside the block is ignored, as RFC 7468 allows; the base64 body is
+     * decoded strictly (whitespace aside). A hand-written reader because the general one was 8 % of the
+     * signing path's profile.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    static byte[] singleCsrBlock(String text) {
+        int begin = text.indexOf(BEGIN);
+        int typeEnd = begin < 0 ? -1 : text.indexOf(DASHES, begin + BEGIN.length());
+        if (typeEnd < 0) {
+            throw new IllegalArgumentException("no complete PEM block found (missing BEGIN/END line or truncated)");
+        }
+        String type = text.substring(begin + BEGIN.length(), typeEnd);
+        String endLine = "-----END " + type + DASHES;
+        int end = text.indexOf(endLine, typeEnd + DASHES.length());
+        if (end < 0) {
+            throw new IllegalArgumentException("unreadable PEM: " + clip(endLine) + " not found");
+        }
+        if (!type.equals("CERTIFICATE REQUEST") && !type.equals("NEW CERTIFICATE REQUEST")) {
+            throw new IllegalArgumentException("PEM block is '" + clip(type) + "', expected 'CERTIFICATE REQUEST'");
+        }
+        if (text.indexOf(BEGIN, end + endLine.length()) >= 0) {
+            throw new IllegalArgumentException("expected exactly one PEM block, found more");
+        }
+        StringBuilder body = new StringBuilder(end - typeEnd);
+        for (int i = typeEnd + DASHES.length(); i < end; i++) {
+            char c = text.charAt(i);
+            if (c != '\n' && c != '\r' && c != ' ' && c != '\t') {
+                body.append(c);
+            }
+        }
+        try {
+            byte[] der = java.util.Base64.getDecoder().decode(body.toString());
+            if (der.length == 0) {
+                throw new IllegalArgumentException("unreadable PEM: the block is empty");
+            }
+            return der;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().startsWith("unreadable PEM") ? e.getMessage()
+                    : "unreadable PEM: the body is not base64 (" + clip(e.getMessage()) + ")");
+        }
     }
 
     private static Optional<String> keyProblem(SubjectPublicKeyInfo key) {
