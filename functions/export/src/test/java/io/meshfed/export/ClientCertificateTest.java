@@ -1,12 +1,15 @@
 package io.meshfed.export;
 
+import io.meshfed.testsupport.CloudEventsClient;
+import io.meshfed.testsupport.ManagementClusterResource;
+import io.meshfed.testsupport.TestTls;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.meshfed.export.CloudEventsClient.Answer;
-import io.meshfed.export.CloudEventsClient.Mode;
+import io.meshfed.testsupport.CloudEventsClient.Answer;
+import io.meshfed.testsupport.CloudEventsClient.Mode;
 import io.meshfed.model.ApiServerRef;
 import io.meshfed.model.CatalogChanged;
 import io.meshfed.model.ClusterCatalog;

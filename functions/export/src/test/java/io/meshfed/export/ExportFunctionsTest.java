@@ -1,5 +1,7 @@
 package io.meshfed.export;
 
+import io.meshfed.testsupport.CloudEventsClient;
+import io.meshfed.testsupport.ManagementClusterResource;
 import static io.meshfed.export.Workloads.endpoint;
 import static io.meshfed.export.Workloads.node;
 import static io.meshfed.export.Workloads.pod;
@@ -18,8 +20,8 @@ import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.meshfed.export.CloudEventsClient.Answer;
-import io.meshfed.export.CloudEventsClient.Mode;
+import io.meshfed.testsupport.CloudEventsClient.Answer;
+import io.meshfed.testsupport.CloudEventsClient.Mode;
 import io.meshfed.model.ApiServerRef;
 import io.meshfed.model.CatalogChanged;
 import io.meshfed.model.ClusterCatalog;

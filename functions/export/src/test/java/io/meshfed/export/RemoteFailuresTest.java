@@ -1,5 +1,8 @@
 package io.meshfed.export;
 
+import io.meshfed.testsupport.CloudEventsClient;
+import io.meshfed.testsupport.ManagementClusterResource;
+import io.meshfed.testsupport.TestTls;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
@@ -25,8 +28,8 @@ import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceListBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.meshfed.export.CloudEventsClient.Answer;
-import io.meshfed.export.CloudEventsClient.Mode;
+import io.meshfed.testsupport.CloudEventsClient.Answer;
+import io.meshfed.testsupport.CloudEventsClient.Mode;
 import io.meshfed.model.ApiServerRef;
 import io.meshfed.model.CatalogChanged;
 import io.meshfed.model.ClusterCatalog;

@@ -1,5 +1,7 @@
 package io.meshfed.registration;
 
+import io.meshfed.testsupport.TestTls;
+
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
@@ -33,7 +35,7 @@ class HttpApiServerProbeTest {
         tls = TestTls.create();
         otherCa = TestTls.create();
         apiServer = new WireMockServer(options().httpDisabled(true).httpsPort(0)
-                .keystorePath(tls.keystore.toString()).keystorePassword(TestTls.PASSWORD)
+                .keystorePath(tls.keystore().toString()).keystorePassword(TestTls.PASSWORD)
                 .keyManagerPassword(TestTls.PASSWORD).keystoreType("PKCS12"));
         apiServer.start();
     }
@@ -57,32 +59,32 @@ class HttpApiServerProbeTest {
         apiServer.stubFor(get(urlEqualTo("/version")).withHeader("Authorization",
                 com.github.tomakehurst.wiremock.client.WireMock.equalTo("Bearer good-token"))
                 .willReturn(okJson("{\"major\":\"1\",\"minor\":\"31\",\"gitVersion\":\"v1.31.2\"}")));
-        assertEquals(Optional.empty(), probe.check(ref(tls.caPem), TOKEN));
+        assertEquals(Optional.empty(), probe.check(ref(tls.caPem()), TOKEN));
     }
 
     @Test
     void caDataAsBase64AlsoWorks() {
         apiServer.stubFor(get(urlEqualTo("/version")).willReturn(okJson("{\"gitVersion\":\"v1.31.2\"}")));
-        String b64 = java.util.Base64.getEncoder().encodeToString(tls.caPem.getBytes());
+        String b64 = java.util.Base64.getEncoder().encodeToString(tls.caPem().getBytes());
         assertEquals(Optional.empty(), probe.check(ref(b64), TOKEN));
     }
 
     @Test
     void unauthorized() {
         apiServer.stubFor(get(urlEqualTo("/version")).willReturn(aResponse().withStatus(401)));
-        assertEquals(Code.API_SERVER_UNAUTHORIZED, probe.check(ref(tls.caPem), TOKEN).orElseThrow().code());
+        assertEquals(Code.API_SERVER_UNAUTHORIZED, probe.check(ref(tls.caPem()), TOKEN).orElseThrow().code());
     }
 
     @Test
     void forbidden() {
         apiServer.stubFor(get(urlEqualTo("/version")).willReturn(aResponse().withStatus(403)));
-        assertEquals(Code.API_SERVER_FORBIDDEN, probe.check(ref(tls.caPem), TOKEN).orElseThrow().code());
+        assertEquals(Code.API_SERVER_FORBIDDEN, probe.check(ref(tls.caPem()), TOKEN).orElseThrow().code());
     }
 
     @Test
     void serverError() {
         apiServer.stubFor(get(urlEqualTo("/version")).willReturn(aResponse().withStatus(503)));
-        RejectionReason r = probe.check(ref(tls.caPem), TOKEN).orElseThrow();
+        RejectionReason r = probe.check(ref(tls.caPem()), TOKEN).orElseThrow();
         assertEquals(Code.API_SERVER_ERROR, r.code());
         assertTrue(r.message().contains("503"), r.message());
     }
@@ -90,7 +92,7 @@ class HttpApiServerProbeTest {
     @Test
     void untrustedCertificateIsTlsFailure() {
         apiServer.stubFor(get(urlEqualTo("/version")).willReturn(okJson("{\"gitVersion\":\"v1.31.2\"}")));
-        RejectionReason r = probe.check(ref(otherCa.caPem), TOKEN).orElseThrow();
+        RejectionReason r = probe.check(ref(otherCa.caPem()), TOKEN).orElseThrow();
         assertEquals(Code.API_SERVER_TLS_FAILURE, r.code(), r.message());
     }
 
@@ -98,7 +100,7 @@ class HttpApiServerProbeTest {
     void slowServerIsUnreachable() {
         apiServer.stubFor(get(urlEqualTo("/version"))
                 .willReturn(okJson("{\"gitVersion\":\"v1.31.2\"}").withFixedDelay(10_000)));
-        RejectionReason r = new HttpApiServerProbe(Duration.ofMillis(500)).check(ref(tls.caPem), TOKEN).orElseThrow();
+        RejectionReason r = new HttpApiServerProbe(Duration.ofMillis(500)).check(ref(tls.caPem()), TOKEN).orElseThrow();
         assertEquals(Code.API_SERVER_UNREACHABLE, r.code());
         assertTrue(r.message().contains("500 ms"), r.message());
     }
@@ -109,7 +111,7 @@ class HttpApiServerProbeTest {
         try (var s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        RejectionReason r = probe.check(new ApiServerRef("https://localhost:" + port, tls.caPem, "creds"), TOKEN)
+        RejectionReason r = probe.check(new ApiServerRef("https://localhost:" + port, tls.caPem(), "creds"), TOKEN)
                 .orElseThrow();
         assertEquals(Code.API_SERVER_UNREACHABLE, r.code(), r.message());
     }
@@ -117,6 +119,6 @@ class HttpApiServerProbeTest {
     @Test
     void somethingElseThanKubernetesIsUnexpected() {
         apiServer.stubFor(get(urlEqualTo("/version")).willReturn(okJson("{\"hello\":\"world\"}")));
-        assertEquals(Code.API_SERVER_UNEXPECTED_RESPONSE, probe.check(ref(tls.caPem), TOKEN).orElseThrow().code());
+        assertEquals(Code.API_SERVER_UNEXPECTED_RESPONSE, probe.check(ref(tls.caPem()), TOKEN).orElseThrow().code());
     }
 }

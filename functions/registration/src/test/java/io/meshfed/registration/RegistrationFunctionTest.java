@@ -1,5 +1,9 @@
 package io.meshfed.registration;
 
+import io.meshfed.testsupport.CloudEventsClient;
+import io.meshfed.testsupport.ManagementClusterResource;
+import io.meshfed.testsupport.TestTls;
+
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
@@ -34,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * WireMock over HTTPS.
  */
 @QuarkusTest
-@QuarkusTestResource(KubernetesMockResource.class)
+@QuarkusTestResource(ManagementClusterResource.class)
 class RegistrationFunctionTest {
     static TestTls tls;
     static WireMockServer apiServer;
@@ -46,7 +50,7 @@ class RegistrationFunctionTest {
     static void startApiServer() throws Exception {
         tls = TestTls.create();
         apiServer = new WireMockServer(options().httpDisabled(true).httpsPort(0)
-                .keystorePath(tls.keystore.toString()).keystorePassword(TestTls.PASSWORD)
+                .keystorePath(tls.keystore().toString()).keystorePassword(TestTls.PASSWORD)
                 .keyManagerPassword(TestTls.PASSWORD).keystoreType("PKCS12"));
         apiServer.start();
     }
@@ -62,9 +66,17 @@ class RegistrationFunctionTest {
     void clean() {
         apiServer.resetAll();
         apiServer.stubFor(get(urlEqualTo("/version")).willReturn(okJson("{\"gitVersion\":\"v1.31.2\"}")));
-        KubernetesMockResource.client.genericKubernetesResources(KubernetesClusterStore.MESH_CLUSTER)
+        ManagementClusterResource.client().genericKubernetesResources(KubernetesClusterStore.MESH_CLUSTER)
                 .inNamespace("meshfed").delete();
-        KubernetesMockResource.client.secrets().inNamespace("meshfed").delete();
+        ManagementClusterResource.client().secrets().inNamespace("meshfed").delete();
+    }
+
+    CloudEventsClient events() {
+        return new CloudEventsClient(endpoint);
+    }
+
+    static CloudEventsClient.Mode mode(boolean structured) {
+        return structured ? CloudEventsClient.Mode.STRUCTURED : CloudEventsClient.Mode.BINARY;
     }
 
     String apiUrl() {
@@ -82,20 +94,20 @@ class RegistrationFunctionTest {
     }
 
     List<String> storedClusters() {
-        return KubernetesMockResource.client.genericKubernetesResources(KubernetesClusterStore.MESH_CLUSTER)
+        return ManagementClusterResource.client().genericKubernetesResources(KubernetesClusterStore.MESH_CLUSTER)
                 .inNamespace("meshfed").list().getItems().stream().map(r -> r.getMetadata().getName()).sorted().toList();
     }
 
     int storedSecrets() {
-        return KubernetesMockResource.client.secrets().inNamespace("meshfed").list().getItems().size();
+        return ManagementClusterResource.client().secrets().inNamespace("meshfed").list().getItems().size();
     }
 
     @Test
     void registersInBinaryModeAndRepeatsTheSameReply() throws Exception {
         CloudEvent request = event("req-1", EventTypes.CLUSTER_REGISTRATION_REQUESTED,
-                Requests.valid("east", "10.0.0.1", apiUrl(), tls.caPem));
-        var first = CloudEventsHttp.send(endpoint, request, false);
-        assertEquals(200, first.status(), first.body());
+                Requests.valid("east", "10.0.0.1", apiUrl(), tls.caPem()));
+        var first = events().send(request, mode(false));
+        assertEquals(200, first.status(), first.bodyText());
         assertEquals(EventTypes.CLUSTER_REGISTERED, first.event().getType());
         assertEquals("meshfed/registration", first.event().getSource().toString());
         assertEquals("east", first.event().getSubject());
@@ -109,7 +121,7 @@ class RegistrationFunctionTest {
         assertEquals(List.of("east"), storedClusters());
         assertEquals(1, storedSecrets());
 
-        var again = CloudEventsHttp.send(endpoint, request, false);
+        var again = events().send(request, mode(false));
         assertEquals(first.event().getId(), again.event().getId());
         assertEquals(first.event().getType(), again.event().getType());
         assertEquals(data, data(again.event()));
@@ -119,12 +131,12 @@ class RegistrationFunctionTest {
 
     @Test
     void registersInStructuredModeAndUpdatesOnChange() throws Exception {
-        var created = CloudEventsHttp.send(endpoint, event("req-2", EventTypes.CLUSTER_REGISTRATION_REQUESTED,
-                Requests.valid("west", "10.0.0.2", apiUrl(), tls.caPem)), true);
+        var created = events().send(event("req-2", EventTypes.CLUSTER_REGISTRATION_REQUESTED,
+                Requests.valid("west", "10.0.0.2", apiUrl(), tls.caPem())), mode(true));
         assertEquals(EventTypes.CLUSTER_REGISTERED, created.event().getType());
-        var updated = CloudEventsHttp.send(endpoint, event("req-3", EventTypes.CLUSTER_REGISTRATION_REQUESTED,
-                Requests.valid("west", "10.0.0.3", apiUrl(), tls.caPem)), true);
-        assertEquals(200, updated.status(), updated.body());
+        var updated = events().send(event("req-3", EventTypes.CLUSTER_REGISTRATION_REQUESTED,
+                Requests.valid("west", "10.0.0.3", apiUrl(), tls.caPem())), mode(true));
+        assertEquals(200, updated.status(), updated.bodyText());
         assertEquals("updated", updated.event().getExtension("meshfedchange"));
         assertEquals("west", updated.event().getSubject());
         assertTrue(data(updated.event()).at("/generation").asLong() > data(created.event()).at("/generation").asLong());
@@ -136,7 +148,7 @@ class RegistrationFunctionTest {
         Map<String, Object> bad = Map.of("name", "Bad_Name", "network", "net", "trustDomain", "td.org",
                 "locality", Map.of("region", "us east"), "eastWestGateway", Map.of("address", "gw..x", "port", 0),
                 "apiAccess", "none");
-        var reply = CloudEventsHttp.send(endpoint, event("req-4", EventTypes.CLUSTER_REGISTRATION_REQUESTED, bad), false);
+        var reply = events().send(event("req-4", EventTypes.CLUSTER_REGISTRATION_REQUESTED, bad), mode(false));
         assertEquals(200, reply.status());
         assertEquals(EventTypes.CLUSTER_REGISTRATION_REJECTED, reply.event().getType());
         assertEquals("Bad_Name", reply.event().getSubject());
@@ -155,9 +167,9 @@ class RegistrationFunctionTest {
         for (var e : expected.entrySet()) {
             apiServer.resetAll();
             apiServer.stubFor(get(urlEqualTo("/version")).willReturn(aResponse().withStatus(e.getKey())));
-            var reply = CloudEventsHttp.send(endpoint, event("req-5-" + e.getKey(),
-                    EventTypes.CLUSTER_REGISTRATION_REQUESTED, Requests.valid("east", "10.0.0.1", apiUrl(), tls.caPem)),
-                    e.getKey() % 2 == 0);
+            var reply = events().send(event("req-5-" + e.getKey(),
+                    EventTypes.CLUSTER_REGISTRATION_REQUESTED, Requests.valid("east", "10.0.0.1", apiUrl(), tls.caPem())),
+                    mode(e.getKey() % 2 == 0));
             assertEquals(EventTypes.CLUSTER_REGISTRATION_REJECTED, reply.event().getType());
             assertEquals(e.getValue(), data(reply.event()).at("/reasons/0/code").asText());
             assertEquals(List.of(), storedClusters());
@@ -167,11 +179,11 @@ class RegistrationFunctionTest {
 
     @Test
     void deregistrationRemovesEverythingAndIsIdempotent() throws Exception {
-        CloudEventsHttp.send(endpoint, event("req-6", EventTypes.CLUSTER_REGISTRATION_REQUESTED,
-                Requests.valid("east", "10.0.0.1", apiUrl(), tls.caPem)), false);
+        events().send(event("req-6", EventTypes.CLUSTER_REGISTRATION_REQUESTED,
+                Requests.valid("east", "10.0.0.1", apiUrl(), tls.caPem())), mode(false));
         for (boolean existed : new boolean[] {true, false}) {
-            var reply = CloudEventsHttp.send(endpoint, event("req-7-" + existed,
-                    EventTypes.CLUSTER_DEREGISTRATION_REQUESTED, Map.of("name", "east")), !existed);
+            var reply = events().send(event("req-7-" + existed,
+                    EventTypes.CLUSTER_DEREGISTRATION_REQUESTED, Map.of("name", "east")), mode(!existed));
             assertEquals(EventTypes.CLUSTER_DEREGISTERED, reply.event().getType());
             assertEquals("east", reply.event().getSubject());
             assertEquals(existed, data(reply.event()).get("existed").asBoolean());
@@ -188,35 +200,35 @@ class RegistrationFunctionTest {
     @Test
     void wrongTypeIsA400NamingTheField() throws Exception {
         String body = "{\"name\":\"east\",\"eastWestGateway\":{\"address\":\"10.0.0.1\",\"port\":\"abc\"}}";
-        var reply = CloudEventsHttp.post(endpoint, binaryHeaders(EventTypes.CLUSTER_REGISTRATION_REQUESTED),
+        var reply = events().sendRaw(binaryHeaders(EventTypes.CLUSTER_REGISTRATION_REQUESTED),
                 body.getBytes(StandardCharsets.UTF_8));
         assertEquals(400, reply.status());
-        JsonNode error = ModelJson.mapper().readTree(reply.body());
+        JsonNode error = ModelJson.mapper().readTree(reply.bodyText());
         assertEquals("data.eastWestGateway.port", error.get("field").asText());
-        assertTrue(error.get("message").asText().contains("integer"), reply.body());
+        assertTrue(error.get("message").asText().contains("integer"), reply.bodyText());
         assertEquals(List.of(), storedClusters());
     }
 
     @Test
     void unknownFieldIsA400NamingIt() throws Exception {
-        var reply = CloudEventsHttp.post(endpoint, binaryHeaders(EventTypes.CLUSTER_REGISTRATION_REQUESTED),
+        var reply = events().sendRaw(binaryHeaders(EventTypes.CLUSTER_REGISTRATION_REQUESTED),
                 "{\"name\":\"east\",\"clusterColour\":\"blue\"}".getBytes(StandardCharsets.UTF_8));
         assertEquals(400, reply.status());
-        assertEquals("data.clusterColour", ModelJson.mapper().readTree(reply.body()).get("field").asText());
+        assertEquals("data.clusterColour", ModelJson.mapper().readTree(reply.bodyText()).get("field").asText());
     }
 
     @Test
     void malformedJsonIsA400() throws Exception {
-        var reply = CloudEventsHttp.post(endpoint, binaryHeaders(EventTypes.CLUSTER_REGISTRATION_REQUESTED),
+        var reply = events().sendRaw(binaryHeaders(EventTypes.CLUSTER_REGISTRATION_REQUESTED),
                 "{\"name\": \"east\",".getBytes(StandardCharsets.UTF_8));
         assertEquals(400, reply.status());
-        assertTrue(reply.body().contains("not valid JSON"), reply.body());
+        assertTrue(reply.bodyText().contains("not valid JSON"), reply.bodyText());
         assertEquals(List.of(), storedClusters());
     }
 
     @Test
     void unknownEventTypeIsA404() throws Exception {
-        var reply = CloudEventsHttp.post(endpoint, binaryHeaders("io.meshfed.nobody.listens"),
+        var reply = events().sendRaw(binaryHeaders("io.meshfed.nobody.listens"),
                 "{}".getBytes(StandardCharsets.UTF_8));
         assertEquals(404, reply.status());
         assertNull(reply.event());
@@ -225,7 +237,7 @@ class RegistrationFunctionTest {
     @Test
     void oversizedPayloadIsA413() throws Exception {
         String big = "{\"name\":\"" + "a".repeat(300 * 1024) + "\"}";
-        var reply = CloudEventsHttp.post(endpoint, binaryHeaders(EventTypes.CLUSTER_REGISTRATION_REQUESTED),
+        var reply = events().sendRaw(binaryHeaders(EventTypes.CLUSTER_REGISTRATION_REQUESTED),
                 big.getBytes(StandardCharsets.UTF_8));
         assertEquals(413, reply.status());
         assertEquals(List.of(), storedClusters());
@@ -233,9 +245,9 @@ class RegistrationFunctionTest {
 
     @Test
     void badDeregistrationNameIsA400() throws Exception {
-        var reply = CloudEventsHttp.post(endpoint, binaryHeaders(EventTypes.CLUSTER_DEREGISTRATION_REQUESTED),
+        var reply = events().sendRaw(binaryHeaders(EventTypes.CLUSTER_DEREGISTRATION_REQUESTED),
                 "{\"name\":\"Not A Name\"}".getBytes(StandardCharsets.UTF_8));
         assertEquals(400, reply.status());
-        assertEquals("data.name", ModelJson.mapper().readTree(reply.body()).get("field").asText());
+        assertEquals("data.name", ModelJson.mapper().readTree(reply.bodyText()).get("field").asText());
     }
 }

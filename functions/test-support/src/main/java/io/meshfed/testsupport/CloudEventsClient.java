@@ -1,4 +1,4 @@
-package io.meshfed.export;
+package io.meshfed.testsupport;
 
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.message.MessageWriter;
@@ -14,12 +14,12 @@ import java.util.List;
 import java.util.Map;
 
 /** Sends CloudEvents the way a Knative broker does (CloudEvents Java SDK over java.net.http), in either mode. */
-final class CloudEventsClient {
-    enum Mode { BINARY, STRUCTURED }
+public final class CloudEventsClient {
+    public enum Mode { BINARY, STRUCTURED }
 
     /** The HTTP answer; {@code event} is the reply event, null when the answer carried none. */
-    record Answer(int status, Map<String, List<String>> headers, byte[] body, CloudEvent event) {
-        String bodyText() {
+    public record Answer(int status, Map<String, List<String>> headers, byte[] body, CloudEvent event) {
+        public String bodyText() {
             return new String(body, java.nio.charset.StandardCharsets.UTF_8);
         }
     }
@@ -27,11 +27,11 @@ final class CloudEventsClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI target;
 
-    CloudEventsClient(URI target) {
+    public CloudEventsClient(URI target) {
         this.target = target;
     }
 
-    Answer send(CloudEvent event, Mode mode) throws Exception {
+    public Answer send(CloudEvent event, Mode mode) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(30));
         byte[][] body = new byte[1][];
         MessageWriter<?, ?> writer = HttpMessageFactory.createWriter(request::header, b -> body[0] = b);
@@ -44,7 +44,7 @@ final class CloudEventsClient {
     }
 
     /** Posts raw bytes with the given headers, for input no SDK would produce. */
-    Answer sendRaw(Map<String, String> headers, byte[] body) throws Exception {
+    public Answer sendRaw(Map<String, String> headers, byte[] body) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(30));
         headers.forEach(request::header);
         return exchange(request, body);

@@ -1,5 +1,6 @@
-package io.meshfed.export;
+package io.meshfed.testsupport;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -12,13 +13,20 @@ import java.util.Map;
  * KubernetesClient (and so both stores) talks to. It stands in for a kube-apiserver, which cannot run here.
  */
 public class ManagementClusterResource implements QuarkusTestResourceLifecycleManager {
-    private KubernetesMockServer server;
+    private static KubernetesMockServer server;
+    private static KubernetesClient client;
+
+    /** A client of the running mock server, for tests to seed and inspect the management cluster. */
+    public static KubernetesClient client() {
+        return client;
+    }
 
     @Override
     public Map<String, String> start() {
         server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(), false);
         server.init();
+        client = server.createClient();
         return Map.of(
                 "quarkus.kubernetes-client.api-server-url", server.url("/"),
                 "quarkus.kubernetes-client.trust-certs", "true",
@@ -27,6 +35,9 @@ public class ManagementClusterResource implements QuarkusTestResourceLifecycleMa
 
     @Override
     public void stop() {
+        if (client != null) {
+            client.close();
+        }
         if (server != null) {
             server.destroy();
         }

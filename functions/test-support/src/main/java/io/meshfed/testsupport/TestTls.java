@@ -1,4 +1,4 @@
-package io.meshfed.export;
+package io.meshfed.testsupport;
 
 import java.io.StringWriter;
 import java.math.BigInteger;
@@ -21,11 +21,14 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-/** A throwaway CA and a localhost serving certificate it signed (PKCS#12), for WireMock posing as an API server. */
-record TestTls(String caPem, Path keystore, Path truststore, String clientCertificatePem, String clientKeyPem) {
-    static final String PASSWORD = "changeit";
+/**
+ * A throwaway CA, a localhost serving certificate it signed (PKCS#12 keystore) and a client certificate, for
+ * HTTPS stand-ins of workload API servers (WireMock, fabric8's mock server) in meshfed's tests.
+ */
+public record TestTls(String caPem, Path keystore, Path truststore, String clientCertificatePem, String clientKeyPem) {
+    public static final String PASSWORD = "changeit";
 
-    static TestTls create() throws Exception {
+    public static TestTls create() throws Exception {
         KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
         gen.initialize(256);
         KeyPair caKeys = gen.generateKeyPair();
