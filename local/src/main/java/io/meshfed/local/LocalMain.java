@@ -1,0 +1,149 @@
+package io.meshfed.local;
+
+import io.meshfed.federation.FederationConfig;
+import io.meshfed.pki.agent.CaCerts;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+
+/**
+ * {@code meshfed-local [example-dir] [--state-dir D] [--triggers D] [--host H] [--broker-port P] [--xds-port P]
+ * [--sync-interval SECONDS] [--verbose]}: runs meshfed on its embedded default, registers the example's clusters,
+ * exports their services, signs every cluster's intermediate CA, prints what each istiod receives, and serves
+ * until Ctrl-C. Exit code 2: bad arguments or example; 1: start-up failed.
+ */
+public final class LocalMain {
+    private LocalMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        long started = System.nanoTime();
+        // jboss-logmanager is on the class path (through the functions' libraries) and serves System.Logger: make
+        // it the JUL manager too, before anything logs, so there is one logging configuration.
+        System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
+        PrintStream out = System.out;
+        Path example = Path.of("examples/two-clusters");
+        Path state = Path.of(".meshfed/state");
+        Path triggers = Path.of("knative/manifests/eventing/triggers");
+        String host = "127.0.0.1";
+        int brokerPort = 8080;
+        int xdsPort = 15010;
+        Duration syncInterval = Duration.ofSeconds(60);
+        boolean verbose = false;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--state-dir" -> state = Path.of(value(args, ++i, a));
+                    case "--triggers" -> triggers = Path.of(value(args, ++i, a));
+                    case "--host" -> host = value(args, ++i, a);
+                    case "--broker-port" -> brokerPort = Integer.parseInt(value(args, ++i, a));
+                    case "--xds-port" -> xdsPort = Integer.parseInt(value(args, ++i, a));
+                    case "--sync-interval" -> syncInterval = Duration.ofSeconds(Long.parseLong(value(args, ++i, a)));
+                    case "--verbose", "-v" -> verbose = true;
+                    case "--help", "-h" -> {
+                        out.println("usage: bin/meshfed-local [example-dir] [--state-dir .meshfed/state] "
+                                + "[--broker-port 8080] [--xds-port 15010] [--host 127.0.0.1] [--sync-interval 60] "
+                                + "[--triggers knative/manifests/eventing/triggers] [--verbose]");
+                        return;
+                    }
+                    default -> {
+                        if (a.startsWith("-")) {
+                            throw new IllegalArgumentException("unknown option " + a + " (see --help)");
+                        }
+                        example = Path.of(a);
+                    }
+                }
+            }
+        } catch (NumberFormatException e) {
+            System.err.println("meshfed: a port or interval is not a number: " + e.getMessage());
+            System.exit(2);
+        } catch (IllegalArgumentException e) {
+            System.err.println("meshfed: " + e.getMessage());
+            System.exit(2);
+        }
+        quietLogging(verbose);
+
+        List<ExampleCluster> clusters;
+        try {
+            clusters = ExampleCluster.loadAll(example);
+        } catch (ExampleException e) {
+            System.err.println("meshfed: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        out.println("meshfed: example " + example + ": clusters " + clusters.stream().map(c -> c.cluster().name()).toList());
+        LocalMesh mesh;
+        try {
+            mesh = LocalMesh.start(new LocalMesh.Settings(state, triggers, host, brokerPort, xdsPort, clusters,
+                    syncInterval), line -> out.printf("meshfed [%5.1fs] %s%n", (System.nanoTime() - started) / 1e9, line));
+        } catch (ExampleException e) {
+            System.err.println("meshfed: " + e.getMessage());
+            System.exit(2);
+            return;
+        } catch (java.io.IOException e) {
+            System.err.println("meshfed: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            out.println("meshfed: stopping");
+            mesh.close();
+            stopped.countDown();
+        }, "meshfed-shutdown"));
+
+        Map<String, String> registered = mesh.registerExamples();
+        boolean ok = registered.values().stream().allMatch("io.meshfed.cluster.registered"::equals);
+        for (String cluster : mesh.exampleClusters()) {
+            if (!"io.meshfed.cluster.registered".equals(registered.get(cluster))) {
+                continue;
+            }
+            Optional<CaCerts> caCerts = mesh.runAgent(cluster);
+            if (caCerts.isEmpty()) {
+                ok = false;
+                out.println("meshfed: ERROR cluster " + cluster + ": no cacerts were written (see the lines above)");
+            }
+        }
+        for (String cluster : mesh.exampleClusters()) {
+            FederationConfig config = mesh.istiodConfig(cluster);
+            out.println();
+            out.println("=== cluster " + cluster + ": what its istiod receives (" + config.serviceEntries().size()
+                    + " ServiceEntries, " + config.destinationRules().size() + " DestinationRules, "
+                    + config.gateways().size() + " Gateways) from xds://" + cluster + "." + LocalMesh.XDS_HOST_DOMAIN
+                    + ":" + mesh.xdsPort());
+            out.print(mesh.istiodYaml(cluster));
+            out.println("=== cluster " + cluster + ": cacerts (istio-system/cacerts) in "
+                    + mesh.caCertsDir(cluster).toAbsolutePath() + ": ca-cert.pem ca-key.pem cert-chain.pem root-cert.pem");
+        }
+        out.println();
+        double seconds = (System.nanoTime() - started) / 1e9;
+        out.printf("meshfed: %s in %.1f s: broker %s, xDS %s:%d, state %s. Ctrl-C stops.%n",
+                ok ? "ready" : "ready WITH ERRORS (see above)", seconds, mesh.brokerUrl(), host, mesh.xdsPort(),
+                state);
+        out.println("meshfed: try  bin/send-event examples/requests/deregister-east.json  (then restart to register it again)");
+        stopped.await();
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    /** The libraries log through JUL; meshfed's progress lines are the output. --verbose shows their INFO logs. */
+    static void quietLogging(boolean verbose) {
+        System.setProperty("org.jboss.logging.provider", "jdk");
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.setLevel(verbose ? Level.INFO : Level.WARNING);
+        for (var h : root.getHandlers()) {
+            h.setLevel(verbose ? Level.INFO : Level.WARNING);
+        }
+    }
+}

@@ -1,0 +1,356 @@
+package io.meshfed.local;
+
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
+import io.meshfed.export.CatalogSync;
+import io.meshfed.export.Fabric8WorkloadReader;
+import io.meshfed.federation.FederationConfig;
+import io.meshfed.federation.IstioFederationTranslator;
+import io.meshfed.model.EventTypes;
+import io.meshfed.model.MeshCluster;
+import io.meshfed.model.ModelJson;
+import io.meshfed.pki.agent.AgentSettings;
+import io.meshfed.pki.agent.CaCerts;
+import io.meshfed.pki.agent.CsrAgent;
+import io.meshfed.pki.agent.FileCaCertsStore;
+import io.meshfed.pki.agent.HttpCsrClient;
+import io.meshfed.pki.audit.FileAuditStore;
+import io.meshfed.pki.ca.CaState;
+import io.meshfed.pki.ca.CaStore;
+import io.meshfed.pki.ca.FileCaStore;
+import io.meshfed.pki.ca.KeyAlgorithm;
+import io.meshfed.pki.ca.RootCa;
+import io.meshfed.pki.signing.CryptoProviders;
+import io.meshfed.pki.signing.CsrChecks;
+import io.meshfed.pki.signing.CsrSigningService;
+import io.meshfed.pki.signing.IntermediateSigner;
+import io.meshfed.pki.signing.SigningPolicy;
+import io.meshfed.registration.ClusterRegistry;
+import io.meshfed.registration.HttpApiServerProbe;
+import io.meshfed.store.FileCatalogStore;
+import io.meshfed.store.FileClusterStore;
+import io.meshfed.xds.app.CatalogFeed;
+import io.meshfed.xds.cache.SnapshotCache;
+import io.meshfed.xds.envoy.EnvoyPolicy;
+import io.meshfed.xds.envoy.EnvoyTranslator;
+import io.meshfed.xds.mcp.FederationMcpTranslator;
+import io.meshfed.xds.protocol.AdsServer;
+import io.meshfed.xds.protocol.ClusterIdentifier;
+import io.meshfed.xds.protocol.ConnectedClients;
+import io.meshfed.xds.protocol.XdsMetrics;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * meshfed in one process: the registration, export and PKI domain services on file stores under one state
+ * directory, the xDS bridge fed from the same stores, an in-process broker routed by the Knative Trigger files, its
+ * CloudEvents HTTP ingress, one HTTPS Kubernetes API per example cluster, and one CSR agent per cluster writing its
+ * {@code cacerts} into a directory. Everything that changes state goes through the broker, as on Knative.
+ *
+ * <p>State directory layout: {@code clusters/}, {@code credentials/} (0600), {@code catalogs/}, {@code pki/ca.json}
+ * (root key, 0600), {@code pki/audit/}, {@code cacerts/<cluster>/}. A restart reloads all of it.
+ */
+public final class LocalMesh implements AutoCloseable {
+    /** Where everything lives and listens. Port 0 picks a free port. {@code syncInterval} null: no periodic sync. */
+    public record Settings(Path stateDir, Path triggersDir, String host, int brokerPort, int xdsPort,
+            List<ExampleCluster> examples, Duration syncInterval) {
+        public Settings {
+            examples = List.copyOf(examples);
+        }
+    }
+
+    /** istiod's config-source domain in local mode: cluster X's istiod dials {@code X.xds.meshfed.local}. */
+    public static final String XDS_HOST_DOMAIN = "xds.meshfed.local";
+
+    private final Settings settings;
+    private final Consumer<String> progress;
+    private final Vertx vertx = Vertx.vertx();
+    private final Map<String, WorkloadApiServer> apiServers = new LinkedHashMap<>();
+    private final Map<String, ExampleCluster> examples = new LinkedHashMap<>();
+    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, r -> {
+        Thread t = new Thread(r, "meshfed-timers");
+        t.setDaemon(true);
+        return t;
+    });
+    private final IstioFederationTranslator translator = new IstioFederationTranslator();
+    private final FileClusterStore clusters;
+    private final CatalogFeed feed;
+    private final SnapshotCache cache = new SnapshotCache();
+    private final XdsMetrics metrics = new XdsMetrics();
+    private final ConnectedClients xdsClients = new ConnectedClients();
+    private final LocalBroker broker;
+    private HttpServer xds;
+    private BrokerEndpoint endpoint;
+
+    private LocalMesh(Settings settings, Consumer<String> progress) {
+        this.settings = settings;
+        this.progress = progress;
+        Path state = settings.stateDir();
+        clusters = new FileClusterStore(state);
+        FileCatalogStore catalogs = new FileCatalogStore(state);
+        ClusterRegistry registry = new ClusterRegistry(clusters, new HttpApiServerProbe(Duration.ofSeconds(5)));
+        CatalogSync sync = new CatalogSync(clusters, catalogs,
+                new Fabric8WorkloadReader(new VertxHttpClientFactory(vertx), Duration.ofSeconds(2), Duration.ofSeconds(5)),
+                Clock.systemUTC());
+        EnvoyPolicy policy = new EnvoyPolicy(EnvoyPolicy.DEFAULT.connectTimeout(), EnvoyPolicy.DEFAULT.consecutive5xx(),
+                EnvoyPolicy.DEFAULT.ejectionInterval(), EnvoyPolicy.DEFAULT.baseEjectionTime(),
+                EnvoyPolicy.DEFAULT.maxEjectionPercent(), EnvoyPolicy.DEFAULT.retryBudgetPercent(),
+                EnvoyPolicy.DEFAULT.minRetryConcurrency(), translator.stalenessGrace());
+        feed = new CatalogFeed(clusters, catalogs, cache, new EnvoyTranslator(policy),
+                FederationMcpTranslator.incremental(translator), Clock.systemUTC());
+        Map<String, Subscriber> services = Map.of(
+                Functions.REGISTRATION, Functions.registration(registry, progress),
+                Functions.EXPORT, Functions.export(sync, progress),
+                Functions.PKI, Functions.pki(signingService(state, clusters), progress),
+                Functions.XDS_BRIDGE, Functions.xdsBridge(feed));
+        broker = new LocalBroker(TriggerTable.load(settings.triggersDir()), services,
+                problem -> progress.accept("ERROR " + problem));
+    }
+
+    private CsrSigningService signingService(Path state, FileClusterStore clusterStore) {
+        CaStore caStore = new FileCaStore(state.resolve("pki/ca.json"), Clock.systemUTC());
+        CaState initial = caStore.load().orElseGet(() -> {
+            progress.accept("generating the root CA (first run) in " + state.resolve("pki/ca.json") + " (mode 0600)");
+            return caStore.initialize(CaState.of(RootCa.generate(KeyAlgorithm.ECDSA_P256, "meshfed local root CA",
+                    RootCa.DEFAULT_LIFETIME, Clock.systemUTC(), new SecureRandom())));
+        });
+        progress.accept("PKI root: " + initial.signer());
+        java.security.Provider provider = CryptoProviders.named("jdk");
+        return new CsrSigningService(new CsrChecks(SigningPolicy.defaults(), clusterStore, provider),
+                new IntermediateSigner(provider, new SecureRandom()),
+                () -> caStore.load().orElseThrow(() -> new IllegalStateException(state.resolve("pki/ca.json")
+                        + " disappeared while running")),
+                new FileAuditStore(state.resolve("pki/audit")), Clock.systemUTC());
+    }
+
+    /**
+     * Starts the example clusters' API servers, loads the stored state into the bridge, opens the xDS port and the
+     * broker's HTTP ingress. Registers nothing: {@link #registerExamples} does.
+     */
+    public static LocalMesh start(Settings settings, Consumer<String> progress) throws IOException {
+        LocalMesh mesh = new LocalMesh(settings, progress);
+        try {
+            mesh.open();
+        } catch (IOException | RuntimeException e) {
+            mesh.close();
+            throw e;
+        }
+        return mesh;
+    }
+
+    private void open() throws IOException {
+        progress.accept("broker routes " + broker.triggers().size() + " Triggers from " + settings.triggersDir());
+        for (ExampleCluster example : settings.examples()) {
+            WorkloadApiServer api = new WorkloadApiServer(example);
+            apiServers.put(example.cluster().name(), api);
+            examples.put(example.cluster().name(), example);
+            progress.accept("cluster " + example.cluster().name() + ": API server " + api.url() + " serving "
+                    + example.objects().size() + " objects from " + example.directory());
+        }
+        feed.loadAll();
+        progress.accept("state " + settings.stateDir() + ": " + clusters.list().size() + " registered clusters loaded");
+        AdsServer ads = new AdsServer(cache, new ClusterIdentifier(XDS_HOST_DOMAIN), metrics, xdsClients);
+        try {
+            xds = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.xdsPort()))
+                    .requestHandler(ads.requestHandler(vertx)).listen().toCompletionStage().toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while opening the xDS port", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IOException("cannot listen for xDS on " + settings.host() + ":" + settings.xdsPort() + " ("
+                    + e.getCause() + "): stop what listens there or pass --xds-port <port>", e);
+        }
+        progress.accept("xDS bridge (ADS, MCP-over-xDS) on " + settings.host() + ":" + xds.actualPort());
+        endpoint = new BrokerEndpoint(broker, settings.host(), settings.brokerPort(), progress);
+        progress.accept("broker accepts CloudEvents on " + brokerUrl());
+        timers.scheduleAtFixedRate(feed::republish, 30, 30, TimeUnit.SECONDS);
+        if (settings.syncInterval() != null) {
+            long every = settings.syncInterval().toMillis();
+            timers.scheduleAtFixedRate(this::periodicSync, every, every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** What the per-cluster PingSource does on Knative: a ping naming each registered cluster, through the broker. */
+    private void periodicSync() {
+        for (var stored : clusters.list()) {
+            try {
+                broker.publish(CloudEventBuilder.v1().withId(UUID.randomUUID().toString())
+                        .withType("dev.knative.sources.ping").withSource(URI.create("meshfed/local/ping"))
+                        .withDataContentType("application/json")
+                        .withData(("{\"cluster\":\"" + stored.cluster().name() + "\"}").getBytes()).build());
+            } catch (RuntimeException e) {
+                progress.accept("ERROR periodic sync of " + stored.cluster().name() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** The registration request for an example cluster: its API server as served here, with a bearer token. */
+    public CloudEvent registrationEvent(String cluster) {
+        ExampleCluster example = example(cluster);
+        WorkloadApiServer api = apiServers.get(cluster);
+        MeshCluster c = example.cluster();
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("name", c.name());
+        data.put("network", c.network());
+        Map<String, Object> locality = new LinkedHashMap<>();
+        locality.put("region", c.locality().region());
+        if (c.locality().zone() != null) {
+            locality.put("zone", c.locality().zone());
+        }
+        data.put("locality", locality);
+        data.put("eastWestGateway", Map.of("address", c.eastWestGateway().address(), "port", c.eastWestGateway().port()));
+        data.put("trustDomain", c.trustDomain());
+        data.put("apiAccess", "credentials");
+        data.put("apiServer", Map.of("url", api.url(), "caData", api.caPem()));
+        data.put("credentials", Map.of("token", api.token()));
+        return event(EventTypes.CLUSTER_REGISTRATION_REQUESTED, null, data);
+    }
+
+    public static CloudEvent event(String type, String subject, Object data) {
+        try {
+            CloudEventBuilder b = CloudEventBuilder.v1().withId(UUID.randomUUID().toString()).withType(type)
+                    .withSource(URI.create("meshfed/local")).withDataContentType("application/json")
+                    .withData(ModelJson.mapper().writeValueAsBytes(data));
+            if (subject != null) {
+                b.withSubject(subject);
+            }
+            return b.build();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Registers every example cluster through the broker; returns each registration's reply type by cluster. */
+    public Map<String, String> registerExamples() {
+        Map<String, String> replies = new LinkedHashMap<>();
+        for (String name : examples.keySet()) {
+            LocalBroker.Outcome outcome = broker.publish(registrationEvent(name));
+            replies.put(name, outcome.replies().isEmpty() ? "none" : outcome.replies().get(0).getType());
+        }
+        return replies;
+    }
+
+    /** Asks the export function to re-read one cluster now (as an ApiServerSource or the CLI would). */
+    public LocalBroker.Outcome sync(String cluster) {
+        return broker.publish(event(EventTypes.SERVICE_EXPORT_SYNC, cluster, null));
+    }
+
+    /**
+     * Runs the cluster's CSR agent once against the broker's HTTP ingress, writing {@code cacerts} into
+     * {@link #caCertsDir}, then keeps it running on its own schedule (renewal, trust-bundle refresh).
+     */
+    public Optional<CaCerts> runAgent(String cluster) {
+        MeshCluster c = clusters.get(cluster).map(s -> s.cluster())
+                .orElseThrow(() -> new ExampleException("cluster " + cluster + " is not registered"));
+        FileCaCertsStore store = new FileCaCertsStore(caCertsDir(cluster));
+        CsrAgent agent = new CsrAgent(AgentSettings.defaults(cluster, c.trustDomain()),
+                new HttpCsrClient(brokerUrl(), "meshfed/csr-agent/" + cluster, HttpCsrClient.Encoding.BINARY,
+                        Duration.ofSeconds(10)), store, Clock.systemUTC(), new Random(), List.of());
+        Instant next = agent.reconcile();
+        scheduleAgent(agent, next);
+        return store.read();
+    }
+
+    private void scheduleAgent(CsrAgent agent, Instant next) {
+        long delay = Math.max(1000, Duration.between(Instant.now(), next).toMillis());
+        timers.schedule(() -> scheduleAgent(agent, agent.reconcile()), delay, TimeUnit.MILLISECONDS);
+    }
+
+    public Path caCertsDir(String cluster) {
+        return settings.stateDir().resolve("cacerts").resolve(cluster);
+    }
+
+    /** Exactly what the bridge serves cluster {@code cluster}'s istiod over MCP. */
+    public FederationConfig istiodConfig(String cluster) {
+        return translator.translate(feed.catalogs(), cluster, Instant.now());
+    }
+
+    /** {@link #istiodConfig} as Kubernetes YAML documents: ServiceEntries, DestinationRules, Gateways. */
+    public String istiodYaml(String cluster) {
+        FederationConfig config = istiodConfig(cluster);
+        List<HasMetadata> all = new ArrayList<>();
+        all.addAll(config.serviceEntries());
+        all.addAll(config.destinationRules());
+        all.addAll(config.gateways());
+        return all.stream().map(Serialization::asYaml).collect(Collectors.joining());
+    }
+
+    public URI brokerUrl() {
+        return URI.create("http://" + (settings.host().contains(":") ? "[" + settings.host() + "]" : settings.host())
+                + ":" + endpoint.port() + "/");
+    }
+
+    public int xdsPort() {
+        return xds.actualPort();
+    }
+
+    public LocalBroker broker() {
+        return broker;
+    }
+
+    public ConnectedClients xdsClients() {
+        return xdsClients;
+    }
+
+    public XdsMetrics xdsMetrics() {
+        return metrics;
+    }
+
+    public List<String> exampleClusters() {
+        return List.copyOf(examples.keySet());
+    }
+
+    public WorkloadApiServer apiServer(String cluster) {
+        WorkloadApiServer api = apiServers.get(cluster);
+        if (api == null) {
+            throw new ExampleException("no example cluster named " + cluster);
+        }
+        return api;
+    }
+
+    private ExampleCluster example(String cluster) {
+        ExampleCluster e = examples.get(cluster);
+        if (e == null) {
+            throw new ExampleException("no example cluster named " + cluster + " (have " + examples.keySet() + ")");
+        }
+        return e;
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        if (endpoint != null) {
+            endpoint.close();
+        }
+        apiServers.values().forEach(WorkloadApiServer::close);
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            progress.accept("closing Vert.x: " + e);
+        }
+    }
+}
