@@ -38,7 +38,14 @@ import java.util.TreeSet;
  * <p>Not thread-safe: one writer, and {@link #snapshot()} from that same thread (or after a happens-before edge).
  */
 public final class FederationState {
+    /** One exporting cluster's copy of one service ("namespace/name"). */
     private record Ref(String cluster, String key) {
+        // The record's default hash (31 * h(cluster) + h(key)) collides heavily for names like "cluster-12" and
+        // "ns-3/svc-45"; spread the cluster's hash instead.
+        @Override
+        public int hashCode() {
+            return cluster.hashCode() * 0x9E3779B1 ^ key.hashCode();
+        }
     }
 
     private final String target;
@@ -49,8 +56,8 @@ public final class FederationState {
     private final Map<String, TreeMap<String, ExportedService>> exporters = new HashMap<>();
     private final Set<String> clustersetAllocated = new HashSet<>();
     private final VirtualIps vips = new VirtualIps();
-    private final TreeMap<String, ServiceEntry> serviceEntries = new TreeMap<>();
-    private final TreeMap<String, DestinationRule> destinationRules = new TreeMap<>();
+    /** "namespace/name" -> the ServiceEntry and DestinationRule of that name (every host has both). */
+    private final TreeMap<String, ServiceTranslation.Translated> objects = new TreeMap<>();
     private Gateway gateway;
     private Map<String, Long> versions = Map.of();
 
@@ -73,6 +80,14 @@ public final class FederationState {
      *         the state is then unchanged
      */
     public FederationDelta update(Collection<ClusterCatalog> catalogs, Instant now) {
+        return update(catalogs, now, true);
+    }
+
+    /**
+     * As {@link #update(Collection, Instant)}; with {@code collectDelta} false the returned delta is empty (a full
+     * translation that only wants the {@link #snapshot()} skips recording what changed).
+     */
+    FederationDelta update(Collection<ClusterCatalog> catalogs, Instant now, boolean collectDelta) {
         Map<String, ClusterCatalog> incoming = validate(catalogs, target, now);
         MeshCluster newTarget = incoming.get(target).cluster();
         if (targetCluster != null && !targetCluster.equals(newTarget)) {
@@ -155,18 +170,19 @@ public final class FederationState {
             }
         }
 
-        Delta delta = new Delta();
+        Delta delta = new Delta(collectDelta);
+        SharedPieces pieces = new SharedPieces();
         for (Ref ref : dirty) {
             TreeMap<String, ExportedService> byCluster = exporters.get(ref.key());
             ExportedService service = byCluster == null ? null : byCluster.get(ref.cluster());
             String objectKey = objectKey(ref.key(), ServiceTranslation.clusterObjectName(name(ref.key()), ref.cluster()));
             if (service == null) {
-                delta.remove(objectKey, serviceEntries, destinationRules);
+                delta.remove(objectKey, objects);
             } else {
                 String vip = vips.addressOf(ServiceTranslation.clusterHost(service.namespace(), service.name(),
                         ref.cluster()));
                 delta.put(objectKey, ServiceTranslation.clusterSpecific(views.get(ref.cluster()), service,
-                        targetNetwork, vip), serviceEntries, destinationRules);
+                        targetNetwork, vip, pieces), objects);
             }
         }
         for (String key : dirtyClusterset) {
@@ -180,15 +196,15 @@ public final class FederationState {
                 }
                 t = ServiceTranslation.clusterset(list, targetNetwork, vips.addressOf(clustersetHost(key)),
                         e -> {
-                            ServiceEntry own = serviceEntries.get(objectKey(key,
+                            ServiceTranslation.Translated own = objects.get(objectKey(key,
                                     ServiceTranslation.clusterObjectName(e.service().name(), e.source().name())));
-                            return own == null ? null : own.getSpec().getEndpoints();
-                        });
+                            return own == null ? null : own.serviceEntry().getSpec().getEndpoints();
+                        }, pieces);
             }
             if (t == null) {
-                delta.remove(objectKey, serviceEntries, destinationRules);
+                delta.remove(objectKey, objects);
             } else {
-                delta.put(objectKey, t, serviceEntries, destinationRules);
+                delta.put(objectKey, t, objects);
             }
         }
         if (gatewayDirty) {
@@ -214,8 +230,13 @@ public final class FederationState {
         if (targetCluster == null) {
             throw new IllegalStateException("no update has been applied yet");
         }
-        return new FederationConfig(target, new ArrayList<>(serviceEntries.values()),
-                new ArrayList<>(destinationRules.values()), gateway == null ? List.of() : List.of(gateway), versions);
+        List<ServiceEntry> ses = new ArrayList<>(objects.size());
+        List<DestinationRule> drs = new ArrayList<>(objects.size());
+        for (ServiceTranslation.Translated t : objects.values()) {
+            ses.add(t.serviceEntry());
+            drs.add(t.destinationRule());
+        }
+        return new FederationConfig(target, ses, drs, gateway == null ? List.of() : List.of(gateway), versions);
     }
 
     /**
@@ -271,8 +292,7 @@ public final class FederationState {
         exporters.clear();
         clustersetAllocated.clear();
         vips.clear();
-        serviceEntries.clear();
-        destinationRules.clear();
+        objects.clear();
         gateway = null;
     }
 
@@ -329,26 +349,27 @@ public final class FederationState {
         final TreeSet<String> removedDr = new TreeSet<>();
         final List<Gateway> upsertedGateways = new ArrayList<>();
         final List<String> removedGateways = new ArrayList<>();
+        private final boolean collect;
 
-        void put(String key, ServiceTranslation.Translated t, Map<String, ServiceEntry> ses,
-                Map<String, DestinationRule> drs) {
-            putIfChanged(key, t.serviceEntry(), ses, upsertedSe);
-            putIfChanged(key, t.destinationRule(), drs, upsertedDr);
+        Delta(boolean collect) {
+            this.collect = collect;
         }
 
-        private static <T extends HasMetadata> void putIfChanged(String key, T next, Map<String, T> current,
-                Map<String, T> upserted) {
-            T old = current.put(key, next);
-            if (!next.equals(old)) {
-                upserted.put(key, next);
+        void put(String key, ServiceTranslation.Translated t, Map<String, ServiceTranslation.Translated> current) {
+            ServiceTranslation.Translated old = current.put(key, t);
+            if (collect && t != old) {
+                if (old == null || !t.serviceEntry().equals(old.serviceEntry())) {
+                    upsertedSe.put(key, t.serviceEntry());
+                }
+                if (old == null || !t.destinationRule().equals(old.destinationRule())) {
+                    upsertedDr.put(key, t.destinationRule());
+                }
             }
         }
 
-        void remove(String key, Map<String, ServiceEntry> ses, Map<String, DestinationRule> drs) {
-            if (ses.remove(key) != null) {
+        void remove(String key, Map<String, ServiceTranslation.Translated> current) {
+            if (current.remove(key) != null && collect) {
                 removedSe.add(key);
-            }
-            if (drs.remove(key) != null) {
                 removedDr.add(key);
             }
         }

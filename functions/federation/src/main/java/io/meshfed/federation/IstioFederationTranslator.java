@@ -48,7 +48,7 @@ public final class IstioFederationTranslator implements FederationTranslator {
     @Override
     public FederationConfig translate(Collection<ClusterCatalog> catalogs, String targetCluster, Instant now) {
         FederationState state = newState(targetCluster);
-        state.update(catalogs, now);
+        state.update(catalogs, now, false);
         return state.snapshot();
     }
 

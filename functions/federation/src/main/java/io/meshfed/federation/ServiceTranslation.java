@@ -57,26 +57,23 @@ final class ServiceTranslation {
     }
 
     /** The {@code <svc>.<cluster>.global} ServiceEntry and DestinationRule as {@code targetNetwork} sees them. */
-    static Translated clusterSpecific(ClusterView source, ExportedService service, String targetNetwork, String vip) {
+    static Translated clusterSpecific(ClusterView source, ExportedService service, String targetNetwork, String vip,
+            SharedPieces pieces) {
         MeshCluster cluster = source.cluster();
         boolean direct = cluster.network().equals(targetNetwork);
-        List<ServicePort> ports = new ArrayList<>(service.ports().size());
-        Map<String, Integer> byName = new HashMap<>();
-        for (io.meshfed.model.ServicePort p : service.ports()) {
-            ports.add(IstioResources.port(p.name(), p.port(), p.protocol()));
-            byName.put(p.name(), p.port());
-        }
-        List<WorkloadEntry> endpoints = new ArrayList<>();
+        List<ServicePort> ports = pieces.ports(service.ports());
+        List<WorkloadEntry> endpoints = new ArrayList<>(service.endpoints().size());
         if (!source.withheld()) {
-            addEndpoints(endpoints, source, service, direct, byName);
+            addEndpoints(endpoints, source, service, direct, service.ports(), pieces);
         }
-        Map<String, String> labels = labels("cluster", cluster.name());
-        Map<String, String> annotations = new TreeMap<>();
+        Map<String, String> labels = pieces.clusterLabels(cluster.name());
+        Map<String, String> annotations = Map.of();
         if (source.catalog().isStale()) {
+            annotations = new TreeMap<>();
             annotations.put(FederationLabels.STALE_SINCE, source.catalog().staleSince().toString());
-        }
-        if (source.withheld()) {
-            annotations.put(FederationLabels.ENDPOINTS_WITHHELD, cluster.name());
+            if (source.withheld()) {
+                annotations.put(FederationLabels.ENDPOINTS_WITHHELD, cluster.name());
+            }
         }
         String name = clusterObjectName(service.name(), cluster.name());
         String host = clusterHost(service.namespace(), service.name(), cluster.name());
@@ -84,7 +81,7 @@ final class ServiceTranslation {
         boolean dns = !direct && !source.gatewayIsIp();
         ServiceEntry se = IstioResources.serviceEntry(meta, host, vip, ports, dns, endpoints);
         ObjectMeta drMeta = IstioResources.metadata(service.namespace(), name, labels, annotations);
-        DestinationRule dr = IstioResources.destinationRule(drMeta, host, subsets(List.of(service)));
+        DestinationRule dr = IstioResources.destinationRule(drMeta, host, subsets(List.of(service), pieces));
         return new Translated(se, dr);
     }
 
@@ -98,17 +95,17 @@ final class ServiceTranslation {
      *
      * @param exporters every cluster exporting the service, sorted by cluster name; never empty
      */
-    static Translated clusterset(List<Exporter> exporters, String targetNetwork, String vip) {
-        return clusterset(exporters, targetNetwork, vip, e -> null);
+    static Translated clusterset(List<Exporter> exporters, String targetNetwork, String vip, SharedPieces pieces) {
+        return clusterset(exporters, targetNetwork, vip, e -> null, pieces);
     }
 
     /**
-     * As {@link #clusterset(List, String, String)}; {@code translatedEndpoints} may supply, for an exporter, the
+     * As {@link #clusterset(List, String, String, SharedPieces)}; {@code translatedEndpoints} may supply, for an exporter, the
      * endpoints already built for its cluster-specific host (same network rule, same readiness rule), which are
      * reused (shared, read-only) when that exporter's ports are exactly the cluster-set host's ports.
      */
     static Translated clusterset(List<Exporter> exporters, String targetNetwork, String vip,
-            java.util.function.Function<Exporter, List<WorkloadEntry>> translatedEndpoints) {
+            java.util.function.Function<Exporter, List<WorkloadEntry>> translatedEndpoints, SharedPieces pieces) {
         ExportedService first = exporters.get(0).service();
         // Ports: those whose number every exporter serves; name and protocol from the first exporter by cluster name.
         List<io.meshfed.model.ServicePort> common = new ArrayList<>();
@@ -124,12 +121,10 @@ final class ServiceTranslation {
         if (common.isEmpty()) {
             return null;
         }
-        List<ServicePort> ports = new ArrayList<>(common.size());
-        Map<String, Integer> byName = new HashMap<>();
-        for (io.meshfed.model.ServicePort p : common) {
-            ports.add(IstioResources.port(p.name(), p.port(), p.protocol()));
-            byName.put(p.name(), p.port());
+        if (common.size() == first.ports().size()) {
+            common = first.ports();
         }
+        List<ServicePort> ports = pieces.ports(common);
         List<WorkloadEntry> endpoints = new ArrayList<>();
         StringJoiner sources = new StringJoiner(",");
         StringJoiner withheld = new StringJoiner(",");
@@ -148,11 +143,11 @@ final class ServiceTranslation {
             if (reusable != null) {
                 endpoints.addAll(reusable);
             } else {
-                addEndpoints(endpoints, e.source(), e.service(), direct, byName);
+                addEndpoints(endpoints, e.source(), e.service(), direct, common, pieces);
             }
             dns |= !direct && !e.source().gatewayIsIp() && endpoints.size() > before;
         }
-        Map<String, String> labels = labels("clusterset", null);
+        Map<String, String> labels = CLUSTERSET_LABELS;
         Map<String, String> annotations = new TreeMap<>();
         annotations.put(FederationLabels.SOURCE_CLUSTERS, sources.toString());
         if (withheld.length() > 0) {
@@ -163,7 +158,7 @@ final class ServiceTranslation {
         ObjectMeta meta = IstioResources.metadata(first.namespace(), name, labels, annotations);
         ServiceEntry se = IstioResources.serviceEntry(meta, host, vip, ports, dns, endpoints);
         ObjectMeta drMeta = IstioResources.metadata(first.namespace(), name, labels, annotations);
-        DestinationRule dr = IstioResources.destinationRule(drMeta, host, subsets(services));
+        DestinationRule dr = IstioResources.destinationRule(drMeta, host, subsets(services, pieces));
         return new Translated(se, dr);
     }
 
@@ -182,70 +177,113 @@ final class ServiceTranslation {
      * distinct (locality, labels) group of pods, weighted by the number of pods in the group, so that locality
      * failover and subsets keep working behind the gateway.
      *
-     * @param portsByName the host's port names to port numbers; each endpoint maps every name to the port it
-     *        listens on for that number
+     * @param hostPorts the host's ports; each endpoint maps every port name to the port it listens on for that
+     *        number
      */
     private static void addEndpoints(List<WorkloadEntry> out, ClusterView source, ExportedService service,
-            boolean direct, Map<String, Integer> portsByName) {
+            boolean direct, List<io.meshfed.model.ServicePort> hostPorts, SharedPieces pieces) {
         MeshCluster cluster = source.cluster();
         if (direct) {
-            Map<String, Long> ports = new TreeMap<>();
-            for (Map.Entry<String, Integer> e : portsByName.entrySet()) {
+            TreeMap<String, Long> byName = new TreeMap<>();
+            for (io.meshfed.model.ServicePort h : hostPorts) {
                 for (io.meshfed.model.ServicePort p : service.ports()) {
-                    if (p.port() == e.getValue()) {
-                        ports.put(e.getKey(), (long) p.targetPort());
+                    if (p.port() == h.port()) {
+                        byName.put(h.name(), (long) p.targetPort());
                     }
                 }
             }
+            Map<String, Long> ports = pieces.portMap(byName);
+            EndpointLabels labels = new EndpointLabels(cluster.name());
             for (ServiceEndpoint ep : service.endpoints()) {
                 if (ep.ready()) {
-                    out.add(IstioResources.endpoint(ep.address(), endpointLabels(ep.labels(), cluster.name()),
-                            ep.locality().toString(), cluster.network(), ports, null));
+                    out.add(IstioResources.endpoint(ep.address(), labels.of(ep.labels()),
+                            pieces.locality(ep.locality()), cluster.network(), ports, null));
                 }
             }
             return;
         }
         GatewayAddress gw = cluster.eastWestGateway();
-        Map<String, Long> ports = new TreeMap<>();
-        for (String name : portsByName.keySet()) {
-            ports.put(name, (long) gw.port());
+        TreeMap<String, Long> byName = new TreeMap<>();
+        for (io.meshfed.model.ServicePort h : hostPorts) {
+            byName.put(h.name(), (long) gw.port());
         }
-        Map<Group, long[]> counts = new HashMap<>();
+        Map<String, Long> ports = pieces.portMap(byName);
+        List<ServiceEndpoint> ready = new ArrayList<>(service.endpoints().size());
         for (ServiceEndpoint ep : service.endpoints()) {
             if (ep.ready()) {
-                counts.computeIfAbsent(new Group(ep.locality(), ep.labels()), k -> new long[1])[0]++;
+                ready.add(ep);
             }
         }
-        List<Map.Entry<Group, long[]>> groups = new ArrayList<>(counts.entrySet());
-        if (groups.size() > 1) {
-            groups.sort(java.util.Comparator.comparing((Map.Entry<Group, long[]> e) -> e.getKey().locality().toString())
-                    .thenComparing(e -> e.getKey().labels().toString()));
+        if (ready.isEmpty()) {
+            return;
         }
-        for (Map.Entry<Group, long[]> group : groups) {
-            Group g = group.getKey();
-            out.add(IstioResources.endpoint(gw.address(), endpointLabels(g.labels(), cluster.name()),
-                    g.locality().toString(), cluster.network(), ports, group.getValue()[0]));
+        // group by (locality, labels), ordered by locality string then labels string
+        if (ready.size() > 1) {
+            ready.sort(groupOrder(pieces));
+        }
+        EndpointLabels labels = new EndpointLabels(cluster.name());
+        int i = 0;
+        while (i < ready.size()) {
+            ServiceEndpoint g = ready.get(i);
+            int j = i + 1;
+            while (j < ready.size() && ready.get(j).locality().equals(g.locality())
+                    && ready.get(j).labels().equals(g.labels())) {
+                j++;
+            }
+            out.add(IstioResources.endpoint(gw.address(), labels.of(g.labels()), pieces.locality(g.locality()),
+                    cluster.network(), ports, (long) (j - i)));
+            i = j;
         }
     }
 
-    /** Pods behind a gateway that look the same to a client: same locality, same labels. */
-    private record Group(io.meshfed.model.Locality locality, Map<String, String> labels) {
+    /**
+     * Orders endpoints so that one (locality, labels) group is contiguous and groups come in the order of their
+     * locality's string form, then their labels' string form. (Those forms are injective: Kubernetes label keys
+     * and values cannot contain ',', '=' or spaces, locality parts cannot contain '/'.)
+     */
+    private static java.util.Comparator<ServiceEndpoint> groupOrder(SharedPieces pieces) {
+        return (x, y) -> {
+            if (x.locality().equals(y.locality())) {
+                return x.labels().equals(y.labels()) ? 0 : x.labels().toString().compareTo(y.labels().toString());
+            }
+            return pieces.locality(x.locality()).compareTo(pieces.locality(y.locality()));
+        };
     }
 
-    private static Map<String, String> endpointLabels(Map<String, String> podLabels, String cluster) {
-        Map<String, String> labels = new TreeMap<>(podLabels);
-        labels.put(FederationLabels.ISTIO_CLUSTER, cluster);
-        return labels;
+    /**
+     * An endpoint's labels: the pod labels plus Istio's cluster label, sorted; endpoints of one service with equal
+     * pod labels share one map.
+     */
+    private static final class EndpointLabels {
+        private final String cluster;
+        private final List<Map<String, String>> pod = new ArrayList<>(2);
+        private final List<Map<String, String>> built = new ArrayList<>(2);
+
+        EndpointLabels(String cluster) {
+            this.cluster = cluster;
+        }
+
+        Map<String, String> of(Map<String, String> podLabels) {
+            for (int i = 0; i < pod.size(); i++) {
+                if (pod.get(i).equals(podLabels)) {
+                    return built.get(i);
+                }
+            }
+            TreeMap<String, String> labels = new TreeMap<>(podLabels);
+            labels.put(FederationLabels.ISTIO_CLUSTER, cluster);
+            Map<String, String> shared = java.util.Collections.unmodifiableMap(labels);
+            if (pod.size() < 8) {
+                pod.add(podLabels);
+                built.add(shared);
+            }
+            return shared;
+        }
     }
 
     private static final Map<String, String> CLUSTERSET_LABELS = java.util.Collections.unmodifiableMap(
             buildLabels("clusterset", null));
 
-    private static Map<String, String> labels(String kind, String sourceCluster) {
-        return sourceCluster == null && kind.equals("clusterset") ? CLUSTERSET_LABELS : buildLabels(kind, sourceCluster);
-    }
-
-    private static Map<String, String> buildLabels(String kind, String sourceCluster) {
+    static Map<String, String> buildLabels(String kind, String sourceCluster) {
         Map<String, String> labels = new TreeMap<>();
         labels.put(FederationLabels.MANAGED_BY, FederationLabels.MANAGER);
         labels.put(FederationLabels.HOST_KIND, kind);
@@ -260,7 +298,7 @@ final class ServiceTranslation {
      * not come and go with readiness): one subset per distinct value, named after the value made a DNS-1123 label
      * (lower case, other characters to '-', at most 63; a clash gets "-2", "-3", ... in value order).
      */
-    static List<Subset> subsets(Collection<ExportedService> services) {
+    static List<Subset> subsets(Collection<ExportedService> services, SharedPieces pieces) {
         for (String key : SUBSET_LABEL_KEYS) {
             TreeSet<String> values = new TreeSet<>();
             for (ExportedService s : services) {
@@ -272,21 +310,25 @@ final class ServiceTranslation {
                 }
             }
             if (!values.isEmpty()) {
-                List<Subset> subsets = new ArrayList<>(values.size());
-                Set<String> used = new java.util.HashSet<>();
-                for (String v : values) {
-                    String base = subsetName(v);
-                    String name = base;
-                    for (int n = 2; !used.add(name); n++) {
-                        String suffix = "-" + n;
-                        name = base.substring(0, Math.min(base.length(), 63 - suffix.length())) + suffix;
-                    }
-                    subsets.add(IstioResources.subset(name, key, v));
-                }
-                return subsets;
+                return pieces.subsets(key, new ArrayList<>(values), () -> buildSubsets(key, values));
             }
         }
-        return new ArrayList<>();
+        return List.of();
+    }
+
+    private static List<Subset> buildSubsets(String key, TreeSet<String> values) {
+        List<Subset> subsets = new ArrayList<>(values.size());
+        Set<String> used = new java.util.HashSet<>();
+        for (String v : values) {
+            String base = subsetName(v);
+            String name = base;
+            for (int n = 2; !used.add(name); n++) {
+                String suffix = "-" + n;
+                name = base.substring(0, Math.min(base.length(), 63 - suffix.length())) + suffix;
+            }
+            subsets.add(IstioResources.subset(name, key, v));
+        }
+        return subsets;
     }
 
     static String subsetName(String value) {

@@ -28,7 +28,43 @@ final class VirtualIps {
     static final int SLOTS = (1 << 28) - 2;
     private static final int CLASS_E = 0xF0000000;
 
-    private record Placement(int home, String host) implements Comparable<Placement> {
+    /**
+     * A host's place in the probe order (ordered by home slot, then host name). {@code slot} mirrors the host's
+     * value in {@link #order} (written wherever that value is) so that an address lookup needs no tree search.
+     */
+    private static final class Placement implements Comparable<Placement> {
+        private final int home;
+        private final String host;
+        private int slot = -1;
+        private String address;
+
+        Placement(int home, String host) {
+            this.home = home;
+            this.host = host;
+        }
+
+        int home() {
+            return home;
+        }
+
+        String host() {
+            return host;
+        }
+
+        String address() {
+            if (address == null) {
+                address = VirtualIps.address(slot);
+            }
+            return address;
+        }
+
+        void slot(int newSlot) {
+            if (newSlot != slot) {
+                slot = newSlot;
+                address = null;
+            }
+        }
+
         @Override
         public int compareTo(Placement o) {
             int c = Integer.compare(home, o.home);
@@ -79,13 +115,13 @@ final class VirtualIps {
     /** The address currently assigned to {@code host}, or null if it is not allocated. */
     String addressOf(String host) {
         Placement p = placements.get(host);
-        return p == null ? null : address(order.get(p));
+        return p == null ? null : p.address();
     }
 
     /** The slot currently assigned to {@code host}, or -1. */
     int slotOf(String host) {
         Placement p = placements.get(host);
-        return p == null ? -1 : order.get(p);
+        return p == null ? -1 : p.slot;
     }
 
     void clear() {
@@ -120,6 +156,7 @@ final class VirtualIps {
             Placement p = new Placement(homeSlot(host, maxSlot), host);
             placements.put(host, p);
             order.put(p, -1);
+            p.slot(-1);
             starts.add(p);
             changed.put(host, -1);
         }
@@ -156,6 +193,7 @@ final class VirtualIps {
                 return true;
             }
             order.put(e.getKey(), slot); // navigation entries are snapshots: write through the map
+            e.getKey().slot(slot);
             changed.putIfAbsent(e.getKey().host(), e.getValue());
             prev = slot;
             e = order.higherEntry(e.getKey());
@@ -173,6 +211,7 @@ final class VirtualIps {
                 overflow.add(e);
                 overflowOld.add(e.getValue());
                 e.setValue(-1);
+                e.getKey().slot(-1);
                 continue;
             }
             assign(e, slot, changed);
@@ -194,6 +233,7 @@ final class VirtualIps {
                 }
                 used.set(next);
                 overflow.get(i).setValue(next);
+                overflow.get(i).getKey().slot(next);
                 changed.putIfAbsent(overflow.get(i).getKey().host(), overflowOld.get(i));
             }
         }
@@ -203,6 +243,7 @@ final class VirtualIps {
         if (e.getValue() != slot) {
             changed.putIfAbsent(e.getKey().host(), e.getValue());
             e.setValue(slot);
+            e.getKey().slot(slot);
         }
     }
 }

@@ -1,0 +1,63 @@
+package io.meshfed.federation;
+
+import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
+import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
+import io.meshfed.model.Locality;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Equal read-only parts of one translation, built once and handed to every object that needs them: object label
+ * maps, port lists and port maps, locality strings and subset lists.
+ *
+ * <p>Sharing is safe because generated objects are read-only (see {@link FederationConfig}); it is what keeps the
+ * object count, and so the garbage-collection cost, of a 100-cluster translation low. Equality of the output is
+ * unaffected: a shared part is equal to the copy it replaces.
+ *
+ * <p>Not thread-safe, and scoped to one {@link FederationState#update} so that its size is bounded by that input.
+ */
+final class SharedPieces {
+    private final Map<String, Map<String, String>> clusterLabels = new HashMap<>();
+    private final Map<Locality, String> localities = new HashMap<>();
+    private final Map<List<io.meshfed.model.ServicePort>, List<ServicePort>> ports = new HashMap<>();
+    private final Map<Map<String, Long>, Map<String, Long>> portMaps = new HashMap<>();
+    private final Map<List<String>, List<Subset>> subsets = new HashMap<>();
+
+    /** The labels of a cluster-specific object of {@code cluster}. */
+    Map<String, String> clusterLabels(String cluster) {
+        return clusterLabels.computeIfAbsent(cluster, c -> ServiceTranslation.buildLabels("cluster", c));
+    }
+
+    /** Istio's "region/zone" form of {@code locality}. */
+    String locality(Locality locality) {
+        return localities.computeIfAbsent(locality, Locality::toString);
+    }
+
+    /** The ServiceEntry ports of {@code modelPorts}, in their order. */
+    List<ServicePort> ports(List<io.meshfed.model.ServicePort> modelPorts) {
+        return ports.computeIfAbsent(modelPorts, list -> {
+            List<ServicePort> out = new ArrayList<>(list.size());
+            for (io.meshfed.model.ServicePort p : list) {
+                out.add(IstioResources.port(p.name(), p.port(), p.protocol()));
+            }
+            return Collections.unmodifiableList(out);
+        });
+    }
+
+    /** An endpoint's port-name-to-number map; {@code sorted} must be a new sorted map the caller gives away. */
+    Map<String, Long> portMap(TreeMap<String, Long> sorted) {
+        return portMaps.computeIfAbsent(sorted, Collections::unmodifiableMap);
+    }
+
+    /** The subsets for the given distinct label values of {@code key} (sorted), built by {@code build}. */
+    List<Subset> subsets(String key, List<String> sortedValues, java.util.function.Supplier<List<Subset>> build) {
+        List<String> k = new ArrayList<>(sortedValues.size() + 1);
+        k.add(key);
+        k.addAll(sortedValues);
+        return subsets.computeIfAbsent(k, x -> Collections.unmodifiableList(build.get()));
+    }
+}
