@@ -126,7 +126,7 @@ public final class LocalMain {
         out.printf("meshfed: %s in %.1f s: broker %s, xDS %s:%d, state %s. Ctrl-C stops.%n",
                 ok ? "ready" : "ready WITH ERRORS (see above)", seconds, mesh.brokerUrl(), host, mesh.xdsPort(),
                 state);
-        out.println("meshfed: try  bin/send-event examples/requests/deregister-east.json  (then restart to register it again)");
+        out.println("meshfed: send it CloudEvents with  bin/send-event <event.json>  (examples/requests/); see docs/local-mode.md");
         stopped.await();
     }
 
