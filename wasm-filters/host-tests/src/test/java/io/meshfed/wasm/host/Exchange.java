@@ -22,7 +22,12 @@ public final class Exchange implements HttpRequestAdaptor {
     }
 
     public Exchange property(List<String> path, String value) {
-        properties.put(path, value.getBytes(StandardCharsets.UTF_8));
+        return property(path, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A property as raw bytes, which need not be valid UTF-8. */
+    public Exchange property(List<String> path, byte[] value) {
+        properties.put(path, value.clone());
         return this;
     }
 

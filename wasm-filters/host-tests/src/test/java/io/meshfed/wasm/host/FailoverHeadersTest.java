@@ -81,4 +81,25 @@ class FailoverHeadersTest {
             assertEquals("eu-west4/eu-west4-a", e.responseHeaders.get("x-meshfed-upstream-locality"));
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(FilterModule.Mode.class)
+    void carriesNonAsciiPropertyValuesAndReplacesMalformedBytes(FilterModule.Mode mode) throws Exception {
+        String config = "{\"localCluster\": \"z\u00fcrich\", \"localLocality\": \"eu/z\u00fcrich-\u00e4\"}";
+        try (FilterHost host = FilterHost.start(FilterModule.FAILOVER_HEADERS, mode, config)) {
+            List<String> seen = new ArrayList<>();
+            // Same locality, spelled with non-ASCII characters: not a failover.
+            seen.addAll(record(host, new Exchange(":path", "/").property(CLUSTER, "cl\u00fcster-\u6771")
+                    .property(LOCALITY, "eu/z\u00fcrich-\u00e4"), ":status", "200"));
+            // Malformed UTF-8 (0xFF, a cut-off two-byte sequence) becomes U+FFFD, as a String would carry it.
+            seen.addAll(record(host, new Exchange(":path", "/")
+                    .property(CLUSTER, new byte[] {'c', (byte) 0xFF, 'x'})
+                    .property(LOCALITY, new byte[] {'e', 'u', '/', 'z', (byte) 0xC3}), ":status", "200"));
+            assertEquals(List.of(
+                    "request: caller=z\u00fcrich",
+                    "response: cluster=cl\u00fcster-\u6771 locality=eu/z\u00fcrich-\u00e4 failover=false attempts=1",
+                    "request: caller=z\u00fcrich",
+                    "response: cluster=c\ufffdx locality=eu/z\ufffd failover=true attempts=1"), seen);
+        }
+    }
 }

@@ -19,6 +19,35 @@ public interface Host {
 
     void removeHeader(HeaderMapType map, String name);
 
+    /** {@link #getHeader(HeaderMapType, String)} with a name encoded once. */
+    default String getHeader(HeaderMapType map, Utf8String name) {
+        return getHeader(map, name.string);
+    }
+
+    /** {@link #replaceHeader(HeaderMapType, String, String)} with a name encoded once. */
+    default void replaceHeader(HeaderMapType map, Utf8String name, String value) {
+        replaceHeader(map, name.string, value);
+    }
+
+    /** {@link #replaceHeader(HeaderMapType, String, String)} with name and value encoded once. */
+    default void replaceHeader(HeaderMapType map, Utf8String name, Utf8String value) {
+        replaceHeader(map, name.string, value.string);
+    }
+
+    /**
+     * Sets {@code name} to the UTF-8 {@code value} (such as a property read with {@link #getProperty}); the
+     * value is what {@link Utf8#decode(byte[])} makes of it, so malformed bytes become U+FFFD as they would
+     * through a {@code String}.
+     */
+    default void replaceHeader(HeaderMapType map, Utf8String name, byte[] value) {
+        replaceHeader(map, name.string, Utf8.decode(value));
+    }
+
+    /** {@link #getProperty(String...)} with a path encoded once. */
+    default byte[] getProperty(PropertyPath path) {
+        return getProperty(path.segments);
+    }
+
     /** The raw bytes of a proxy property such as {@code ["upstream", "address"]}, or {@code null}. */
     byte[] getProperty(String... path);
 

@@ -71,6 +71,26 @@ public final class Utf8 {
         return new String(out, 0, n);
     }
 
+    /** The UTF-8 encoding of {@code s}; lone surrogates encode as U+FFFD. Allocates; not for the request path. */
+    public static byte[] encode(String s) {
+        int[] n = new int[1];
+        encode(s, b -> n[0]++);
+        byte[] out = new byte[n[0]];
+        int[] at = new int[1];
+        encode(s, b -> out[at[0]++] = (byte) b);
+        return out;
+    }
+
+    /** True when every byte is below 0x80, so the bytes and their decoded string correspond one to one. */
+    public static boolean isAscii(byte[] b) {
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Calls {@code sink} once per encoded byte; lone surrogates encode as U+FFFD. */
     static void encode(String s, ByteSink sink) {
         int n = s.length();

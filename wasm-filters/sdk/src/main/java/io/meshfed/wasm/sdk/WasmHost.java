@@ -31,6 +31,23 @@ public final class WasmHost implements Host {
     }
 
     @Override
+    public String getHeader(HeaderMapType map, Utf8String name) {
+        Arena.reset();
+        int key = Arena.putBytes(name.utf8);
+        int base = Arena.base();
+        int rc = Imports.getHeaderMapValue(map.code, base + key, name.utf8.length, base + Arena.OUT0, base + Arena.OUT1);
+        if (rc == Imports.NOT_FOUND) {
+            return null;
+        }
+        check("proxy_get_header_map_value", rc);
+        int len = Arena.getInt(Arena.OUT1);
+        if (len == 0) {
+            return "";
+        }
+        return Arena.utf8(Arena.offsetOf(Arena.getInt(Arena.OUT0), len, base), len);
+    }
+
+    @Override
     public String[] getHeaders(HeaderMapType map) {
         Arena.reset();
         int base = Arena.base();
@@ -68,6 +85,42 @@ public final class WasmHost implements Host {
     }
 
     @Override
+    public void replaceHeader(HeaderMapType map, Utf8String name, String value) {
+        Arena.reset();
+        int key = Arena.putBytes(name.utf8);
+        int val = Arena.putUtf8(value);
+        replace(map, key, name.utf8.length, val, Arena.top() - val);
+    }
+
+    @Override
+    public void replaceHeader(HeaderMapType map, Utf8String name, Utf8String value) {
+        Arena.reset();
+        int key = Arena.putBytes(name.utf8);
+        int val = Arena.putBytes(value.utf8);
+        replace(map, key, name.utf8.length, val, value.utf8.length);
+    }
+
+    @Override
+    public void replaceHeader(HeaderMapType map, Utf8String name, byte[] value) {
+        if (!Utf8.isAscii(value)) {
+            // Same bytes as the String overload would send: malformed sequences become U+FFFD.
+            replaceHeader(map, name, Utf8.decode(value));
+            return;
+        }
+        Arena.reset();
+        int key = Arena.putBytes(name.utf8);
+        int val = Arena.putBytes(value);
+        replace(map, key, name.utf8.length, val, value.length);
+    }
+
+    /** The host call of every replaceHeader overload; arguments are staged, nothing allocates from here on. */
+    private static void replace(HeaderMapType map, int key, int keyLen, int val, int valLen) {
+        int base = Arena.base();
+        check("proxy_replace_header_map_value",
+                Imports.replaceHeaderMapValue(map.code, base + key, keyLen, base + val, valLen));
+    }
+
+    @Override
     public void removeHeader(HeaderMapType map, String name) {
         Arena.reset();
         int key = Arena.putUtf8(name);
@@ -92,6 +145,19 @@ public final class WasmHost implements Host {
         int pathLen = Arena.top() - start;
         int base = Arena.base();
         int rc = Imports.getProperty(base + start, pathLen, base + Arena.OUT0, base + Arena.OUT1);
+        if (rc == Imports.NOT_FOUND) {
+            return null;
+        }
+        check("proxy_get_property", rc);
+        return copyOut(base);
+    }
+
+    @Override
+    public byte[] getProperty(PropertyPath path) {
+        Arena.reset();
+        int start = Arena.putBytes(path.utf8);
+        int base = Arena.base();
+        int rc = Imports.getProperty(base + start, path.utf8.length, base + Arena.OUT0, base + Arena.OUT1);
         if (rc == Imports.NOT_FOUND) {
             return null;
         }

@@ -1,6 +1,10 @@
 package io.meshfed.wasm.filters.failover;
 
 import io.meshfed.wasm.sdk.ConfigReader;
+import io.meshfed.wasm.sdk.InvalidConfigException;
+import io.meshfed.wasm.sdk.PropertyPath;
+import io.meshfed.wasm.sdk.Utf8;
+import io.meshfed.wasm.sdk.Utf8String;
 import java.util.List;
 import java.util.Map;
 
@@ -8,27 +12,28 @@ import java.util.Map;
 public final class FailoverHeadersConfig {
     final String localCluster;
     final String localLocality;
-    final String callerClusterHeader;
-    final String clusterHeader;
-    final String localityHeader;
-    final String failoverHeader;
-    final String attemptsHeader;
-    final String attemptCountSource;
-    final String[] clusterProperty;
-    final String[] localityProperty;
-    final String[] addressProperty;
-    /** upstream "ip:port" → "cluster" + "|" + "region/zone". */
-    final Map<String, String> addressMap;
+    // Header names and property paths are encoded once here, not per request.
+    final Utf8String callerClusterHeader;
+    final Utf8String clusterHeader;
+    final Utf8String localityHeader;
+    final Utf8String failoverHeader;
+    final Utf8String attemptsHeader;
+    final Utf8String attemptCountSource;
+    final PropertyPath clusterProperty;
+    final PropertyPath localityProperty;
+    final PropertyPath addressProperty;
+    /** upstream "ip:port" → the cluster and locality serving there. */
+    final Map<String, Upstream> addressMap;
 
     private FailoverHeadersConfig(ConfigReader r) {
         localCluster = r.string("localCluster", null);
         localLocality = r.string("localLocality", null);
-        callerClusterHeader = r.headerName("callerClusterHeader", "x-meshfed-caller-cluster");
-        clusterHeader = r.headerName("clusterHeader", "x-meshfed-upstream-cluster");
-        localityHeader = r.headerName("localityHeader", "x-meshfed-upstream-locality");
-        failoverHeader = r.headerName("failoverHeader", "x-meshfed-failover");
-        attemptsHeader = r.headerName("attemptsHeader", "x-meshfed-attempts");
-        attemptCountSource = r.headerName("attemptCountSource", "x-envoy-attempt-count");
+        callerClusterHeader = Utf8String.of(r.headerName("callerClusterHeader", "x-meshfed-caller-cluster"));
+        clusterHeader = Utf8String.of(r.headerName("clusterHeader", "x-meshfed-upstream-cluster"));
+        localityHeader = Utf8String.of(r.headerName("localityHeader", "x-meshfed-upstream-locality"));
+        failoverHeader = Utf8String.of(r.headerName("failoverHeader", "x-meshfed-failover"));
+        attemptsHeader = Utf8String.of(r.headerName("attemptsHeader", "x-meshfed-attempts"));
+        attemptCountSource = Utf8String.of(r.headerName("attemptCountSource", "x-envoy-attempt-count"));
         clusterProperty = path(r, "clusterProperty",
                 List.of("xds", "upstream_host_metadata", "filter_metadata", "meshfed", "cluster"));
         localityProperty = path(r, "localityProperty",
@@ -42,27 +47,38 @@ public final class FailoverHeadersConfig {
         return new FailoverHeadersConfig(ConfigReader.parse(configuration));
     }
 
-    private static String[] path(ConfigReader r, String key, List<String> defaultPath) {
+    private static PropertyPath path(ConfigReader r, String key, List<String> defaultPath) {
         List<String> p = r.strings(key, defaultPath);
         if (p.isEmpty()) {
-            throw new io.meshfed.wasm.sdk.InvalidConfigException(key + ": property path must not be empty");
+            throw new InvalidConfigException(key + ": property path must not be empty");
         }
-        return p.toArray(new String[0]);
+        return PropertyPath.of(p.toArray(new String[0]));
+    }
+
+    /** Where an {@code addressMap} entry says an upstream address serves: cluster (non-empty) and locality. */
+    static final class Upstream {
+        final byte[] cluster;
+        final byte[] locality;
+
+        Upstream(String cluster, String locality) {
+            this.cluster = Utf8.encode(cluster);
+            this.locality = Utf8.encode(locality);
+        }
     }
 
     /** {@code "ip:port": {"cluster": "...", "locality": "region/zone"}} entries. */
     static final class AddressMap {
         private AddressMap() {}
 
-        static Map<String, String> parse(ConfigReader map) {
+        static Map<String, Upstream> parse(ConfigReader map) {
             return map.entriesOfObjects((address, entry) -> {
                 String cluster = entry.string("cluster", null);
                 String locality = entry.string("locality", "");
                 if (cluster == null || cluster.isEmpty()) {
-                    throw new io.meshfed.wasm.sdk.InvalidConfigException("addressMap." + address + ".cluster: required");
+                    throw new InvalidConfigException("addressMap." + address + ".cluster: required");
                 }
                 entry.finish();
-                return cluster + "|" + locality;
+                return new Upstream(cluster, locality);
             });
         }
     }

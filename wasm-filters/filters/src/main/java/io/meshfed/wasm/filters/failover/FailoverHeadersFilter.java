@@ -8,6 +8,7 @@ import io.meshfed.wasm.sdk.InvalidConfigException;
 import io.meshfed.wasm.sdk.LogLevel;
 import io.meshfed.wasm.sdk.RootContext;
 import io.meshfed.wasm.sdk.Utf8;
+import io.meshfed.wasm.sdk.Utf8String;
 
 /**
  * failover-headers: tags each outbound request with the caller's cluster, and each response with the
@@ -21,10 +22,15 @@ import io.meshfed.wasm.sdk.Utf8;
  */
 public final class FailoverHeadersFilter extends RootContext {
     static final String UNKNOWN = "unknown";
+    private static final Utf8String UNKNOWN_UTF8 = Utf8String.of(UNKNOWN);
+    private static final Utf8String TRUE = Utf8String.of("true");
+    private static final Utf8String FALSE = Utf8String.of("false");
+    private static final Utf8String ONE = Utf8String.of("1");
 
     private FailoverHeadersConfig config;
-    private String localCluster = UNKNOWN;
-    private String localLocality = "";
+    // Resolved once per configuration (see resolveIdentity), encoded once for every request after it.
+    private Utf8String localCluster = UNKNOWN_UTF8;
+    private Utf8String localLocality = Utf8String.of("");
     private boolean identityResolved;
 
     public FailoverHeadersFilter(Host host) {
@@ -55,14 +61,14 @@ public final class FailoverHeadersFilter extends RootContext {
         if (identityResolved) {
             return;
         }
-        localCluster = config.localCluster != null ? config.localCluster
-                : orElse(string(host.getProperty("node", "metadata", "CLUSTER_ID")), UNKNOWN);
+        localCluster = Utf8String.of(config.localCluster != null ? config.localCluster
+                : orElse(string(host.getProperty("node", "metadata", "CLUSTER_ID")), UNKNOWN));
         if (config.localLocality != null) {
-            localLocality = config.localLocality;
+            localLocality = Utf8String.of(config.localLocality);
         } else {
             String region = orElse(string(host.getProperty("node", "locality", "region")), "");
             String zone = orElse(string(host.getProperty("node", "locality", "zone")), "");
-            localLocality = zone.isEmpty() ? region : region + "/" + zone;
+            localLocality = Utf8String.of(zone.isEmpty() ? region : region + "/" + zone);
         }
         identityResolved = true;
     }
@@ -88,31 +94,56 @@ public final class FailoverHeadersFilter extends RootContext {
             return Action.CONTINUE;
         }
 
+        /**
+         * Property values stay UTF-8 bytes from the host to the response headers (no String per request);
+         * the outcome is the same as decoding them, see {@link Host#replaceHeader(HeaderMapType, Utf8String,
+         * byte[])} and {@link FailoverHeadersFilter#isLocal}.
+         */
         @Override
         public Action onResponseHeaders(int headerCount, boolean endOfStream) {
             FailoverHeadersConfig c = root.config;
             root.resolveIdentity();
-            String cluster = string(host.getProperty(c.clusterProperty));
-            String locality = string(host.getProperty(c.localityProperty));
+            byte[] cluster = nonEmpty(host.getProperty(c.clusterProperty));
+            byte[] locality = nonEmpty(host.getProperty(c.localityProperty));
             if (cluster == null || locality == null) {
                 String address = string(host.getProperty(c.addressProperty));
-                String mapped = address == null ? null : c.addressMap.get(address);
+                FailoverHeadersConfig.Upstream mapped = address == null ? null : c.addressMap.get(address);
                 if (mapped != null) {
-                    int bar = mapped.indexOf('|');
-                    cluster = cluster != null ? cluster : mapped.substring(0, bar);
-                    locality = locality != null ? locality : mapped.substring(bar + 1);
+                    cluster = cluster != null ? cluster : mapped.cluster;
+                    locality = locality != null ? locality : mapped.locality;
                 }
             }
-            cluster = orElse(cluster, UNKNOWN);
-            locality = orElse(locality, "");
-            host.replaceHeader(HeaderMapType.RESPONSE_HEADERS, c.clusterHeader, cluster);
-            host.replaceHeader(HeaderMapType.RESPONSE_HEADERS, c.localityHeader, locality.isEmpty() ? UNKNOWN : locality);
-            boolean failover = !locality.isEmpty() && !root.localLocality.isEmpty() && !locality.equals(root.localLocality);
-            host.replaceHeader(HeaderMapType.RESPONSE_HEADERS, c.failoverHeader, failover ? "true" : "false");
+            if (cluster != null) {
+                host.replaceHeader(HeaderMapType.RESPONSE_HEADERS, c.clusterHeader, cluster);
+            } else {
+                host.replaceHeader(HeaderMapType.RESPONSE_HEADERS, c.clusterHeader, UNKNOWN_UTF8);
+            }
+            boolean known = locality != null && locality.length > 0;
+            if (known) {
+                host.replaceHeader(HeaderMapType.RESPONSE_HEADERS, c.localityHeader, locality);
+            } else {
+                host.replaceHeader(HeaderMapType.RESPONSE_HEADERS, c.localityHeader, UNKNOWN_UTF8);
+            }
+            boolean failover = known && !root.localLocality.isEmpty() && !root.isLocal(locality);
+            host.replaceHeader(HeaderMapType.RESPONSE_HEADERS, c.failoverHeader, failover ? TRUE : FALSE);
             String attempts = host.getHeader(HeaderMapType.RESPONSE_HEADERS, c.attemptCountSource);
-            host.replaceHeader(HeaderMapType.RESPONSE_HEADERS, c.attemptsHeader, isCount(attempts) ? attempts : "1");
+            if (isCount(attempts)) {
+                host.replaceHeader(HeaderMapType.RESPONSE_HEADERS, c.attemptsHeader, attempts);
+            } else {
+                host.replaceHeader(HeaderMapType.RESPONSE_HEADERS, c.attemptsHeader, ONE);
+            }
             return Action.CONTINUE;
         }
+    }
+
+    /** Whether the UTF-8 {@code locality} decodes to the caller's own locality. */
+    boolean isLocal(byte[] locality) {
+        return Utf8.isAscii(locality) ? localLocality.sameBytes(locality)
+                : Utf8.decode(locality).equals(localLocality.toString());
+    }
+
+    static byte[] nonEmpty(byte[] property) {
+        return property == null || property.length == 0 ? null : property;
     }
 
     static boolean isCount(String s) {
