@@ -4,7 +4,6 @@ import io.meshfed.pki.ca.CaState;
 import io.meshfed.pki.ca.CertificateAuthority;
 import io.meshfed.pki.ca.Certificates;
 import java.lang.System.Logger.Level;
-import org.bouncycastle.cert.X509CertificateHolder;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -64,7 +63,7 @@ public final class CsrSigningService {
             CertificateAuthority authority = state.signer();
             Instant now = clock.instant();
             IntermediateSigner.Issued issued = signer.sign(accepted, authority, now);
-            String chainPem = pem(issued.certificate()) + authority.chainPem();
+            String chainPem = pem(issued.encoded()) + authority.chainPem();
             AuditRecord record = new AuditRecord(now.toString(), AuditRecord.Outcome.ISSUED, request.requestId(),
                     request.cluster(), requester, accepted.csrSha256(), issued.serial().toString(16),
                     issued.notBefore().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(),
@@ -110,14 +109,10 @@ public final class CsrSigningService {
         return (String) cached[1];
     }
 
-    private static String pem(X509CertificateHolder certificate) {
-        try {
-            return "-----BEGIN CERTIFICATE-----\n"
-                    + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(certificate.getEncoded())
-                    + "\n-----END CERTIFICATE-----\n";
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("an issued certificate always encodes", e);
-        }
+    private static final java.util.Base64.Encoder PEM_BODY = java.util.Base64.getMimeEncoder(64, new byte[] {'\n'});
+
+    private static String pem(byte[] certificate) {
+        return "-----BEGIN CERTIFICATE-----\n" + PEM_BODY.encodeToString(certificate) + "\n-----END CERTIFICATE-----\n";
     }
 
     private SigningOutcome reject(CsrSubmitted request, String requester, Rejection rejection, String csrDigest) {

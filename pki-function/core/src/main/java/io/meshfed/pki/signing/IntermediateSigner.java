@@ -9,21 +9,19 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import org.bouncycastle.asn1.ASN1GeneralizedTime;
-import org.bouncycastle.asn1.ASN1UTCTime;
 import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.Time;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
 
 /**
- * Issues a cluster's intermediate CA certificate from an accepted CSR. Stateless and thread-safe.
+ * Issues a cluster's intermediate CA certificate from an accepted CSR. Thread-safe; the only state is the
+ * memoized DER of the current authority's constant parts.
  *
  * <p>The certificate carries exactly: {@code basicConstraints=critical,CA:true,pathlen:0};
  * {@code keyUsage=critical,keyCertSign,cRLSign,digitalSignature}; subject and authority key identifiers; the
@@ -47,12 +45,76 @@ public final class IntermediateSigner {
         this.random = random;
     }
 
-    /** An issued certificate in its encoded form, with the facts the caller needs without re-parsing it. */
-    public record Issued(X509CertificateHolder certificate, java.math.BigInteger serial, Instant notBefore,
-            Instant notAfter) {
+    /** An issued certificate (DER), with the facts the caller needs without re-parsing it. */
+    public record Issued(byte[] encoded, java.math.BigInteger serial, Instant notBefore, Instant notAfter) {
+        /** The certificate parsed, for callers that inspect it (tests, tools); the signing path does not. */
+        public X509CertificateHolder certificate() {
+            try {
+                return new X509CertificateHolder(encoded);
+            } catch (IOException e) {
+                throw new IllegalStateException("an issued certificate always parses", e);
+            }
+        }
     }
 
-    /** Signs; nothing on the signing path needs the result parsed back into an X509Certificate. */
+    /**
+     * The DER parts of a certificate that depend only on the signing authority, derived once per authority:
+     * the issuer name, the signature AlgorithmIdentifier, the constant extensions (basicConstraints, keyUsage)
+     * and the authority key identifier. Bouncy Castle's certificate builder re-encoded all of them for every
+     * certificate.
+     */
+    private record Template(CertificateAuthority authority, byte[] issuer, byte[] signatureAlgorithm,
+            byte[] constantExtensions, byte[] authorityKeyIdentifier,
+            java.util.concurrent.ConcurrentHashMap<String, byte[]> nameConstraints) {
+        static Template of(CertificateAuthority authority) {
+            try {
+                byte[] constant = concat(
+                        Der.extension(oid(Extension.basicConstraints), true, new BasicConstraints(0).getEncoded(DER)),
+                        Der.extension(oid(Extension.keyUsage), true, new KeyUsage(
+                                KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature).getEncoded(DER)));
+                return new Template(authority, authority.subject().getEncoded(DER),
+                        new DefaultSignatureAlgorithmIdentifierFinder().find(authority.signatureAlgorithm())
+                                .getEncoded(DER),
+                        constant,
+                        Der.extension(oid(Extension.authorityKeyIdentifier), false,
+                                authority.authorityKeyIdentifier().getEncoded(DER)),
+                        new java.util.concurrent.ConcurrentHashMap<>());
+            } catch (IOException e) {
+                throw new IllegalStateException("the authority's constant certificate parts always encode", e);
+            }
+        }
+
+        /** The critical nameConstraints extension for {@code trustDomain}; memoized (one per registered domain). */
+        byte[] nameConstraintsExtension(String trustDomain) {
+            byte[] cached = nameConstraints.get(trustDomain);
+            if (cached == null) {
+                try {
+                    cached = Der.extension(oid(Extension.nameConstraints), true,
+                            trustDomainConstraint(trustDomain).getEncoded(DER));
+                } catch (IOException e) {
+                    throw new IllegalStateException("a name constraint always encodes", e);
+                }
+                if (nameConstraints.size() < MAX_MEMOIZED_DOMAINS) {
+                    nameConstraints.put(trustDomain, cached);
+                }
+            }
+            return cached;
+        }
+    }
+
+    private static final String DER = org.bouncycastle.asn1.ASN1Encoding.DER;
+    private static final int MAX_MEMOIZED_DOMAINS = 4096;
+    private static final byte[] VERSION_3 = {(byte) Der.CONTEXT_0, 3, Der.INTEGER, 1, 2};
+    private static final byte[] SUBJECT_KEY_IDENTIFIER_OID = oid(Extension.subjectKeyIdentifier);
+    private static final byte[] SUBJECT_ALT_NAME_OID = oid(Extension.subjectAlternativeName);
+
+    /** The template of the last authority seen; authorities are immutable, so identity is a safe cache key. */
+    private volatile Template template;
+
+    /**
+     * Signs; the TBSCertificate is assembled from DER parts and signed directly, and nothing on the signing
+     * path parses the result back.
+     */
     public Issued sign(CsrChecks.Accepted request, CertificateAuthority authority, Instant now) {
         X509Certificate issuer = authority.certificate();
         Instant notBefore = now.minus(BACKDATE);
@@ -61,26 +123,56 @@ public final class IntermediateSigner {
         if (notAfter.isAfter(issuerEnd)) {
             notAfter = issuerEnd;
         }
+        Template parts = template;
+        if (parts == null || parts.authority() != authority) {
+            parts = Template.of(authority);
+            template = parts;
+        }
         try {
             java.math.BigInteger serial = Certificates.randomSerial(random);
-            X509v3CertificateBuilder builder = new X509v3CertificateBuilder(authority.subject(), serial,
-                    asn1Time(notBefore), asn1Time(notAfter),
-                    request.csr().getSubject(), request.csr().getSubjectPublicKeyInfo())
-                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
-                    .addExtension(Extension.keyUsage, true,
-                            new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature))
-                    .addExtension(Extension.subjectKeyIdentifier, false, EXTENSION_UTILS.get()
-                            .createSubjectKeyIdentifier(request.csr().getSubjectPublicKeyInfo()))
-                    .addExtension(Extension.authorityKeyIdentifier, false, authority.authorityKeyIdentifier())
-                    .addExtension(Extension.nameConstraints, true, trustDomainConstraint(
-                            request.cluster().trustDomain()));
-            if (request.subjectAltNames() != null) {
-                builder.addExtension(Extension.subjectAlternativeName, false, request.subjectAltNames());
-            }
-            return new Issued(builder.build(authority.signingKey(provider).contentSigner(
-                    authority.signatureAlgorithm(), provider)), serial, notBefore, notAfter);
+            SubjectPublicKeyInfo key = request.csr().getSubjectPublicKeyInfo();
+            // RFC 5280 section 4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits, as Bouncy Castle computes it.
+            byte[] keyId = sha1(key.getPublicKeyData().getBytes());
+            byte[] subjectKeyIdentifier = Der.extension(SUBJECT_KEY_IDENTIFIER_OID, false,
+                    Der.tlv(Der.OCTET_STRING, keyId));
+            byte[] subjectAltName = request.subjectAltNames() == null ? new byte[0]
+                    : Der.extension(SUBJECT_ALT_NAME_OID, false, request.subjectAltNames().getEncoded(DER));
+            byte[] extensions = Der.tlv(Der.CONTEXT_3, Der.tlv(Der.SEQUENCE, parts.constantExtensions(),
+                    subjectKeyIdentifier, parts.authorityKeyIdentifier(),
+                    parts.nameConstraintsExtension(request.cluster().trustDomain()), subjectAltName));
+            byte[] tbs = Der.tlv(Der.SEQUENCE, VERSION_3, Der.tlv(Der.INTEGER, serial.toByteArray()),
+                    parts.signatureAlgorithm(), parts.issuer(),
+                    Der.tlv(Der.SEQUENCE, timeDer(notBefore), timeDer(notAfter)),
+                    request.csr().getSubject().getEncoded(DER), key.getEncoded(DER), extensions);
+            byte[] signature = authority.signingKey(provider).sign(authority.signatureAlgorithm(), provider, tbs);
+            byte[] certificate = Der.tlv(Der.SEQUENCE, tbs, parts.signatureAlgorithm(), Der.bitString(signature));
+            return new Issued(certificate, serial, notBefore, notAfter);
         } catch (IOException e) {
             throw new IllegalStateException("building the intermediate certificate failed", e);
+        }
+    }
+
+    private static byte[] oid(org.bouncycastle.asn1.ASN1ObjectIdentifier oid) {
+        try {
+            return oid.getEncoded(DER);
+        } catch (IOException e) {
+            throw new IllegalStateException("an OID always encodes", e);
+        }
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] sha1(byte[] data) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-1").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is always available", e);
         }
     }
 
@@ -90,11 +182,11 @@ public final class IntermediateSigner {
             java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHHmmss'Z'").withZone(java.time.ZoneOffset.UTC);
 
     /**
-     * RFC 5280 validity time: UTCTime through 2049, GeneralizedTime after, whole seconds. Built from its DER
-     * bytes because Bouncy Castle's Date-based constructors format and re-parse with SimpleDateFormat, which
-     * showed up as a tenth of the signing path's profile.
+     * RFC 5280 validity time as DER: UTCTime through 2049, GeneralizedTime after, whole seconds. Formatted with
+     * java.time because Bouncy Castle's Date-based constructors format and re-parse with SimpleDateFormat,
+     * which showed up as a tenth of the signing path's profile.
      */
-    static Time asn1Time(Instant instant) {
+    static byte[] timeDer(Instant instant) {
         Instant seconds = instant.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         int year = seconds.atZone(java.time.ZoneOffset.UTC).getYear();
         boolean utc = year >= 1950 && year < 2050;
@@ -104,17 +196,8 @@ public final class IntermediateSigner {
         der[0] = (byte) (utc ? 0x17 : 0x18);
         der[1] = (byte) text.length;
         System.arraycopy(text, 0, der, 2, text.length);
-        return Time.getInstance(utc ? ASN1UTCTime.getInstance(der) : ASN1GeneralizedTime.getInstance(der));
+        return der;
     }
-
-    /** Not thread-safe (it holds a digest), hence one per thread. */
-    private static final ThreadLocal<JcaX509ExtensionUtils> EXTENSION_UTILS = ThreadLocal.withInitial(() -> {
-        try {
-            return new JcaX509ExtensionUtils();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-1 is always available", e);
-        }
-    });
 
     /** Permits only URIs whose host is {@code trustDomain}: the SPIFFE IDs {@code spiffe://<trustDomain>/...}. */
     static NameConstraints trustDomainConstraint(String trustDomain) {
