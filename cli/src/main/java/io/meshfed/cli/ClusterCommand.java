@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -118,7 +120,13 @@ final class ClusterCommand {
                 String path = e.getPath().stream()
                         .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
                         .collect(Collectors.joining(".")).replace(".[", "[");
-                throw usage(file + ": " + (path.isEmpty() ? "" : path + ": ") + e.getOriginalMessage());
+                String problem = e instanceof InvalidFormatException invalid
+                        ? "expected " + (Number.class.isAssignableFrom(invalid.getTargetType()) ? "a number" : "a "
+                                + invalid.getTargetType().getSimpleName()) + ", got '" + invalid.getValue() + "'"
+                        : e instanceof UnrecognizedPropertyException unknown
+                                ? "is not a known field (known: " + unknown.getKnownPropertyIds() + ")"
+                                : e.getOriginalMessage();
+                throw usage(file + ": " + (path.isEmpty() ? "" : path + ": ") + problem);
             } catch (JsonProcessingException e) {
                 throw usage(file + " is not valid " + (json ? "JSON" : "YAML") + ": " + e.getOriginalMessage()
                         + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));

@@ -54,6 +54,10 @@ final class Replies {
             return ExitCodes.OK;
         }
         Refused refused = (Refused) delivery;
+        if (refused.status() == 404 && refused.body().isBlank()) {
+            throw new CommandFailedException(ExitCodes.REFUSED, broker + " answered 404: nothing there handles "
+                    + sent.getType() + "; point --broker at the broker or at the function for this event");
+        }
         throw new CommandFailedException(refused.status() >= 500 ? ExitCodes.REMOTE_FAILURE : ExitCodes.REFUSED,
                 broker + " answered " + refused.status() + ": " + describeError(refused.body()));
     }

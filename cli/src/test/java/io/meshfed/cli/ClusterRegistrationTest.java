@@ -205,6 +205,17 @@ class ClusterRegistrationTest {
     }
 
     @Test
+    void anEmpty404SaysNothingHandlesTheType() {
+        broker.answer(request -> TestBroker.Answer.status(404, null, ""));
+
+        Cli.Run run = cli.run("--broker", broker.uri().toString(), "export", "sync", "east");
+
+        assertEquals(ExitCodes.REFUSED, run.exitCode());
+        assertEquals("meshfed: " + broker.uri() + " answered 404: nothing there handles io.meshfed.service.export.sync; "
+                + "point --broker at the broker or at the function for this event\n", run.err());
+    }
+
+    @Test
     void aKnativeBroker202IsAcceptedWithWhereToLook() {
         broker.answer(request -> TestBroker.Answer.status(202, null, ""));
 
@@ -271,8 +282,9 @@ class ClusterRegistrationTest {
             assertEquals(ExitCodes.USAGE, run.exitCode(), run.err());
             assertEquals("", run.out());
         }
-        assertTrue(unknown.err().contains("netwrk"), unknown.err());
-        assertTrue(type.err().contains("eastWestGateway.port"), type.err());
+        assertTrue(unknown.err().startsWith("meshfed: " + unknownField + ": netwrk: is not a known field (known: "),
+                unknown.err());
+        assertEquals("meshfed: " + wrongType + ": eastWestGateway.port: expected a number, got 'many'\n", type.err());
         assertEquals("meshfed: -f cannot be combined with --name; put them in the file\n", both.err());
         assertEquals("meshfed: --no-api-access cannot be combined with --token-file\n", noApi.err());
         assertTrue(missingFile.err().startsWith("meshfed: cannot read "), missingFile.err());
