@@ -125,23 +125,11 @@ public final class CsrChecks {
             return Verdict.reject(RejectionReason.MALFORMED_DER, "not a DER PKCS#10 request: " + clip(e.getMessage()));
         }
 
-        try {
-            JcaContentVerifierProviderBuilder verifiers = new JcaContentVerifierProviderBuilder();
-            if (provider != null) {
-                verifiers.setProvider(provider);
+        if (!verifiesDirectly(csr)) {
+            Optional<String> signatureProblem = signatureProblem(csr);
+            if (signatureProblem.isPresent()) {
+                return Verdict.reject(RejectionReason.BAD_SIGNATURE, signatureProblem.get());
             }
-            JcaPEMKeyConverter keys = new JcaPEMKeyConverter();
-            if (provider != null) {
-                keys.setProvider(provider);
-            }
-            ContentVerifierProvider verifier = verifiers.build(keys.getPublicKey(csr.getSubjectPublicKeyInfo()));
-            if (!csr.isSignatureValid(verifier)) {
-                return Verdict.reject(RejectionReason.BAD_SIGNATURE, "the CSR's self-signature does not verify");
-            }
-        } catch (Exception e) {
-            // Any failure to verify (unsupported algorithm, key that does not decode) is a failed signature.
-            return Verdict.reject(RejectionReason.BAD_SIGNATURE, "the CSR's self-signature cannot be verified: "
-                    + clip(e.getMessage()));
         }
 
         Optional<ClusterStore.StoredCluster> stored = clusters.get(request.cluster());
@@ -182,6 +170,92 @@ public final class CsrChecks {
         }
         return Verdict.accept(new Accepted(csr, cluster, lifetime, sans,
                 io.meshfed.pki.ca.Certificates.sha256(der)));
+    }
+
+    /** The JCA names of the CSR signature algorithms verified directly, by OID; none takes parameters. */
+    private static final java.util.Map<ASN1ObjectIdentifier, String> DIRECT_SIGNATURES = java.util.Map.of(
+            X9ObjectIdentifiers.ecdsa_with_SHA256, "SHA256withECDSA",
+            X9ObjectIdentifiers.ecdsa_with_SHA384, "SHA384withECDSA",
+            X9ObjectIdentifiers.ecdsa_with_SHA512, "SHA512withECDSA",
+            PKCSObjectIdentifiers.sha256WithRSAEncryption, "SHA256withRSA",
+            PKCSObjectIdentifiers.sha384WithRSAEncryption, "SHA384withRSA",
+            PKCSObjectIdentifiers.sha512WithRSAEncryption, "SHA512withRSA");
+
+    /**
+     * Per-thread JCA objects of the direct verification, by algorithm name: creating a Signature or KeyFactory
+     * through the provider lookup costs about as much as a native P-256 verification. Neither class is
+     * thread-safe, hence per thread.
+     */
+    private final ThreadLocal<java.util.Map<String, Object>> jca = ThreadLocal.withInitial(java.util.HashMap::new);
+
+    /**
+     * The CSR's self-signature checked with the provider directly on the DER of its CertificationRequestInfo
+     * (the bytes Bouncy Castle's {@code isSignatureValid} verifies), for the common algorithms: EC or RSA key,
+     * ECDSA or PKCS#1 v1.5 RSA with SHA-2. True only when the signature verifies; false sends the CSR to
+     * {@link #signatureProblem}, the general check, which decides and explains every rejection, so this
+     * shortcut can only ever accept what the general check accepts.
+     */
+    private boolean verifiesDirectly(PKCS10CertificationRequest csr) {
+        org.bouncycastle.asn1.x509.AlgorithmIdentifier algorithm = csr.getSignatureAlgorithm();
+        String signatureName = DIRECT_SIGNATURES.get(algorithm.getAlgorithm());
+        ASN1Encodable parameters = algorithm.getParameters();
+        boolean rsa = signatureName != null && signatureName.endsWith("RSA");
+        if (signatureName == null
+                || parameters != null && !(rsa && parameters instanceof org.bouncycastle.asn1.ASN1Null)) {
+            return false;
+        }
+        ASN1ObjectIdentifier keyAlgorithm = csr.getSubjectPublicKeyInfo().getAlgorithm().getAlgorithm();
+        String keyName = keyAlgorithm.equals(X9ObjectIdentifiers.id_ecPublicKey) ? "EC"
+                : keyAlgorithm.equals(PKCSObjectIdentifiers.rsaEncryption) ? "RSA" : null;
+        if (keyName == null || keyName.equals("RSA") != rsa) {
+            return false;
+        }
+        java.util.Map<String, Object> objects = jca.get();
+        try {
+            java.security.KeyFactory keys = (java.security.KeyFactory) objects.get(keyName);
+            if (keys == null) {
+                keys = provider == null ? java.security.KeyFactory.getInstance(keyName)
+                        : java.security.KeyFactory.getInstance(keyName, provider);
+                objects.put(keyName, keys);
+            }
+            java.security.Signature signature = (java.security.Signature) objects.get(signatureName);
+            if (signature == null) {
+                signature = provider == null ? java.security.Signature.getInstance(signatureName)
+                        : java.security.Signature.getInstance(signatureName, provider);
+                objects.put(signatureName, signature);
+            }
+            signature.initVerify(keys.generatePublic(new java.security.spec.X509EncodedKeySpec(
+                    csr.getSubjectPublicKeyInfo().getEncoded(org.bouncycastle.asn1.ASN1Encoding.DER))));
+            signature.update(csr.toASN1Structure().getCertificationRequestInfo()
+                    .getEncoded(org.bouncycastle.asn1.ASN1Encoding.DER));
+            return signature.verify(csr.getSignature());
+        } catch (java.security.GeneralSecurityException | IOException | RuntimeException e) {
+            // A failed instance may hold state: start this thread's next request from fresh ones.
+            objects.clear();
+            return false;
+        }
+    }
+
+    /** The general self-signature check through Bouncy Castle's verifier: empty when the signature verifies. */
+    private Optional<String> signatureProblem(PKCS10CertificationRequest csr) {
+        try {
+            JcaContentVerifierProviderBuilder verifiers = new JcaContentVerifierProviderBuilder();
+            if (provider != null) {
+                verifiers.setProvider(provider);
+            }
+            JcaPEMKeyConverter keys = new JcaPEMKeyConverter();
+            if (provider != null) {
+                keys.setProvider(provider);
+            }
+            ContentVerifierProvider verifier = verifiers.build(keys.getPublicKey(csr.getSubjectPublicKeyInfo()));
+            if (!csr.isSignatureValid(verifier)) {
+                return Optional.of("the CSR's self-signature does not verify");
+            }
+            return Optional.empty();
+        } catch (Exception e) {
+            // Any failure to verify (unsupported algorithm, key that does not decode) is a failed signature.
+            return Optional.of("the CSR's self-signature cannot be verified: " + clip(e.getMessage()));
+        }
     }
 
     private static final String BEGIN = "-----BEGIN ";
