@@ -263,7 +263,7 @@ final class ClusterCommand {
         @Override
         public Integer call() {
             MeshfedCommand root = MeshfedCommand.of(spec);
-            List<StoredCluster> clusters = root.stateDir != null ? fromStateDir(root.stateDir) : fromKubernetes(root);
+            List<StoredCluster> clusters = root.stateDir() != null ? fromStateDir(root.stateDir()) : fromKubernetes(root);
             Output output = root.output();
             if (output.isTable()) {
                 if (clusters.isEmpty()) {

@@ -54,7 +54,7 @@ public final class MeshfedCommand {
 
     @Option(names = "--state-dir", scope = ScopeType.INHERIT, paramLabel = "DIR",
             description = "Read state from a local-mode state directory instead of the management cluster "
-                    + "(cluster list, pki status).")
+                    + "(cluster list, pki status; env MESHFED_STATE_DIR).")
     Path stateDir;
 
     @Option(names = {"-n", "--namespace"}, scope = ScopeType.INHERIT, paramLabel = "NS",
@@ -108,6 +108,15 @@ public final class MeshfedCommand {
             return URI.create(fromEnv.strip());
         }
         return brokerUri().resolve("/");
+    }
+
+    /** {@code --state-dir}, else env {@code MESHFED_STATE_DIR}, else null (read the management cluster). */
+    Path stateDir() {
+        if (stateDir != null) {
+            return stateDir;
+        }
+        String fromEnv = environment.variables().get("MESHFED_STATE_DIR");
+        return fromEnv == null || fromEnv.isBlank() ? null : Path.of(fromEnv.strip());
     }
 
     Duration timeout() {

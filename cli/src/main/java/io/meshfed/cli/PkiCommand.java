@@ -58,9 +58,9 @@ final class PkiCommand {
         @Override
         public Integer call() {
             MeshfedCommand root = MeshfedCommand.of(spec);
-            String where = root.stateDir != null ? root.stateDir.resolve("pki").resolve("ca.json").toString()
+            String where = root.stateDir() != null ? root.stateDir().resolve("pki").resolve("ca.json").toString()
                     : "Secret " + root.namespace + "/" + secret;
-            Map<String, String> entries = root.stateDir != null ? fromFile(root.stateDir) : readSecret(root, secret);
+            Map<String, String> entries = root.stateDir() != null ? fromFile(root.stateDir()) : readSecret(root, secret);
             if (entries == null) {
                 throw new CommandFailedException(ExitCodes.NOT_FOUND, "no CA state in " + where
                         + ": the PKI function creates it on its first start");

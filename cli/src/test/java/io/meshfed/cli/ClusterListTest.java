@@ -82,6 +82,23 @@ class ClusterListTest {
                 clusters.get(0).get("apiServer").get("credentialsSecret").asText());
         assertFalse(json.out().contains("secret-token"), "credentials are never printed");
         assertFalse(clusters.get(1).has("apiServer"));
+        Cli.Run fromEnv = new Cli(Map.of("MESHFED_STATE_DIR", state.toString()), () -> {
+            throw new AssertionError("the state directory is read, not the management cluster");
+        }).run("cluster", "list");
+        assertEquals(TABLE, fromEnv.out(), fromEnv.err());
+    }
+
+    @Test
+    void aDamagedStateFileIsReportedByName() throws Exception {
+        register(new FileClusterStore(state));
+        Files.writeString(state.resolve("clusters").resolve("north.json"), "{\"cluster\": {\"name\": ");
+
+        Cli.Run run = new Cli().run("cluster", "list", "--state-dir", state.toString());
+
+        assertEquals(ExitCodes.UNREACHABLE, run.exitCode());
+        assertEquals("", run.out());
+        assertTrue(run.err().startsWith("meshfed: cannot read clusters from " + state + ": cannot read "
+                + state.resolve("clusters").resolve("north.json")), run.err());
     }
 
     @Test
