@@ -104,7 +104,8 @@ final class ClusterCommand {
             }
             String text;
             try {
-                text = "-".equals(file.toString()) ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+                text = "-".equals(file.toString())
+                        ? new String(MeshfedCommand.of(spec).environment.in().readAllBytes(), StandardCharsets.UTF_8)
                         : Files.readString(file);
             } catch (IOException e) {
                 throw usage("cannot read " + file + ": " + e.getMessage());

@@ -27,9 +27,15 @@ final class Cli {
     }
 
     Run run(String... args) {
+        return runWithInput("", args);
+    }
+
+    Run runWithInput(String stdin, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CliEnvironment environment = new CliEnvironment(new PrintWriter(out, true), new PrintWriter(err, true), variables,
+        CliEnvironment environment = new CliEnvironment(
+                new java.io.ByteArrayInputStream(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new PrintWriter(out, true), new PrintWriter(err, true), variables,
                 kubernetes);
         int code = MeshfedCommand.commandLine(environment).execute(args);
         return new Run(code, out.toString(), err.toString());

@@ -205,6 +205,64 @@ class ClusterRegistrationTest {
     }
 
     @Test
+    void registerFromStdin() throws Exception {
+        broker.answer(request -> TestBroker.Answer.status(202, null, ""));
+
+        Cli.Run run = cli.runWithInput("{\"name\": \"north\", \"network\": \"net-north\", \"apiAccess\": \"none\"}",
+                "--broker", broker.uri().toString(), "cluster", "register", "-f", "-");
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(json("{\"name\": \"north\", \"network\": \"net-north\", \"apiAccess\": \"none\"}"),
+                data(broker.only()));
+        assertEquals("north", broker.only().getSubject());
+    }
+
+    @Test
+    void noAnswerWithinTheTimeoutExitsFive() {
+        broker.answer(request -> {
+            try {
+                broker.closed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return TestBroker.Answer.status(204, null, "");
+        });
+
+        Cli.Run run = cli.run("--broker", broker.uri().toString(), "--timeout", "1", "cluster", "deregister", "east");
+
+        assertEquals(ExitCodes.UNREACHABLE, run.exitCode());
+        assertEquals("meshfed: no answer from " + broker.uri() + " within 1 s (--timeout)\n", run.err());
+    }
+
+    @Test
+    void aReplyThatIsNoCloudEventExitsFour() {
+        broker.answer(request -> new TestBroker.Answer(200, java.util.Map.of("ce-specversion", "0.1", "ce-id", "x"),
+                "{}".getBytes(StandardCharsets.UTF_8)));
+
+        Cli.Run run = cli.run("--broker", broker.uri().toString(), "cluster", "deregister", "east");
+
+        assertEquals(ExitCodes.REMOTE_FAILURE, run.exitCode());
+        assertTrue(run.err().startsWith("meshfed: " + broker.uri() + " answered 200 with an event that cannot be read: "),
+                run.err());
+    }
+
+    @Test
+    void nonJsonDataIsPrintedAsText() {
+        broker.answer(request -> TestBroker.Answer.binary(CloudEventBuilder.v1().withId("r1")
+                .withType("io.meshfed.example.note").withSource(URI.create("meshfed/test"))
+                .withData("text/plain", "plain words".getBytes(StandardCharsets.UTF_8)).build()));
+
+        Cli.Run run = cli.run("--broker", broker.uri().toString(), "cluster", "deregister", "east");
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals("""
+                io.meshfed.example.note
+                FIELD  VALUE
+                data   plain words
+                """, run.out());
+    }
+
+    @Test
     void anEmpty404SaysNothingHandlesTheType() {
         broker.answer(request -> TestBroker.Answer.status(404, null, ""));
 

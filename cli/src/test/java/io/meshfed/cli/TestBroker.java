@@ -54,11 +54,18 @@ final class TestBroker implements AutoCloseable {
     }
 
     private final HttpServer server;
+    /** Released on close: a responder that waits on it never answers while the test runs. */
+    final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private final List<Received> received = Collections.synchronizedList(new ArrayList<>());
     private volatile Function<CloudEvent, Answer> responder = event -> Answer.status(204, null, "");
 
     TestBroker() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "test-broker");
+            t.setDaemon(true);
+            return t;
+        }));
         server.createContext("/", this::handle);
         server.start();
     }
@@ -106,6 +113,7 @@ final class TestBroker implements AutoCloseable {
 
     @Override
     public void close() {
+        closed.countDown();
         server.stop(0);
     }
 }
