@@ -11,7 +11,6 @@ import java.security.Provider;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1String;
@@ -42,7 +41,6 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequest;
  * concurrently.
  */
 public final class CsrChecks {
-    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Set<ASN1ObjectIdentifier> SUBJECT_ATTRIBUTES = Set.of(BCStyle.O, BCStyle.OU, BCStyle.CN,
             BCStyle.L, BCStyle.ST, BCStyle.C);
     private static final Set<ASN1ObjectIdentifier> REQUESTABLE_EXTENSIONS = Set.of(Extension.subjectAlternativeName,
@@ -90,7 +88,7 @@ public final class CsrChecks {
         if (clusterProblem.isPresent()) {
             return Verdict.reject(RejectionReason.INVALID_REQUEST, "cluster " + clusterProblem.get());
         }
-        if (request.requestId() == null || !REQUEST_ID.matcher(request.requestId()).matches()) {
+        if (!isRequestId(request.requestId())) {
             return Verdict.reject(RejectionReason.INVALID_REQUEST,
                     "requestId must be 1-128 characters of [A-Za-z0-9._-], starting with a letter or digit");
         }
@@ -170,6 +168,21 @@ public final class CsrChecks {
         }
         return Verdict.accept(new Accepted(csr, cluster, lifetime, sans,
                 io.meshfed.pki.ca.Certificates.sha256(der)));
+    }
+
+    /** {@code [A-Za-z0-9][A-Za-z0-9._-]{0,127}}, checked without a regex engine (it runs for every request). */
+    static boolean isRequestId(String value) {
+        if (value == null || value.isEmpty() || value.length() > 128) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean alphanumeric = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9';
+            if (!alphanumeric && (i == 0 || c != '.' && c != '_' && c != '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The JCA names of the CSR signature algorithms verified directly, by OID; none takes parameters. */

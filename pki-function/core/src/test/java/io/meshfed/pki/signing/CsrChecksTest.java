@@ -232,4 +232,27 @@ class CsrChecksTest {
         }
     }
 
+
+    /** The hand-written request id rule accepts exactly what its documented regex accepts. */
+    @Test
+    void requestIdRuleAgreesWithItsRegex() {
+        java.util.regex.Pattern rule = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+        String alphabet = "aZ09._-/ \u00e9:";
+        List<String> candidates = new java.util.ArrayList<>(List.of("", "a".repeat(127), "a".repeat(128),
+                "a".repeat(129), "-" + "a".repeat(127), "a".repeat(127) + "/"));
+        for (char first : alphabet.toCharArray()) {
+            candidates.add(String.valueOf(first));
+            for (char second : alphabet.toCharArray()) {
+                candidates.add("" + first + second);
+                candidates.add("r" + first + second);
+            }
+        }
+        int accepted = 0;
+        for (String candidate : candidates) {
+            boolean expected = rule.matcher(candidate).matches();
+            assertEquals(expected, CsrChecks.isRequestId(candidate), "requestId '" + candidate + "'");
+            accepted += expected ? 1 : 0;
+        }
+        assertTrue(accepted > 10 && accepted < candidates.size() - 10, "the candidates exercise both outcomes");
+    }
 }
