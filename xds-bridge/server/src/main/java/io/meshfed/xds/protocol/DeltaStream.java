@@ -39,6 +39,11 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
         int sentResources;
         String ackedVersion;
         ClientStatus.Nack lastNack;
+        /**
+         * The type snapshot version this stream's view was last reconciled with (null after a subscription change):
+         * while it is current, a push has nothing to send, and comparing every held resource is skipped.
+         */
+        String reconciledVersion;
 
         TypeState(String typeUrl) {
             this.typeUrl = typeUrl;
@@ -103,6 +108,9 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
                         + " was never sent on this stream");
             }
         }
+        if (req.getResourceNamesSubscribeCount() > 0 || req.getResourceNamesUnsubscribeCount() > 0) {
+            t.reconciledVersion = null;
+        }
         boolean wildcardAdded = false;
         for (String name : req.getResourceNamesSubscribeList()) {
             if ("*".equals(name)) {
@@ -131,7 +139,10 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
     @Override
     void pushChanges() {
         for (String typeUrl : PushOrder.of(types.keySet())) {
-            respond(types.get(typeUrl), false, Set.of());
+            TypeState t = types.get(typeUrl);
+            if (!snapshot.resources(typeUrl).version().equals(t.reconciledVersion)) {
+                respond(t, false, Set.of());
+            }
         }
     }
 
@@ -158,6 +169,7 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
                 removed.add(held);
             }
         }
+        t.reconciledVersion = ts.version();
         if (!force && changed.isEmpty() && removed.isEmpty()) {
             return;
         }
