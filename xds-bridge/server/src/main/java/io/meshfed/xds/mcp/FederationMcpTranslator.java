@@ -76,25 +76,46 @@ public final class FederationMcpTranslator implements McpTranslator {
         });
     }
 
+    /** One converted object: the translator's instance and its MCP resource. */
+    private record Converted(HasMetadata object, Message resource) {
+    }
+
+    /**
+     * Per target cluster and type key, the last conversions by "namespace/name". An incremental translator hands
+     * back the very same object for an unchanged resource, so most lookups are by identity, without hashing the
+     * object's content.
+     */
+    private final Map<String, Map<String, Map<String, Converted>>> lastByTarget = new ConcurrentHashMap<>();
+
     @Override
     public Map<String, Map<String, Message>> translate(Collection<ClusterCatalog> catalogs, String targetCluster,
             Instant now) {
         FederationConfig config = configs.of(catalogs, targetCluster, now);
+        Set<String> present = new HashSet<>();
+        catalogs.forEach(c -> present.add(c.clusterName()));
+        lastByTarget.keySet().retainAll(present);
+        Map<String, Map<String, Converted>> last = lastByTarget.computeIfAbsent(targetCluster, t -> new ConcurrentHashMap<>());
         Map<String, Map<String, Message>> out = new LinkedHashMap<>();
-        out.put(TypeUrls.SERVICE_ENTRY_KEY, wrap(config.serviceEntries(), se -> IstioProtos.toProto(se.getSpec(),
+        out.put(TypeUrls.SERVICE_ENTRY_KEY, wrap(config.serviceEntries(), last, TypeUrls.SERVICE_ENTRY_KEY,
+                se -> IstioProtos.toProto(se.getSpec(),
                 io.meshfed.xds.mcp.proto.networking.ServiceEntry.newBuilder(), describe(se))));
-        out.put(TypeUrls.DESTINATION_RULE_KEY, wrap(config.destinationRules(), dr -> IstioProtos.toProto(dr.getSpec(),
+        out.put(TypeUrls.DESTINATION_RULE_KEY, wrap(config.destinationRules(), last, TypeUrls.DESTINATION_RULE_KEY,
+                dr -> IstioProtos.toProto(dr.getSpec(),
                 io.meshfed.xds.mcp.proto.networking.DestinationRule.newBuilder(), describe(dr))));
-        out.put(TypeUrls.GATEWAY_KEY, wrap(config.gateways(), gw -> IstioProtos.toProto(gw.getSpec(),
+        out.put(TypeUrls.GATEWAY_KEY, wrap(config.gateways(), last, TypeUrls.GATEWAY_KEY, gw -> IstioProtos.toProto(gw.getSpec(),
                 io.meshfed.xds.mcp.proto.networking.Gateway.newBuilder(), describe(gw))));
         return out;
     }
 
-    private <T extends HasMetadata> Map<String, Message> wrap(List<T> objects, Function<T, Message> spec) {
+    private <T extends HasMetadata> Map<String, Message> wrap(List<T> objects,
+            Map<String, Map<String, Converted>> lastOfTarget, String typeKey, Function<T, Message> spec) {
         Map<String, Message> byName = new TreeMap<>();
+        Map<String, Converted> last = lastOfTarget.getOrDefault(typeKey, Map.of());
+        Map<String, Converted> next = new java.util.HashMap<>();
         for (T o : objects) {
             String name = o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
-            Message resource = memo.get(o);
+            Converted before = last.get(name);
+            Message resource = before != null && before.object() == o ? before.resource() : memo.get(o);
             if (resource == null) {
                 resource = IstioProtos.mcpResource(o, spec.apply(o));
                 if (memo.size() >= MEMO_LIMIT) {
@@ -102,11 +123,13 @@ public final class FederationMcpTranslator implements McpTranslator {
                 }
                 memo.put(o, resource);
             }
+            next.put(name, new Converted(o, resource));
             if (byName.put(name, resource) != null) {
                 throw new InvalidIstioResourceException("two " + o.getKind() + "s named " + name
                         + " (istiod would silently keep only one)", null);
             }
         }
+        lastOfTarget.put(typeKey, next);
         return byName;
     }
 
