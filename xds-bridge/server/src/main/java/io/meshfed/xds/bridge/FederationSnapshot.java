@@ -2,15 +2,21 @@ package io.meshfed.xds.bridge;
 
 import com.google.protobuf.Message;
 import io.meshfed.model.ClusterCatalog;
+import io.meshfed.model.ExportedService;
 import io.meshfed.xds.cache.NodeGroup;
 import io.meshfed.xds.cache.SnapshotSource;
+import io.meshfed.xds.cache.TypeUrls;
 import io.meshfed.xds.envoy.EnvoyTranslator;
 import io.meshfed.xds.mcp.McpTranslator;
+import java.lang.ref.WeakReference;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,16 +24,32 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * One generation of the federation: every registered cluster's catalog at one instant, and the translations that
  * turn it into a node group's resources (Envoy types from {@link EnvoyTranslator}, Istio types over MCP from
- * {@link McpTranslator}). Immutable apart from a memo of per-cluster MCP results; {@link #resources} is pure and
- * thread-safe.
+ * {@link McpTranslator}). Immutable apart from memos (per-cluster MCP results, the change set from the previous
+ * generation); {@link #resources} and {@link #changesSince} are pure and thread-safe.
+ *
+ * <p>Changes from the previous generation: the exported services whose content or staleness changed (by
+ * "namespace/name") are re-translated for the group, and the names they had are removed where they no longer
+ * exist; MCP types are compared per target cluster. A changed cluster record, or a cluster added or removed,
+ * makes every group build whole.
  */
 public final class FederationSnapshot implements SnapshotSource {
     private final Map<String, ClusterCatalog> catalogs;
     private final EnvoyTranslator envoy;
+    private final EnvoyTranslator.Index index;
     private final McpTranslator mcp;
     private final Instant now;
     /** MCP resources depend only on the cluster: translated once per cluster per generation. */
     private final Map<String, Map<String, Map<String, Message>>> mcpByCluster = new ConcurrentHashMap<>();
+    /** MCP changes from the previous generation, per cluster. */
+    private final Map<String, Changes> mcpChanges = new ConcurrentHashMap<>();
+    /** The generation {@link #serviceChanges} was computed against (weakly: generations must not chain). */
+    private WeakReference<FederationSnapshot> changesBase = new WeakReference<>(null);
+    // @GuardedBy("this")
+    private ServiceChanges serviceChanges;
+
+    /** Exported services that changed, and the Envoy resource names they had, by type. */
+    private record ServiceChanges(Set<String> keys, Map<String, Set<String>> oldNames) {
+    }
 
     public FederationSnapshot(Collection<ClusterCatalog> catalogs, EnvoyTranslator envoy, McpTranslator mcp, Instant now) {
         Map<String, ClusterCatalog> byName = new TreeMap<>();
@@ -38,6 +60,7 @@ public final class FederationSnapshot implements SnapshotSource {
         }
         this.catalogs = Map.copyOf(byName);
         this.envoy = envoy;
+        this.index = new EnvoyTranslator.Index(byName.values());
         this.mcp = mcp;
         this.now = now;
     }
@@ -53,10 +76,125 @@ public final class FederationSnapshot implements SnapshotSource {
 
     @Override
     public Map<String, Map<String, Message>> resources(NodeGroup group) {
-        Map<String, Map<String, Message>> out = new LinkedHashMap<>(envoy.translate(catalogs.values(), group, now));
+        Map<String, Map<String, Message>> out = new LinkedHashMap<>(envoy.translate(index, group, now, null));
         if (mcp != null) {
-            out.putAll(mcpByCluster.computeIfAbsent(group.cluster(), c -> mcp.translate(catalogs.values(), c, now)));
+            out.putAll(mcp(group.cluster()));
         }
         return out;
+    }
+
+    private Map<String, Map<String, Message>> mcp(String cluster) {
+        return mcpByCluster.computeIfAbsent(cluster, c -> mcp.translate(catalogs.values(), c, now));
+    }
+
+    @Override
+    public Changes changesSince(SnapshotSource previous, NodeGroup group) {
+        if (!(previous instanceof FederationSnapshot p) || p.envoy != envoy || p.mcp != mcp) {
+            return null;
+        }
+        ServiceChanges services = serviceChanges(p);
+        if (services == null) {
+            return null;
+        }
+        Map<String, Map<String, Message>> put = new HashMap<>();
+        Map<String, Set<String>> removed = new HashMap<>();
+        if (!services.keys().isEmpty()) {
+            Map<String, Map<String, Message>> translated = envoy.translate(index, group, now, services.keys());
+            for (String type : TypeUrls.ENVOY_ORDER) {
+                Map<String, Message> fresh = translated.getOrDefault(type, Map.of());
+                Set<String> gone = new HashSet<>(services.oldNames().getOrDefault(type, Set.of()));
+                gone.removeAll(fresh.keySet());
+                put.put(type, fresh);
+                removed.put(type, gone);
+            }
+        }
+        if (mcp != null) {
+            Changes m = mcpChanges(p, group.cluster());
+            if (m == null) {
+                return null;
+            }
+            put.putAll(m.put());
+            removed.putAll(m.removed());
+        }
+        return new Changes(put, removed);
+    }
+
+    private synchronized ServiceChanges serviceChanges(FederationSnapshot p) {
+        if (changesBase.get() == p) {
+            return serviceChanges;
+        }
+        serviceChanges = computeServiceChanges(p);
+        changesBase = new WeakReference<>(p);
+        return serviceChanges;
+    }
+
+    /** Null when a cluster came, went or changed its record: then every group is built whole. */
+    private ServiceChanges computeServiceChanges(FederationSnapshot p) {
+        if (!p.catalogs.keySet().equals(catalogs.keySet())) {
+            return null;
+        }
+        Set<String> keys = new HashSet<>();
+        for (ClusterCatalog b : catalogs.values()) {
+            ClusterCatalog a = p.catalogs.get(b.clusterName());
+            if (!a.cluster().equals(b.cluster())) {
+                return null;
+            }
+            boolean staleBefore = a.staleBeyond(envoy.policy().staleGrace(), p.now);
+            boolean staleNow = b.staleBeyond(envoy.policy().staleGrace(), now);
+            if (staleBefore != staleNow) {
+                a.services().forEach(s -> keys.add(s.key()));
+                b.services().forEach(s -> keys.add(s.key()));
+            } else if (!a.contentHash().equals(b.contentHash())) {
+                Map<String, ExportedService> before = new HashMap<>();
+                a.services().forEach(s -> before.put(s.key(), s));
+                for (ExportedService s : b.services()) {
+                    if (!s.equals(before.remove(s.key()))) {
+                        keys.add(s.key());
+                    }
+                }
+                keys.addAll(before.keySet());
+            }
+        }
+        Map<String, Set<String>> oldNames = new HashMap<>();
+        for (String key : keys) {
+            p.index.names(key).forEach((type, names) -> oldNames.computeIfAbsent(type, t -> new HashSet<>()).addAll(names));
+        }
+        return new ServiceChanges(Set.copyOf(keys), oldNames);
+    }
+
+    /** Null when the previous generation has no MCP result for the cluster. */
+    private Changes mcpChanges(FederationSnapshot p, String cluster) {
+        Map<String, Map<String, Message>> before = p.mcpByCluster.get(cluster);
+        if (before == null) {
+            return null;
+        }
+        return mcpChanges.computeIfAbsent(cluster, c -> diff(before, mcp(c)));
+    }
+
+    private static Changes diff(Map<String, Map<String, Message>> before, Map<String, Map<String, Message>> after) {
+        Map<String, Map<String, Message>> put = new HashMap<>();
+        Map<String, Set<String>> removed = new HashMap<>();
+        Set<String> types = new HashSet<>(before.keySet());
+        types.addAll(after.keySet());
+        for (String type : types) {
+            Map<String, Message> a = before.getOrDefault(type, Map.of());
+            Map<String, Message> b = after.getOrDefault(type, Map.of());
+            Map<String, Message> changed = new HashMap<>();
+            b.forEach((name, m) -> {
+                Message old = a.get(name);
+                if (old != m && !Objects.equals(old, m)) {
+                    changed.put(name, m);
+                }
+            });
+            Set<String> gone = new HashSet<>(a.keySet());
+            gone.removeAll(b.keySet());
+            if (!changed.isEmpty()) {
+                put.put(type, changed);
+            }
+            if (!gone.isEmpty()) {
+                removed.put(type, gone);
+            }
+        }
+        return new Changes(put, removed);
     }
 }

@@ -26,6 +26,24 @@ final class Digests {
         return HexFormat.of().formatHex(md.digest(), 0, 8);
     }
 
+    /**
+     * 128 bits of SHA-256 over the parts, as two longs: summed (mod 2^64 each) into an order-free digest of a set
+     * that can be updated one entry at a time.
+     */
+    static long[] entry(String... parts) {
+        MessageDigest md = sha256();
+        for (String part : parts) {
+            md.update(part.getBytes(StandardCharsets.UTF_8));
+            md.update((byte) 0);
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(md.digest());
+        return new long[] {b.getLong(), b.getLong()};
+    }
+
+    static String hex(long a, long b, int count) {
+        return HexFormat.of().toHexDigits(a) + HexFormat.of().toHexDigits(b ^ count);
+    }
+
     private static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");

@@ -35,6 +35,49 @@ public final class Snapshot {
         return s;
     }
 
+    /**
+     * This snapshot with the types in {@code replaced} swapped in, checked like {@link #of}; {@code put} and
+     * {@code removed} name, per type key, what changed. Only the changed references are checked unless a
+     * ClusterLoadAssignment or RouteConfiguration was removed (then everything is, as something may name it).
+     */
+    public Snapshot with(Map<String, TypeSnapshot> replaced, Map<String, ? extends java.util.Collection<String>> put,
+            Map<String, ? extends java.util.Collection<String>> removed) {
+        if (replaced.isEmpty()) {
+            return this;
+        }
+        Map<String, TypeSnapshot> next = new java.util.HashMap<>(types);
+        next.putAll(replaced);
+        Snapshot s = new Snapshot(next);
+        boolean whole = !names(removed, TypeUrls.ENDPOINT).isEmpty() || !names(removed, TypeUrls.ROUTE).isEmpty();
+        List<String> problems;
+        if (whole) {
+            problems = s.inconsistencies();
+        } else {
+            TypeSnapshot clusters = s.resources(TypeUrls.CLUSTER);
+            TypeSnapshot listeners = s.resources(TypeUrls.LISTENER);
+            List<Resource> changedClusters = new ArrayList<>();
+            names(put, TypeUrls.CLUSTER).forEach(n -> addIfPresent(changedClusters, clusters.get(n)));
+            List<Resource> changedListeners = new ArrayList<>();
+            names(put, TypeUrls.LISTENER).forEach(n -> addIfPresent(changedListeners, listeners.get(n)));
+            problems = s.inconsistencies(changedClusters, changedListeners);
+        }
+        if (!problems.isEmpty()) {
+            throw new InconsistentSnapshotException(problems);
+        }
+        return s;
+    }
+
+    private static java.util.Collection<String> names(Map<String, ? extends java.util.Collection<String>> m, String type) {
+        java.util.Collection<String> c = m.get(type);
+        return c == null ? List.of() : c;
+    }
+
+    private static void addIfPresent(List<Resource> into, Resource r) {
+        if (r != null) {
+            into.add(r);
+        }
+    }
+
     /** The resources of a type, by its type URL or type key; empty when the snapshot has none. */
     public TypeSnapshot resources(String typeUrl) {
         return types.getOrDefault(TypeUrls.key(typeUrl), TypeSnapshot.EMPTY);
@@ -45,9 +88,14 @@ public final class Snapshot {
     }
 
     private List<String> inconsistencies() {
+        return inconsistencies(resources(TypeUrls.CLUSTER).resources().values(),
+                resources(TypeUrls.LISTENER).resources().values());
+    }
+
+    private List<String> inconsistencies(java.util.Collection<Resource> clusters, java.util.Collection<Resource> listeners) {
         List<String> problems = new ArrayList<>();
         TypeSnapshot endpoints = resources(TypeUrls.ENDPOINT);
-        for (Resource r : resources(TypeUrls.CLUSTER).resources().values()) {
+        for (Resource r : clusters) {
             Cluster c = (Cluster) r.message();
             if (c.getType() == Cluster.DiscoveryType.EDS) {
                 String eds = c.getEdsClusterConfig().getServiceName().isEmpty()
@@ -59,7 +107,7 @@ public final class Snapshot {
             }
         }
         TypeSnapshot routes = resources(TypeUrls.ROUTE);
-        for (Resource r : resources(TypeUrls.LISTENER).resources().values()) {
+        for (Resource r : listeners) {
             Listener l = (Listener) r.message();
             if (!l.hasApiListener()) {
                 continue;

@@ -3,6 +3,7 @@ package io.meshfed.xds.cache;
 import com.google.protobuf.Message;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,34 +18,49 @@ import org.jboss.logging.Logger;
  *
  * <p>Only groups with at least one open watch are kept: the last watch closing drops the group, so memory follows
  * the connected clients and nothing grows with connect/disconnect churn. A publish notifies a group's watches only
- * when its snapshot's versions changed.
+ * when its snapshot's versions changed, and as soon as that group is built (groups are built in parallel, so the
+ * first clients are pushed while other groups are still being built).
  *
- * <p>Serialization happens once per resource version: every resource built during a publish (or a first watch) is
- * looked up by type, name and content among the resources of live snapshots, and an equal one is reused with its
- * packed bytes, whatever group or client it serves.
+ * <p>A group built from the previous generation is patched with {@link SnapshotSource#changesSince} (the
+ * resources a change touched); any other group, or one whose source cannot tell, is translated whole.
  *
- * <p>Thread-safety: {@link #publish} and {@link #watch} serialize on one lock; listeners are called under it and
- * must not block. {@link Watch#current()} reads a volatile field.
+ * <p>Serialization happens once per resource version: every resource built is looked up by name and content in a
+ * pool shared by all groups and generations, and an equal one is reused with its packed bytes, whatever group or
+ * client it serves. The pool is swept down to the resources of live snapshots when it has grown past twice that.
+ *
+ * <p>Thread-safety: {@link #publish} and {@link #watch} serialize on one lock; within a publish, groups are built
+ * on several threads, each group by one. Listeners are called from those threads and must not block.
+ * {@link Watch#current()} reads a volatile field.
  */
 public final class SnapshotCache implements ConfigWatcher {
     private static final Logger LOG = Logger.getLogger(SnapshotCache.class);
+    private static final int SWEEP_SLACK = 10_000;
 
     private final Object lock = new Object();
     private final Map<NodeGroup, Group> groups = new ConcurrentHashMap<>();
     private final AtomicLong serializations = new AtomicLong();
     // @GuardedBy("lock")
     private SnapshotSource source;
-    // @GuardedBy("lock"): resources referenced by live snapshots, by type key + name.
-    private Map<String, List<Resource>> pool = new HashMap<>();
+    /** Resources by name and content; holds at least every resource of a live snapshot. */
+    private final Map<PoolKey, Resource> pool = new ConcurrentHashMap<>();
+    // @GuardedBy("lock")
+    private int pooledAfterSweep;
+
+    /** Content equality of a protobuf message is deep, but its hash code is memoized by the message. */
+    private record PoolKey(String name, Message message) {
+    }
 
     private static final class Group {
         final NodeGroup key;
         volatile Snapshot snapshot;
+        /** The generation {@link #snapshot} was built from; a failed build leaves it behind. */
+        SnapshotSource builtFrom;
         final Set<WatchImpl> watches = ConcurrentHashMap.newKeySet();
 
-        Group(NodeGroup key, Snapshot snapshot) {
+        Group(NodeGroup key, Snapshot snapshot, SnapshotSource builtFrom) {
             this.key = key;
             this.snapshot = snapshot;
+            this.builtFrom = builtFrom;
         }
     }
 
@@ -72,6 +88,10 @@ public final class SnapshotCache implements ConfigWatcher {
                 group.watches.remove(this);
                 if (group.watches.isEmpty()) {
                     groups.remove(group.key, group);
+                    if (groups.isEmpty()) {
+                        pool.clear();
+                        pooledAfterSweep = 0;
+                    }
                 }
             }
         }
@@ -85,7 +105,7 @@ public final class SnapshotCache implements ConfigWatcher {
             }
             Group group = groups.get(key);
             if (group == null) {
-                group = new Group(key, build(key, source, pool));
+                group = new Group(key, build(key, source), source);
                 groups.put(key, group);
             }
             WatchImpl w = new WatchImpl(group, listener);
@@ -101,9 +121,9 @@ public final class SnapshotCache implements ConfigWatcher {
      */
     public void publish(SnapshotSource next) {
         synchronized (lock) {
+            SnapshotSource previous = source;
             source = next;
             Set<String> clusters = next.clusters();
-            Map<String, List<Resource>> nextPool = new HashMap<>();
             List<Group> live = new ArrayList<>();
             for (Group group : List.copyOf(groups.values())) {
                 if (!clusters.contains(group.key.cluster())) {
@@ -117,27 +137,48 @@ public final class SnapshotCache implements ConfigWatcher {
                     live.add(group);
                 }
             }
-            // Translation is the expensive, pure part: run it on all cores; interning and notifying stay serial.
-            Map<NodeGroup, Object> raw = new ConcurrentHashMap<>();
-            live.parallelStream().forEach(g -> raw.put(g.key, translate(g.key, next)));
-            for (Group group : live) {
-                Snapshot built;
+            // Building is the expensive, pure part: run it on all cores, and notify each group when it is built.
+            live.parallelStream().forEach(group -> rebuild(group, previous, next));
+            if (pool.size() > 2 * pooledAfterSweep + SWEEP_SLACK) {
+                sweep();
+            }
+        }
+    }
+
+    private void rebuild(Group group, SnapshotSource previous, SnapshotSource next) {
+        Snapshot built;
+        try {
+            SnapshotSource.Changes changes = null;
+            if (previous != null && group.builtFrom == previous) {
                 try {
-                    built = intern(group.key, raw.get(group.key), nextPool, pool);
-                } catch (SnapshotUnavailableException e) {
-                    LOG.errorf(e.getCause(), "keeping the last good configuration of %s: %s", group.key, e.getMessage());
-                    addToPool(nextPool, group.snapshot);
-                    continue;
-                }
-                if (!built.equals(group.snapshot)) {
-                    group.snapshot = built;
-                    for (WatchImpl w : group.watches) {
-                        w.listener.onSnapshot(built);
-                    }
+                    changes = next.changesSince(previous, group.key);
+                } catch (RuntimeException e) {
+                    LOG.debugf(e, "%s: no changes from the previous generation, building it whole", group.key);
                 }
             }
-            pool = nextPool;
+            built = changes == null ? build(group.key, next) : patch(group.key, group.snapshot, changes);
+        } catch (SnapshotUnavailableException e) {
+            LOG.errorf(e.getCause(), "keeping the last good configuration of %s: %s", group.key, e.getMessage());
+            return;
         }
+        group.builtFrom = next;
+        if (!built.equals(group.snapshot)) {
+            group.snapshot = built;
+            for (WatchImpl w : group.watches) {
+                w.listener.onSnapshot(built);
+            }
+        }
+    }
+
+    /** Drops pooled resources no live snapshot holds. */
+    private void sweep() {
+        Set<PoolKey> live = new HashSet<>();
+        for (Group g : groups.values()) {
+            g.snapshot.types().forEach((typeKey, t) -> t.resources().forEach((name, r) ->
+                    live.add(new PoolKey(name, r.message()))));
+        }
+        pool.keySet().retainAll(live);
+        pooledAfterSweep = pool.size();
     }
 
     /** The current snapshot of a live group (for diagnostics), or null. */
@@ -161,39 +202,27 @@ public final class SnapshotCache implements ConfigWatcher {
         return serializations.get();
     }
 
-    private Snapshot build(NodeGroup key, SnapshotSource src, Map<String, List<Resource>> into) {
-        return build(key, src, into, into);
+    /** Resources pooled for reuse (at least those of live snapshots). */
+    public int pooledResources() {
+        return pool.size();
     }
 
-    private Snapshot build(NodeGroup key, SnapshotSource src, Map<String, List<Resource>> into,
-            Map<String, List<Resource>> previous) {
-        return intern(key, translate(key, src), into, previous);
-    }
-
-    /** The source's resources for a group, or the failure (as a value, so parallel translation never throws). */
-    private static Object translate(NodeGroup key, SnapshotSource src) {
+    private Snapshot build(NodeGroup key, SnapshotSource src) {
+        Map<String, Map<String, Message>> raw;
         try {
-            return src.resources(key);
-        } catch (RuntimeException e) {
-            return new SnapshotUnavailableException("could not build the configuration of " + key + ": " + e.getMessage(), e);
-        }
-    }
-
-    private Snapshot intern(NodeGroup key, Object translated, Map<String, List<Resource>> into,
-            Map<String, List<Resource>> previous) {
-        if (translated instanceof SnapshotUnavailableException e) {
+            raw = src.resources(key);
+        } catch (SnapshotUnavailableException e) {
             throw e;
+        } catch (RuntimeException e) {
+            throw new SnapshotUnavailableException("could not build the configuration of " + key + ": " + e.getMessage(), e);
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Map<String, Message>> raw = (Map<String, Map<String, Message>>) translated;
         Map<String, TypeSnapshot> types = new HashMap<>();
         for (Map.Entry<String, Map<String, Message>> type : raw.entrySet()) {
-            String typeKey = TypeUrls.key(type.getKey());
             List<Resource> resources = new ArrayList<>(type.getValue().size());
             for (Map.Entry<String, Message> e : type.getValue().entrySet()) {
-                resources.add(intern(typeKey, e.getKey(), e.getValue(), into, previous));
+                resources.add(intern(e.getKey(), e.getValue()));
             }
-            types.put(typeKey, TypeSnapshot.of(resources));
+            types.put(TypeUrls.key(type.getKey()), TypeSnapshot.of(resources));
         }
         try {
             return Snapshot.of(types);
@@ -202,44 +231,46 @@ public final class SnapshotCache implements ConfigWatcher {
         }
     }
 
-    private Resource intern(String typeKey, String name, Message message, Map<String, List<Resource>> into,
-            Map<String, List<Resource>> previous) {
-        String poolKey = typeKey + '\0' + name;
-        Resource found = find(into.get(poolKey), message);
-        if (found == null && previous != into) {
-            found = find(previous.get(poolKey), message);
-        }
-        if (found == null) {
-            found = Resource.pack(name, message);
-            serializations.incrementAndGet();
-        }
-        addOnce(into.computeIfAbsent(poolKey, k -> new ArrayList<>(1)), found);
-        return found;
-    }
-
-    private static Resource find(List<Resource> candidates, Message message) {
-        if (candidates != null) {
-            for (Resource r : candidates) {
-                if (r.message().equals(message)) {
-                    return r;
+    private Snapshot patch(NodeGroup key, Snapshot base, SnapshotSource.Changes changes) {
+        Map<String, TypeSnapshot> replaced = new HashMap<>();
+        Map<String, List<String>> putNames = new HashMap<>();
+        Map<String, Set<String>> removedNames = new HashMap<>();
+        Set<String> typeKeys = new HashSet<>();
+        changes.put().keySet().forEach(t -> typeKeys.add(TypeUrls.key(t)));
+        changes.removed().keySet().forEach(t -> typeKeys.add(TypeUrls.key(t)));
+        Map<String, Map<String, Message>> put = new HashMap<>();
+        changes.put().forEach((t, m) -> put.put(TypeUrls.key(t), m));
+        Map<String, Set<String>> removed = new HashMap<>();
+        changes.removed().forEach((t, m) -> removed.put(TypeUrls.key(t), m));
+        for (String typeKey : typeKeys) {
+            Map<String, Message> puts = put.getOrDefault(typeKey, Map.of());
+            Set<String> removes = removed.getOrDefault(typeKey, Set.of());
+            TypeSnapshot before = base.resources(typeKey);
+            List<Resource> resources = new ArrayList<>(puts.size());
+            puts.forEach((name, message) -> {
+                Resource r = intern(name, message);
+                if (before.get(name) != r) {
+                    resources.add(r);
                 }
+            });
+            TypeSnapshot after = before.with(resources, removes);
+            if (after != before) {
+                replaced.put(typeKey, after);
+                putNames.put(typeKey, resources.stream().map(Resource::name).toList());
+                removedNames.put(typeKey, removes);
             }
         }
-        return null;
-    }
-
-    private static void addToPool(Map<String, List<Resource>> into, Snapshot snapshot) {
-        snapshot.types().forEach((typeKey, t) -> t.resources().forEach((name, r) -> {
-            addOnce(into.computeIfAbsent(typeKey + '\0' + name, k -> new ArrayList<>(1)), r);
-        }));
-    }
-
-    private static void addOnce(List<Resource> list, Resource r) {
-        for (Resource existing : list) {
-            if (existing == r) {
-                return;
-            }
+        try {
+            return base.with(replaced, putNames, removedNames);
+        } catch (InconsistentSnapshotException e) {
+            throw new SnapshotUnavailableException("could not build the configuration of " + key + ": " + e.getMessage(), e);
         }
-        list.add(r);
+    }
+
+    private Resource intern(String name, Message message) {
+        return pool.computeIfAbsent(new PoolKey(name, message), k -> {
+            serializations.incrementAndGet();
+            return Resource.pack(name, message);
+        });
     }
 }

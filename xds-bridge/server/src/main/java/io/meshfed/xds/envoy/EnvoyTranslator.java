@@ -87,6 +87,8 @@ public final class EnvoyTranslator {
      */
     private final Map<List<Object>, ClusterLoadAssignment> claMemo = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<List<Object>, Cluster> clusterMemo = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<List<Object>, Listener> listenerMemo = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<List<Object>, RouteConfiguration> routeMemo = new java.util.concurrent.ConcurrentHashMap<>();
 
     public EnvoyTranslator(EnvoyPolicy policy) {
         this.policy = policy;
@@ -96,55 +98,119 @@ public final class EnvoyTranslator {
      * @throws IllegalArgumentException when {@code group.cluster()} has no catalog
      */
     public Map<String, Map<String, Message>> translate(Collection<ClusterCatalog> catalogs, NodeGroup group, Instant now) {
-        Map<String, ClusterCatalog> byCluster = new TreeMap<>();
-        for (ClusterCatalog c : catalogs) {
-            byCluster.put(c.clusterName(), c);
+        return translate(new Index(catalogs), group, now, null);
+    }
+
+    /**
+     * Every catalog of one generation, indexed once so that each node group's translation looks services up
+     * instead of scanning catalogs. Immutable; share it between the node groups of a generation.
+     */
+    public static final class Index {
+        final Map<String, ClusterCatalog> byCluster = new TreeMap<>();
+        /** service key -> exporting catalogs, in cluster-name order. */
+        final Map<String, List<ClusterCatalog>> exporters = new TreeMap<>();
+        final Map<String, ExportedService> representative = new HashMap<>();
+        /** cluster name -> service key -> service. */
+        final Map<String, Map<String, ExportedService>> services = new HashMap<>();
+
+        public Index(Collection<ClusterCatalog> catalogs) {
+            for (ClusterCatalog c : catalogs) {
+                byCluster.put(c.clusterName(), c);
+            }
+            for (ClusterCatalog c : byCluster.values()) {
+                Map<String, ExportedService> own = new HashMap<>();
+                for (ExportedService s : c.services()) {
+                    exporters.computeIfAbsent(s.key(), k -> new ArrayList<>()).add(c);
+                    representative.putIfAbsent(s.key(), s);
+                    own.put(s.key(), s);
+                }
+                services.put(c.clusterName(), own);
+            }
         }
-        ClusterCatalog own = byCluster.get(group.cluster());
+
+        ExportedService service(ClusterCatalog c, String key) {
+            ExportedService s = services.get(c.clusterName()).get(key);
+            if (s == null) {
+                throw new IllegalStateException("catalog of " + c.clusterName() + " lost " + key);
+            }
+            return s;
+        }
+
+        /**
+         * The names of the resources one exported service (by key) yields, by type: the same for every node group.
+         * Empty maps when no cluster exports it.
+         */
+        public Map<String, Set<String>> names(String key) {
+            Map<String, Set<String>> out = new LinkedHashMap<>();
+            for (String type : TypeUrls.ENVOY_ORDER) {
+                out.put(type, new TreeSet<>());
+            }
+            List<ClusterCatalog> exporting = exporters.get(key);
+            if (exporting == null) {
+                return out;
+            }
+            String host = EnvoyNames.host(representative.get(key));
+            for (ServicePort port : ports(this, key, exporting)) {
+                String name = EnvoyNames.cluster(host, port.port());
+                out.get(TypeUrls.CLUSTER).add(name);
+                out.get(TypeUrls.ENDPOINT).add(name);
+                if (HTTP2.contains(port.protocol())) {
+                    String target = EnvoyNames.listener(host, port.port());
+                    out.get(TypeUrls.LISTENER).add(target);
+                    out.get(TypeUrls.ROUTE).add(target);
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * The resources of the services named by {@code onlyKeys} (every service when null) as {@code group} sees
+     * them; a key no cluster exports any more yields nothing.
+     *
+     * @throws IllegalArgumentException when {@code group.cluster()} has no catalog
+     */
+    public Map<String, Map<String, Message>> translate(Index index, NodeGroup group, Instant now, Set<String> onlyKeys) {
+        ClusterCatalog own = index.byCluster.get(group.cluster());
         if (own == null) {
             throw new IllegalArgumentException("no catalog for cluster '" + group.cluster() + "'");
         }
         io.meshfed.model.Locality nodeLocality = group.locality().isEmpty()
                 ? own.cluster().locality() : parseLocality(group.locality(), own.cluster().locality());
 
-        // service key -> exporting catalogs, in cluster-name order
-        Map<String, List<ClusterCatalog>> exporters = new TreeMap<>();
-        Map<String, ExportedService> representative = new HashMap<>();
-        for (ClusterCatalog c : byCluster.values()) {
-            for (ExportedService s : c.services()) {
-                exporters.computeIfAbsent(s.key(), k -> new ArrayList<>()).add(c);
-                representative.putIfAbsent(s.key(), s);
-            }
-        }
-
         Map<String, Message> clusters = new TreeMap<>();
         Map<String, Message> endpoints = new TreeMap<>();
         Map<String, Message> listeners = new TreeMap<>();
         Map<String, Message> routes = new TreeMap<>();
-        for (Map.Entry<String, List<ClusterCatalog>> e : exporters.entrySet()) {
-            ExportedService first = representative.get(e.getKey());
+        Iterable<String> keys = onlyKeys == null ? index.exporters.keySet() : onlyKeys;
+        for (String serviceKey : keys) {
+            List<ClusterCatalog> exporting = index.exporters.get(serviceKey);
+            if (exporting == null) {
+                continue;
+            }
+            ExportedService first = index.representative.get(serviceKey);
             String host = EnvoyNames.host(first);
-            for (ServicePort port : ports(e.getKey(), e.getValue())) {
+            for (ServicePort port : ports(index, serviceKey, exporting)) {
                 String name = EnvoyNames.cluster(host, port.port());
                 clusters.put(name, memo(clusterMemo, List.of(name, port), () -> cluster(name, port)));
-                List<Object> key = new ArrayList<>();
+                List<Object> key = new ArrayList<>(5 + 3 * exporting.size());
                 key.add(name);
                 key.add(port);
                 key.add(own.cluster().name());
                 key.add(own.cluster().network());
                 key.add(nodeLocality);
-                for (ClusterCatalog c : e.getValue()) {
+                for (ClusterCatalog c : exporting) {
                     key.add(c.cluster());
-                    key.add(service(c, e.getKey()));
+                    key.add(index.service(c, serviceKey));
                     key.add(c.staleBeyond(policy.staleGrace(), now));
                 }
-                List<ClusterCatalog> exporting = e.getValue();
                 endpoints.put(name, memo(claMemo, key,
-                        () -> loadAssignment(name, e.getKey(), port, exporting, own.cluster(), nodeLocality, now)));
+                        () -> loadAssignment(name, index, serviceKey, port, exporting, own.cluster(), nodeLocality, now)));
                 if (HTTP2.contains(port.protocol())) {
                     String target = EnvoyNames.listener(host, port.port());
-                    listeners.put(target, apiListener(target));
-                    routes.put(target, routeConfig(target, host, port.port(), name));
+                    listeners.put(target, memo(listenerMemo, List.of(target), () -> apiListener(target)));
+                    routes.put(target, memo(routeMemo, List.of(target, host, port.port(), name),
+                            () -> routeConfig(target, host, port.port(), name)));
                 }
             }
         }
@@ -154,6 +220,10 @@ public final class EnvoyTranslator {
         out.put(TypeUrls.LISTENER, listeners);
         out.put(TypeUrls.ROUTE, routes);
         return out;
+    }
+
+    public EnvoyPolicy policy() {
+        return policy;
     }
 
     private static <M> M memo(Map<List<Object>, M> memo, List<Object> key, java.util.function.Supplier<M> compute) {
@@ -169,23 +239,14 @@ public final class EnvoyTranslator {
     }
 
     /** The union of the service's ports over its exporters, by port number; the first exporter's wins a clash. */
-    private static Collection<ServicePort> ports(String key, List<ClusterCatalog> exporters) {
+    private static Collection<ServicePort> ports(Index index, String key, List<ClusterCatalog> exporters) {
         Map<Integer, ServicePort> byNumber = new TreeMap<>();
         for (ClusterCatalog c : exporters) {
-            for (ServicePort p : service(c, key).ports()) {
+            for (ServicePort p : index.service(c, key).ports()) {
                 byNumber.putIfAbsent(p.port(), p);
             }
         }
         return byNumber.values();
-    }
-
-    private static ExportedService service(ClusterCatalog c, String key) {
-        for (ExportedService s : c.services()) {
-            if (s.key().equals(key)) {
-                return s;
-            }
-        }
-        throw new IllegalStateException("catalog of " + c.clusterName() + " lost " + key);
     }
 
     private Cluster cluster(String name, ServicePort port) {
@@ -220,11 +281,11 @@ public final class EnvoyTranslator {
     private record Weighted(LbEndpoint endpoint, io.meshfed.model.Locality locality) {
     }
 
-    private ClusterLoadAssignment loadAssignment(String name, String key, ServicePort port,
+    private ClusterLoadAssignment loadAssignment(String name, Index index, String key, ServicePort port,
             List<ClusterCatalog> exporters, MeshCluster requester, io.meshfed.model.Locality nodeLocality, Instant now) {
         List<Weighted> all = new ArrayList<>();
         for (ClusterCatalog c : exporters) {
-            ExportedService s = service(c, key);
+            ExportedService s = index.service(c, key);
             ServicePort own = s.ports().stream().filter(p -> p.port() == port.port()).findFirst().orElse(null);
             if (own == null) {
                 continue;
