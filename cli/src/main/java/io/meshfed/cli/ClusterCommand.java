@@ -313,13 +313,32 @@ final class ClusterCommand {
         private static List<StoredCluster> fromKubernetes(MeshfedCommand root) {
             try (KubernetesClient client = root.environment.kubernetes().get()) {
                 ClusterStore store = new KubernetesClusterStore(client, root.namespace);
-                return store.list();
-            } catch (KubernetesClientException e) {
-                throw new CommandFailedException(ExitCodes.UNREACHABLE, "cannot list MeshClusters in namespace "
-                        + root.namespace + " (current kubeconfig): " + rootMessage(e)
-                        + "; for local mode give --state-dir", e);
+                try {
+                    return store.list();
+                } catch (KubernetesClientException e) {
+                    throw new CommandFailedException(ExitCodes.UNREACHABLE, "cannot list MeshClusters in namespace "
+                            + root.namespace + " at " + client.getMasterUrl() + " (current kubeconfig): " + cause(e)
+                            + "; for local mode give --state-dir", e);
+                }
             }
         }
+    }
+
+    /**
+     * What went wrong with a Kubernetes call, briefly: the API server's status and message, or the innermost
+     * cause of a connection failure (e.g. {@code UnknownHostException: kubernetes.default.svc}).
+     */
+    static String cause(KubernetesClientException e) {
+        if (e.getCode() > 0) {
+            String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
+                    : e.getMessage();
+            return "HTTP " + e.getCode() + ": " + message;
+        }
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t == e ? e.getMessage() : t.getClass().getSimpleName() + ": " + t.getMessage();
     }
 
     static String rootMessage(Throwable e) {

@@ -164,7 +164,14 @@ final class PkiCommand {
 
     static Map<String, String> readSecret(MeshfedCommand root, String secretName) {
         try (KubernetesClient client = root.environment.kubernetes().get()) {
-            Secret secret = client.secrets().inNamespace(root.namespace).withName(secretName).get();
+            Secret secret;
+            try {
+                secret = client.secrets().inNamespace(root.namespace).withName(secretName).get();
+            } catch (KubernetesClientException e) {
+                throw new CommandFailedException(ExitCodes.UNREACHABLE, "cannot read Secret " + root.namespace + "/"
+                        + secretName + " at " + client.getMasterUrl() + " (current kubeconfig): "
+                        + ClusterCommand.cause(e) + "; for local mode give --state-dir", e);
+            }
             if (secret == null || secret.getData() == null) {
                 return null;
             }
@@ -176,10 +183,6 @@ final class PkiCommand {
                 }
             }
             return entries;
-        } catch (KubernetesClientException e) {
-            throw new CommandFailedException(ExitCodes.UNREACHABLE, "cannot read Secret " + root.namespace + "/"
-                    + secretName + " (current kubeconfig): " + ClusterCommand.rootMessage(e)
-                    + "; for local mode give --state-dir", e);
         }
     }
 

@@ -151,10 +151,14 @@ class ClusterListTest {
                 .build());
 
         Cli.Run run = cli.run("cluster", "list");
+        Cli.Run pki = cli.run("pki", "status");
 
         assertEquals(ExitCodes.UNREACHABLE, run.exitCode());
-        assertTrue(run.err().startsWith("meshfed: cannot list MeshClusters in namespace meshfed (current kubeconfig): "),
+        assertTrue(run.err().startsWith("meshfed: cannot list MeshClusters in namespace meshfed at " + master),
                 run.err());
-        assertTrue(run.err().endsWith("; for local mode give --state-dir\n"), run.err());
+        assertTrue(run.err().endsWith(" (current kubeconfig): ConnectException: Connection refused; for local mode "
+                + "give --state-dir\n"), run.err());
+        assertEquals(ExitCodes.UNREACHABLE, pki.exitCode());
+        assertTrue(pki.err().startsWith("meshfed: cannot read Secret meshfed/meshfed-pki-ca at " + master), pki.err());
     }
 }
