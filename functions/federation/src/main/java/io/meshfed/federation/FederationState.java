@@ -50,6 +50,7 @@ public final class FederationState {
 
     private final String target;
     private final Duration grace;
+    private final TranslationMemo memo;
     private MeshCluster targetCluster;
     private final Map<String, ClusterView> views = new HashMap<>();
     /** "namespace/name" -> exporting cluster -> that cluster's service. */
@@ -62,6 +63,12 @@ public final class FederationState {
     private Map<String, Long> versions = Map.of();
 
     public FederationState(String targetCluster, Duration stalenessGrace) {
+        this(targetCluster, stalenessGrace, new TranslationMemo());
+    }
+
+    /** A state that shares {@code memo} with other states (of other targets) of the same translator. */
+    FederationState(String targetCluster, Duration stalenessGrace, TranslationMemo memo) {
+        this.memo = Objects.requireNonNull(memo, "memo");
         this.target = Objects.requireNonNull(targetCluster, "targetCluster");
         this.grace = Objects.requireNonNull(stalenessGrace, "stalenessGrace");
         if (stalenessGrace.isNegative()) {
@@ -160,6 +167,9 @@ public final class FederationState {
             }
         }
         for (String host : vips.update(addedHosts, removedHosts)) {
+            if (addedHosts.contains(host)) {
+                continue; // a new host: its objects are already marked for translation
+            }
             // host is <svc>.<ns>.svc.<cluster>.global or <svc>.<ns>.svc.clusterset.local
             String[] parts = host.split("\\.");
             String key = parts[1] + "/" + parts[0];
@@ -170,19 +180,24 @@ public final class FederationState {
             }
         }
 
-        Delta delta = new Delta(collectDelta);
+        Delta delta = new Delta(collectDelta, objects.isEmpty());
         SharedPieces pieces = new SharedPieces();
+        // the cluster-specific objects translated by this update, for the cluster-set hosts to re-use
+        Map<Ref, ServiceTranslation.Translated> translated = new HashMap<>(dirty.size() * 2);
         for (Ref ref : dirty) {
             TreeMap<String, ExportedService> byCluster = exporters.get(ref.key());
             ExportedService service = byCluster == null ? null : byCluster.get(ref.cluster());
-            String objectKey = objectKey(ref.key(), ServiceTranslation.clusterObjectName(name(ref.key()), ref.cluster()));
             if (service == null) {
-                delta.remove(objectKey, objects);
+                delta.remove(objectKey(ref.key(), ServiceTranslation.clusterObjectName(name(ref.key()), ref.cluster())),
+                        objects);
             } else {
                 String vip = vips.addressOf(ServiceTranslation.clusterHost(service.namespace(), service.name(),
                         ref.cluster()));
-                delta.put(objectKey, ServiceTranslation.clusterSpecific(views.get(ref.cluster()), service,
-                        targetNetwork, vip, pieces), objects);
+                ServiceTranslation.Translated t = memo.clusterSpecific(views.get(ref.cluster()), service,
+                        targetNetwork, vip, pieces);
+                translated.put(ref, t);
+                delta.put(service.namespace() + "/" + ServiceTranslation.clusterObjectName(service.name(),
+                        ref.cluster()), t, objects);
             }
         }
         for (String key : dirtyClusterset) {
@@ -196,8 +211,11 @@ public final class FederationState {
                 }
                 t = ServiceTranslation.clusterset(list, targetNetwork, vips.addressOf(clustersetHost(key)),
                         e -> {
-                            ServiceTranslation.Translated own = objects.get(objectKey(key,
-                                    ServiceTranslation.clusterObjectName(e.service().name(), e.source().name())));
+                            ServiceTranslation.Translated own = translated.get(new Ref(e.source().name(), key));
+                            if (own == null) {
+                                own = objects.get(objectKey(key,
+                                        ServiceTranslation.clusterObjectName(e.service().name(), e.source().name())));
+                            }
                             return own == null ? null : own.serviceEntry().getSpec().getEndpoints();
                         }, pieces);
             }
@@ -207,6 +225,7 @@ public final class FederationState {
                 delta.put(objectKey, t, objects);
             }
         }
+        delta.finish(objects);
         if (gatewayDirty) {
             Gateway next = eastWestGateway(views.get(target).catalog());
             String gwKey = FederationLabels.GATEWAY_NAMESPACE + "/" + FederationLabels.GATEWAY_NAME;
@@ -350,12 +369,26 @@ public final class FederationState {
         final List<Gateway> upsertedGateways = new ArrayList<>();
         final List<String> removedGateways = new ArrayList<>();
         private final boolean collect;
+        /**
+         * Non-null while filling an empty state: the objects are gathered here and the map is built in one pass
+         * ({@link #finish}) instead of by one tree insertion each.
+         */
+        private List<Map.Entry<String, ServiceTranslation.Translated>> bulk;
 
-        Delta(boolean collect) {
+        Delta(boolean collect, boolean empty) {
             this.collect = collect;
+            this.bulk = empty ? new ArrayList<>() : null;
         }
 
         void put(String key, ServiceTranslation.Translated t, Map<String, ServiceTranslation.Translated> current) {
+            if (bulk != null) {
+                bulk.add(Map.entry(key, t));
+                if (collect) {
+                    upsertedSe.put(key, t.serviceEntry());
+                    upsertedDr.put(key, t.destinationRule());
+                }
+                return;
+            }
             ServiceTranslation.Translated old = current.put(key, t);
             if (collect && t != old) {
                 if (old == null || !t.serviceEntry().equals(old.serviceEntry())) {
@@ -367,7 +400,19 @@ public final class FederationState {
             }
         }
 
+        /** Writes the gathered objects of a bulk fill into {@code current} (which is still empty). */
+        void finish(TreeMap<String, ServiceTranslation.Translated> current) {
+            if (bulk != null) {
+                bulk.sort(Map.Entry.comparingByKey());
+                current.putAll(new SortedEntries<>(bulk));
+                bulk = null;
+            }
+        }
+
         void remove(String key, Map<String, ServiceTranslation.Translated> current) {
+            if (bulk != null) {
+                return; // nothing to remove from an empty state
+            }
             if (current.remove(key) != null && collect) {
                 removedSe.add(key);
                 removedDr.add(key);

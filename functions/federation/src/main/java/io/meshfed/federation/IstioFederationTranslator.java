@@ -15,7 +15,9 @@ import java.util.TreeMap;
  * meshfed's federation translation for Istio (see docs/federation.md for the resources, names, virtual IPs,
  * failover order and stale handling).
  *
- * <p>Stateless and thread-safe: each call builds the result from its input alone. For repeated translation of a
+ * <p>Thread-safe, and pure as seen from outside: each call's result is a function of its input alone. Internally the
+ * translator remembers cluster-specific objects it built (see {@link TranslationMemo}) and hands the same
+ * read-only instances to later calls and to other targets whose inputs for them are equal. For repeated translation of a
  * changing input, keep a {@link FederationState} per target instead; it re-translates only what changed and is
  * proven (by test) to give the same result.
  */
@@ -24,6 +26,8 @@ public final class IstioFederationTranslator implements FederationTranslator {
     public static final Duration DEFAULT_STALENESS_GRACE = Duration.ofMinutes(5);
 
     private final Duration stalenessGrace;
+    /** Shared by every translation and every state of this translator (see {@link TranslationMemo}). */
+    private final TranslationMemo memo = new TranslationMemo();
 
     public IstioFederationTranslator() {
         this(DEFAULT_STALENESS_GRACE);
@@ -42,7 +46,7 @@ public final class IstioFederationTranslator implements FederationTranslator {
 
     /** A new incremental state for {@code targetCluster} with this translator's grace period. */
     public FederationState newState(String targetCluster) {
-        return new FederationState(targetCluster, stalenessGrace);
+        return new FederationState(targetCluster, stalenessGrace, memo);
     }
 
     @Override

@@ -54,6 +54,61 @@ class IncrementalTest {
         assertTrue(nonEmptyDeltas > 100, "the sequence should change things, changed " + nonEmptyDeltas);
     }
 
+    /**
+     * One translator remembers the objects it built (TranslationMemo) and shares them across calls and targets;
+     * at every step of a random change sequence, its states and its full translations for every target must equal
+     * what a new translator, which remembers nothing, produces.
+     */
+    @Test
+    void aTranslatorThatRemembersEarlierTranslationsGivesWhatANewOneGives() {
+        Random random = new Random(77);
+        IstioFederationTranslator shared = new IstioFederationTranslator(GRACE);
+        Map<String, ClusterCatalog> catalogs = new TreeMap<>();
+        for (int c = 0; c < 5; c++) {
+            ClusterCatalog cat = randomCatalog(random, "c" + c, 1);
+            catalogs.put(cat.clusterName(), cat);
+        }
+        Map<String, FederationState> states = new TreeMap<>();
+        Instant now = Fixtures.T0;
+        int compared = 0;
+        for (int step = 0; step < 150; step++) {
+            now = now.plusSeconds(random.nextInt(120));
+            mutate(random, catalogs, now, "c0");
+            List<ClusterCatalog> input = new ArrayList<>(catalogs.values());
+            states.keySet().retainAll(catalogs.keySet());
+            Map<String, FederationConfig> all = shared.translateAll(input, now);
+            for (String target : catalogs.keySet()) {
+                FederationConfig fresh = new IstioFederationTranslator(GRACE).translate(input, target, now);
+                FederationState state = states.computeIfAbsent(target, shared::newState);
+                state.update(input, now);
+                assertEquals(fresh, state.snapshot(), "state of " + target + ", step " + step);
+                assertEquals(fresh, shared.translate(input, target, now), "translate " + target + ", step " + step);
+                assertEquals(fresh, all.get(target), "translateAll " + target + ", step " + step);
+                compared++;
+            }
+        }
+        assertTrue(compared > 400, "compared " + compared);
+    }
+
+    @Test
+    void repeatedTranslationsShareTheObjectsTheyHaveInCommon() {
+        List<ClusterCatalog> catalogs = Fixtures.federation(4, 2, 20, 3);
+        IstioFederationTranslator translator = new IstioFederationTranslator();
+        FederationConfig first = translator.translate(catalogs, Fixtures.clusterName(0), Fixtures.T0);
+        FederationConfig second = translator.translate(catalogs, Fixtures.clusterName(2), Fixtures.T0);
+        // cluster-0 and cluster-2 are on one network: cluster-1's objects are the same instances for both
+        int shared = 0;
+        for (int i = 0; i < first.serviceEntries().size(); i++) {
+            io.fabric8.istio.api.networking.v1.ServiceEntry a = first.serviceEntries().get(i);
+            if (a.getMetadata().getName().endsWith(".cluster-1.global")) {
+                org.junit.jupiter.api.Assertions.assertSame(a, second.serviceEntries().stream()
+                        .filter(b -> key(b).equals(key(a))).findFirst().orElseThrow());
+                shared++;
+            }
+        }
+        assertEquals(20, shared);
+    }
+
     @Test
     void anUnchangedInputGivesAnEmptyDelta() {
         List<ClusterCatalog> catalogs = Fixtures.federation(4, 2, 20, 3);

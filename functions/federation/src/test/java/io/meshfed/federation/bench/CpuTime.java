@@ -32,24 +32,19 @@ public final class CpuTime {
         for (int clusters : sizes) {
             List<ClusterCatalog> catalogs = Fixtures.federation(clusters, 10, 1000, 3);
             String target = Fixtures.clusterName(0);
-            // full one-target translation: 3 warm-up runs, 5 measured
+            // full one-target translation, 3 warm-up runs then 5 measured: "cold" with a new translator each time
+            // (nothing remembered from earlier calls), "warm" repeating the call on one translator (as the JMH
+            // benchmark does)
+            for (int i = 0; i < 3; i++) {
+                new IstioFederationTranslator().translate(catalogs, target, Fixtures.T0);
+            }
+            measure("clusters=" + clusters + " full one target, cold", () ->
+                    new IstioFederationTranslator().translate(catalogs, target, Fixtures.T0));
             for (int i = 0; i < 3; i++) {
                 translator.translate(catalogs, target, Fixtures.T0);
             }
-            long[] cpu = new long[5];
-            long[] wall = new long[5];
-            long[] gc = new long[5];
-            for (int i = 0; i < cpu.length; i++) {
-                long g0 = gcMillis();
-                long c0 = THREADS.getCurrentThreadCpuTime();
-                long w0 = System.nanoTime();
-                translator.translate(catalogs, target, Fixtures.T0);
-                wall[i] = System.nanoTime() - w0;
-                cpu[i] = THREADS.getCurrentThreadCpuTime() - c0;
-                gc[i] = gcMillis() - g0;
-            }
-            System.out.printf("clusters=%d full one target: cpu ms %s  wall ms %s  gc ms %s%n", clusters,
-                    ms(cpu), ms(wall), java.util.Arrays.toString(gc));
+            measure("clusters=" + clusters + " full one target, warm", () ->
+                    translator.translate(catalogs, target, Fixtures.T0));
 
             int c = 5 % clusters;
             List<ClusterCatalog> a = new ArrayList<>(catalogs);
@@ -73,6 +68,23 @@ public final class CpuTime {
             System.out.printf("clusters=%d incremental one service: cpu us/op %.1f  wall us/op %.1f  gc ms total %d%n",
                     clusters, cc / 1e3 / n, w / 1e3 / n, gcMillis() - g0);
         }
+    }
+
+    private static void measure(String what, Runnable run) {
+        long[] cpu = new long[5];
+        long[] wall = new long[5];
+        long[] gc = new long[5];
+        for (int i = 0; i < cpu.length; i++) {
+            long g0 = gcMillis();
+            long c0 = THREADS.getCurrentThreadCpuTime();
+            long w0 = System.nanoTime();
+            run.run();
+            wall[i] = System.nanoTime() - w0;
+            cpu[i] = THREADS.getCurrentThreadCpuTime() - c0;
+            gc[i] = gcMillis() - g0;
+        }
+        System.out.printf("%s: cpu ms %s  wall ms %s  gc ms %s%n", what, ms(cpu), ms(wall),
+                java.util.Arrays.toString(gc));
     }
 
     private static long gcMillis() {
