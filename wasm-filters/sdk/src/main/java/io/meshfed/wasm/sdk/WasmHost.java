@@ -229,6 +229,34 @@ public final class WasmHost implements Host {
     }
 
     @Override
+    public SharedValue getSharedData(Utf8String key) {
+        Arena.reset();
+        int k = Arena.putBytes(key.utf8);
+        int base = Arena.base();
+        int rc = Imports.getSharedData(base + k, key.utf8.length, base + Arena.OUT0, base + Arena.OUT1, base + Arena.OUT2);
+        if (rc == Imports.NOT_FOUND) {
+            return new SharedValue(null, 0);
+        }
+        check("proxy_get_shared_data", rc);
+        int cas = Arena.getInt(Arena.OUT2);
+        return new SharedValue(copyOut(base), cas);
+    }
+
+    @Override
+    public boolean setSharedData(Utf8String key, byte[] value, int cas) {
+        Arena.reset();
+        int k = Arena.putBytes(key.utf8);
+        int v = Arena.putBytes(value);
+        int base = Arena.base();
+        int rc = Imports.setSharedData(base + k, key.utf8.length, base + v, value.length, cas);
+        if (rc == Imports.CAS_MISMATCH) {
+            return false;
+        }
+        check("proxy_set_shared_data", rc);
+        return true;
+    }
+
+    @Override
     public boolean setSharedData(String key, byte[] value, int cas) {
         Arena.reset();
         int k = Arena.putUtf8(key);

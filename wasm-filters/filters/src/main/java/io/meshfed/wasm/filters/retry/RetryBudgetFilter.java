@@ -9,6 +9,7 @@ import io.meshfed.wasm.sdk.LogLevel;
 import io.meshfed.wasm.sdk.MetricType;
 import io.meshfed.wasm.sdk.RootContext;
 import io.meshfed.wasm.sdk.SharedValue;
+import io.meshfed.wasm.sdk.Utf8String;
 
 /**
  * retry-budget: counts original requests and retries (a request whose attempt header is above 1) in a
@@ -26,6 +27,9 @@ public final class RetryBudgetFilter extends RootContext {
 
     private RetryBudgetConfig config;
     private RetryBudget budget;
+    // Encoded once per configuration: they are sent to the host on every request.
+    private Utf8String attemptHeader;
+    private Utf8String sharedDataKey;
     private int requestsMetric;
     private int retriesAllowedMetric;
     private int retriesRefusedMetric;
@@ -47,6 +51,8 @@ public final class RetryBudgetFilter extends RootContext {
             return false;
         }
         config = parsed;
+        attemptHeader = Utf8String.of(parsed.attemptHeader);
+        sharedDataKey = Utf8String.of(parsed.sharedDataKey);
         budget = new RetryBudget(parsed.budgetPercent / 100.0, parsed.minRetriesPerSecond, parsed.windowSeconds);
         requestsMetric = host.defineMetric(MetricType.COUNTER, parsed.metricPrefix + "_requests_total");
         retriesAllowedMetric = host.defineMetric(MetricType.COUNTER, parsed.metricPrefix + "_retries_allowed_total");
@@ -62,12 +68,12 @@ public final class RetryBudgetFilter extends RootContext {
 
     RetryBudget.Decision decide(boolean retry) {
         for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-            SharedValue current = host.getSharedData(config.sharedDataKey);
+            SharedValue current = host.getSharedData(sharedDataKey);
             RetryBudget.Decision d = budget.apply(current.value(), host.currentTimeNanos(), retry, next);
             if (d == RetryBudget.Decision.RETRY_REFUSED) {
                 return d;
             }
-            if (host.setSharedData(config.sharedDataKey, next, current.cas())) {
+            if (host.setSharedData(sharedDataKey, next, current.cas())) {
                 return d;
             }
             host.incrementMetric(casConflictsMetric, 1);
@@ -87,7 +93,7 @@ public final class RetryBudgetFilter extends RootContext {
         @Override
         public Action onRequestHeaders(int headerCount, boolean endOfStream) {
             RetryBudgetConfig c = root.config;
-            String attempt = host.getHeader(HeaderMapType.REQUEST_HEADERS, c.attemptHeader);
+            String attempt = host.getHeader(HeaderMapType.REQUEST_HEADERS, root.attemptHeader);
             boolean retry = attempt != null && isRetry(attempt);
             host.incrementMetric(root.requestsMetric, 1);
             RetryBudget.Decision d = root.decide(retry);

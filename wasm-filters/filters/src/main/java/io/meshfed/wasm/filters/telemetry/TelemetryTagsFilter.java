@@ -8,6 +8,7 @@ import io.meshfed.wasm.sdk.InvalidConfigException;
 import io.meshfed.wasm.sdk.LogLevel;
 import io.meshfed.wasm.sdk.MetricType;
 import io.meshfed.wasm.sdk.RootContext;
+import io.meshfed.wasm.sdk.Utf8String;
 
 /**
  * telemetry-tags: stamps every request with the configured mesh/cluster/network/locality tags as headers,
@@ -19,7 +20,9 @@ public final class TelemetryTagsFilter extends RootContext {
     private static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
     private TelemetryTagsConfig config;
-    private String[] headerNames;
+    // Encoded once per configuration; null where the tag is not configured.
+    private Utf8String[] headerNames;
+    private Utf8String[] headerValues;
     private int requestsMetric;
     private int durationMetric;
     private final int[] classMetrics = new int[CLASSES.length];
@@ -39,11 +42,13 @@ public final class TelemetryTagsFilter extends RootContext {
             return false;
         }
         config = parsed;
-        headerNames = new String[TelemetryTagsConfig.TAGS.length];
+        headerNames = new Utf8String[TelemetryTagsConfig.TAGS.length];
+        headerValues = new Utf8String[TelemetryTagsConfig.TAGS.length];
         StringBuilder scope = new StringBuilder(parsed.metricPrefix);
         for (int i = 0; i < headerNames.length; i++) {
-            headerNames[i] = parsed.headerPrefix + TelemetryTagsConfig.TAGS[i];
             if (parsed.values[i] != null) {
+                headerNames[i] = Utf8String.of(parsed.headerPrefix + TelemetryTagsConfig.TAGS[i]);
+                headerValues[i] = Utf8String.of(parsed.values[i]);
                 scope.append('.').append(TelemetryTagsConfig.TAGS[i]).append('.').append(parsed.values[i].replace('/', '_'));
             }
         }
@@ -75,7 +80,7 @@ public final class TelemetryTagsFilter extends RootContext {
         @Override
         public Action onRequestHeaders(int headerCount, boolean endOfStream) {
             startNanos = host.currentTimeNanos();
-            String[] values = root.config.values;
+            Utf8String[] values = root.headerValues;
             for (int i = 0; i < values.length; i++) {
                 if (values[i] != null) {
                     host.replaceHeader(HeaderMapType.REQUEST_HEADERS, root.headerNames[i], values[i]);
