@@ -1,7 +1,5 @@
 package io.meshfed.pki.signing;
 
-import java.io.ByteArrayOutputStream;
-
 /**
  * The few DER constructions the intermediate signer needs to assemble a TBSCertificate from parts that are
  * already DER (names, key, extension values): tag-length-value with definite minimal lengths (X.690 section
@@ -28,13 +26,23 @@ final class Der {
         for (byte[] part : parts) {
             length += part.length;
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(length + 6);
-        out.write(tag);
-        writeLength(out, length);
-        for (byte[] part : parts) {
-            out.writeBytes(part);
+        int lengthBytes = length < 0x80 ? 0 : length < 0x100 ? 1 : length < 0x10000 ? 2 : 3;
+        byte[] out = new byte[2 + lengthBytes + length];
+        out[0] = (byte) tag;
+        if (lengthBytes == 0) {
+            out[1] = (byte) length;
+        } else {
+            out[1] = (byte) (0x80 | lengthBytes);
+            for (int i = 0; i < lengthBytes; i++) {
+                out[2 + i] = (byte) (length >>> (8 * (lengthBytes - 1 - i)));
+            }
         }
-        return out.toByteArray();
+        int position = 2 + lengthBytes;
+        for (byte[] part : parts) {
+            System.arraycopy(part, 0, out, position, part.length);
+            position += part.length;
+        }
+        return out;
     }
 
     /** An Extension: {@code SEQUENCE {extnID, critical DEFAULT FALSE, extnValue OCTET STRING}}. */
@@ -46,23 +54,5 @@ final class Der {
     /** A BIT STRING with no unused bits (a signature). */
     static byte[] bitString(byte[] bytes) {
         return tlv(BIT_STRING, new byte[] {0}, bytes);
-    }
-
-    private static void writeLength(ByteArrayOutputStream out, int length) {
-        if (length < 0x80) {
-            out.write(length);
-        } else if (length < 0x100) {
-            out.write(0x81);
-            out.write(length);
-        } else if (length < 0x10000) {
-            out.write(0x82);
-            out.write(length >>> 8);
-            out.write(length);
-        } else {
-            out.write(0x83);
-            out.write(length >>> 16);
-            out.write(length >>> 8);
-            out.write(length);
-        }
     }
 }

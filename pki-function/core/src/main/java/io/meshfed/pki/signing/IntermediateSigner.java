@@ -176,27 +176,40 @@ public final class IntermediateSigner {
         }
     }
 
-    private static final java.time.format.DateTimeFormatter UTC_TIME =
-            java.time.format.DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'").withZone(java.time.ZoneOffset.UTC);
-    private static final java.time.format.DateTimeFormatter GENERALIZED_TIME =
-            java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHHmmss'Z'").withZone(java.time.ZoneOffset.UTC);
-
     /**
-     * RFC 5280 validity time as DER: UTCTime through 2049, GeneralizedTime after, whole seconds. Formatted with
-     * java.time because Bouncy Castle's Date-based constructors format and re-parse with SimpleDateFormat,
-     * which showed up as a tenth of the signing path's profile.
+     * RFC 5280 validity time as DER: UTCTime ({@code YYMMDDHHMMSSZ}) through 2049, GeneralizedTime
+     * ({@code YYYYMMDDHHMMSSZ}) after, whole seconds, UTC. Written digit by digit: Bouncy Castle's Date-based
+     * constructors format and re-parse with SimpleDateFormat, and even a DateTimeFormatter showed in the profile.
      */
     static byte[] timeDer(Instant instant) {
-        Instant seconds = instant.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        int year = seconds.atZone(java.time.ZoneOffset.UTC).getYear();
+        java.time.LocalDateTime t = java.time.LocalDateTime.ofEpochSecond(instant.getEpochSecond(), 0,
+                java.time.ZoneOffset.UTC);
+        int year = t.getYear();
+        if (year < 0 || year > 9999) {
+            throw new IllegalArgumentException("validity year " + year + " has no X.509 encoding");
+        }
         boolean utc = year >= 1950 && year < 2050;
-        byte[] text = (utc ? UTC_TIME : GENERALIZED_TIME).format(seconds)
-                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        byte[] der = new byte[text.length + 2];
+        byte[] der = new byte[utc ? 15 : 17];
         der[0] = (byte) (utc ? 0x17 : 0x18);
-        der[1] = (byte) text.length;
-        System.arraycopy(text, 0, der, 2, text.length);
+        der[1] = (byte) (der.length - 2);
+        int at = 2;
+        if (!utc) {
+            at = twoDigits(der, at, year / 100);
+        }
+        at = twoDigits(der, at, year % 100);
+        at = twoDigits(der, at, t.getMonthValue());
+        at = twoDigits(der, at, t.getDayOfMonth());
+        at = twoDigits(der, at, t.getHour());
+        at = twoDigits(der, at, t.getMinute());
+        at = twoDigits(der, at, t.getSecond());
+        der[at] = 'Z';
         return der;
+    }
+
+    private static int twoDigits(byte[] out, int at, int value) {
+        out[at] = (byte) ('0' + value / 10);
+        out[at + 1] = (byte) ('0' + value % 10);
+        return at + 2;
     }
 
     /** Permits only URIs whose host is {@code trustDomain}: the SPIFFE IDs {@code spiffe://<trustDomain>/...}. */
