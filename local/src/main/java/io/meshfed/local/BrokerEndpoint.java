@@ -22,7 +22,8 @@ import java.util.function.Consumer;
  * subscribed function directly: {@code 200} with the reply event (binary mode) when the first hop replied, {@code 202}
  * when it did not (or no Trigger matched: the event is dropped, as a Knative broker does), {@code 400} with
  * {@code {"field":..., "problem":...}} for an event that is malformed or that its function refuses. This is the one
- * place where errors become HTTP codes.
+ * place where errors become HTTP codes. {@code GET /debug/config_dump} is the bridge's debug view ({@link ConfigDump})
+ * and {@code GET /healthz} answers {@code ok}.
  */
 public final class BrokerEndpoint implements AutoCloseable {
     private final HttpServer server;
@@ -32,10 +33,13 @@ public final class BrokerEndpoint implements AutoCloseable {
         return t;
     });
     private final LocalBroker broker;
+    private final ConfigDump configDump;
     private final Consumer<String> progress;
 
-    public BrokerEndpoint(LocalBroker broker, String host, int port, Consumer<String> progress) throws IOException {
+    BrokerEndpoint(LocalBroker broker, ConfigDump configDump, String host, int port, Consumer<String> progress)
+            throws IOException {
         this.broker = broker;
+        this.configDump = configDump;
         this.progress = progress;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 64);
@@ -56,6 +60,13 @@ public final class BrokerEndpoint implements AutoCloseable {
         try (exchange) {
             if ("GET".equals(exchange.getRequestMethod()) && "/healthz".equals(exchange.getRequestURI().getPath())) {
                 send(exchange, 200, "text/plain", "ok\n");
+                return;
+            }
+            if ("GET".equals(exchange.getRequestMethod())
+                    && "/debug/config_dump".equals(exchange.getRequestURI().getPath())) {
+                String query = exchange.getRequestURI().getQuery();
+                send(exchange, 200, "application/json", configDump.render(query != null
+                        && query.contains("resources=true")));
                 return;
             }
             if (!"POST".equals(exchange.getRequestMethod())) {

@@ -185,7 +185,8 @@ public final class LocalMesh implements AutoCloseable {
                     + e.getCause() + "): stop what listens there or pass --xds-port <port>", e);
         }
         progress.accept("xDS bridge (ADS, MCP-over-xDS) on " + settings.host() + ":" + xds.actualPort());
-        endpoint = new BrokerEndpoint(broker, settings.host(), settings.brokerPort(), progress);
+        endpoint = new BrokerEndpoint(broker, new ConfigDump(xdsClients, cache, metrics), settings.host(),
+                settings.brokerPort(), progress);
         progress.accept("broker accepts CloudEvents on " + brokerUrl());
         timers.scheduleAtFixedRate(feed::republish, 30, 30, TimeUnit.SECONDS);
         if (settings.syncInterval() != null) {

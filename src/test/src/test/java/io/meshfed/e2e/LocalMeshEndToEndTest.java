@@ -164,6 +164,27 @@ class LocalMeshEndToEndTest {
                 assertEquals(List.of("istio-system/meshfed-eastwest"),
                         IstiodLikeClient.names(istiod.next(IstiodLikeClient.GW)));
             }
+            // the bridge's debug view (what `meshfed config show` reads) lists both istiods and what they hold
+            var http = java.net.http.HttpClient.newHttpClient();
+            var dump = ModelJson.mapper().readTree(http.send(java.net.http.HttpRequest.newBuilder(
+                    mesh.brokerUrl().resolve("/debug/config_dump")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+            List<String> clusters = new ArrayList<>();
+            dump.path("clients").forEach(c -> clusters.add(c.path("cluster").asText()));
+            assertEquals(List.of("east", "west"), clusters.stream().sorted().toList());
+            int seen = 0;
+            for (var client : dump.path("clients")) {
+                for (var type : client.path("types")) {
+                    if (type.path("typeUrl").asText().equals(IstiodLikeClient.SE)) {
+                        seen++;
+                        List<String> held = new ArrayList<>();
+                        type.path("resources").forEach(r -> held.add(r.path("name").asText()));
+                        assertEquals(names, held);
+                        assertEquals(type.path("sentVersion"), type.path("ackedVersion"), "the istiod ACKed");
+                    }
+                }
+            }
+            assertEquals(2, seen, "each istiod's ServiceEntry subscription is in the dump");
         }
     }
 

@@ -1,0 +1,107 @@
+package io.meshfed.local;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.TypeRegistry;
+import com.google.protobuf.util.JsonFormat;
+import io.meshfed.xds.cache.NodeGroup;
+import io.meshfed.xds.cache.Resource;
+import io.meshfed.xds.cache.Snapshot;
+import io.meshfed.xds.cache.SnapshotCache;
+import io.meshfed.xds.cache.TypeSnapshot;
+import io.meshfed.xds.protocol.ClientStatus;
+import io.meshfed.xds.protocol.ConnectedClients;
+import io.meshfed.xds.protocol.XdsMetrics;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bridge's {@code GET /debug/config_dump} in local mode, served on the broker's port (where the {@code meshfed}
+ * CLI looks by default), in the same JSON shape as the bridge app's route (docs/xds-bridge.md): every connected
+ * client, per type what it subscribes to, was sent and ACKed, its last NACK and the names and versions of the
+ * resources its node group holds ({@code ?resources=true} adds each body as JSON). Thread-safe.
+ */
+final class ConfigDump {
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
+    private static final TypeRegistry TYPES = TypeRegistry.newBuilder()
+            .add(io.meshfed.xds.mcp.proto.networking.ServiceEntry.getDescriptor())
+            .add(io.meshfed.xds.mcp.proto.networking.DestinationRule.getDescriptor())
+            .add(io.meshfed.xds.mcp.proto.networking.Gateway.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
+            .build();
+
+    private final ConnectedClients clients;
+    private final SnapshotCache cache;
+    private final XdsMetrics metrics;
+
+    ConfigDump(ConnectedClients clients, SnapshotCache cache, XdsMetrics metrics) {
+        this.clients = clients;
+        this.cache = cache;
+        this.metrics = metrics;
+    }
+
+    String render(boolean withResources) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (ClientStatus c : clients.all()) {
+            Map<String, Object> client = new LinkedHashMap<>();
+            client.put("stream", c.streamId());
+            client.put("protocol", c.protocol());
+            client.put("node", c.nodeId());
+            client.put("cluster", c.cluster());
+            client.put("group", c.group());
+            client.put("connectedAt", c.connectedAt());
+            int at = c.group().indexOf('@');
+            Snapshot snapshot = cache.snapshot(at < 0 ? NodeGroup.of(c.group())
+                    : new NodeGroup(c.group().substring(0, at), c.group().substring(at + 1)));
+            List<Map<String, Object>> types = new ArrayList<>();
+            for (ClientStatus.TypeStatus t : c.types().values()) {
+                Map<String, Object> type = new LinkedHashMap<>();
+                type.put("typeUrl", t.typeUrl());
+                type.put("wildcard", t.wildcard());
+                type.put("subscribedNames", t.subscribedNames());
+                type.put("sentVersion", t.sentVersion());
+                type.put("sentNonce", t.sentNonce());
+                type.put("sentResources", t.sentResources());
+                type.put("ackedVersion", t.ackedVersion());
+                type.put("lastNack", t.lastNack());
+                if (snapshot != null) {
+                    type.put("resources", resources(snapshot.resources(t.typeUrl()), withResources));
+                }
+                types.add(type);
+            }
+            client.put("types", types);
+            out.add(client);
+        }
+        try {
+            return JSON.writeValueAsString(Map.of("clients", out, "metrics", metrics.asMap()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the config dump always serializes", e);
+        }
+    }
+
+    private static List<Map<String, Object>> resources(TypeSnapshot ts, boolean withBodies) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Resource r : ts.resources().values()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", r.name());
+            m.put("version", r.version());
+            if (withBodies) {
+                try {
+                    m.put("json", JsonFormat.printer().usingTypeRegistry(TYPES).print(r.message()));
+                } catch (InvalidProtocolBufferException e) {
+                    m.put("json", "unprintable: " + e.getMessage());
+                }
+            }
+            out.add(m);
+        }
+        return out;
+    }
+}
