@@ -41,10 +41,14 @@ public final class FederationState {
     /** One exporting cluster's copy of one service ("namespace/name"). */
     private record Ref(String cluster, String key) {
         // The record's default hash (31 * h(cluster) + h(key)) collides heavily for names like "cluster-12" and
-        // "ns-3/svc-45"; spread the cluster's hash instead.
+        // "ns-3/svc-45" (hash maps of 100,000 refs degenerate into tree bins); mix both hashes fully instead
+        // (the SplitMix64 finalizer).
         @Override
         public int hashCode() {
-            return cluster.hashCode() * 0x9E3779B1 ^ key.hashCode();
+            long h = ((long) cluster.hashCode() << 32) ^ (key.hashCode() & 0xffffffffL);
+            h = (h ^ (h >>> 30)) * 0xbf58476d1ce4e5b9L;
+            h = (h ^ (h >>> 27)) * 0x94d049bb133111ebL;
+            return Long.hashCode(h ^ (h >>> 31));
         }
     }
 
