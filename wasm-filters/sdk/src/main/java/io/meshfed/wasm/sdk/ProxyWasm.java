@@ -1,7 +1,5 @@
 package io.meshfed.wasm.sdk;
 
-import java.util.HashMap;
-import java.util.Map;
 import org.teavm.interop.Export;
 
 /**
@@ -13,8 +11,8 @@ import org.teavm.interop.Export;
  */
 public final class ProxyWasm {
     private static RootContextFactory factory;
-    private static final Map<Integer, RootContext> ROOTS = new HashMap<>();
-    private static final Map<Integer, HttpContext> STREAMS = new HashMap<>();
+    private static final ContextMap<RootContext> ROOTS = new ContextMap<>();
+    private static final ContextMap<HttpContext> STREAMS = new ContextMap<>();
 
     private ProxyWasm() {}
 
