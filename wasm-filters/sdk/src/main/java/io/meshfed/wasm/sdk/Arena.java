@@ -25,7 +25,15 @@ final class Arena {
     static final int OUT0 = 0;
     static final int OUT1 = 4;
     static final int OUT2 = 8;
-    private static final int FIRST_FREE = 16;
+    /**
+     * Offsets 16..PINNED_END: bytes staged once and kept for the VM's life ({@link #pin}), such as header
+     * names encoded at configuration time, so a host call hands them over without copying. The host never
+     * writes here: {@link #allocate} serves offsets from FIRST_FREE up.
+     */
+    private static final int PINNED_START = 16;
+    private static final int PINNED_END = PINNED_START + 8 * 1024;
+    private static final int FIRST_FREE = PINNED_END;
+    private static int pinnedTop = PINNED_START;
 
     private static final byte[] MEMORY = new byte[CAPACITY];
     private static int top = FIRST_FREE;
@@ -71,6 +79,21 @@ final class Arena {
         }
         top = t;
         return start;
+    }
+
+    /**
+     * Copies {@code b} into the pinned region for good and returns its offset, or -1 when the region is
+     * full (many reconfigurations): callers then stage the bytes per call as before. Pinned bytes are
+     * never changed or released.
+     */
+    static int pin(byte[] b) {
+        if (pinnedTop + b.length > PINNED_END) {
+            return -1;
+        }
+        int off = pinnedTop;
+        System.arraycopy(b, 0, MEMORY, off, b.length);
+        pinnedTop += b.length;
+        return off;
     }
 
     static int putBytes(byte[] b) {

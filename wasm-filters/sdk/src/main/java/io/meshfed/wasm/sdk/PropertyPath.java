@@ -7,6 +7,8 @@ package io.meshfed.wasm.sdk;
 public final class PropertyPath {
     final String[] segments;
     final byte[] utf8;
+    /** As {@link Utf8String#pinned}. */
+    int pinned = Utf8String.NOT_PINNED;
 
     private PropertyPath(String[] segments) {
         this.segments = segments;

@@ -9,6 +9,13 @@ public final class Utf8String {
     final String string;
     /** Never modified after construction; handed to the host as it is. */
     final byte[] utf8;
+    /**
+     * Where a Wasm host pinned {@link #utf8} in its arena: {@link #NOT_PINNED} until first sent, {@link
+     * #UNPINNABLE} when the pinned region was full. Only the VM's single thread touches it.
+     */
+    int pinned = NOT_PINNED;
+    static final int NOT_PINNED = -2;
+    static final int UNPINNABLE = -1;
 
     private Utf8String(String string) {
         this.string = string;

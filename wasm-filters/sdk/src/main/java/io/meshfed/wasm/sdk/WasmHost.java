@@ -33,7 +33,7 @@ public final class WasmHost implements Host {
     @Override
     public String getHeader(HeaderMapType map, Utf8String name) {
         Arena.reset();
-        int key = Arena.putBytes(name.utf8);
+        int key = stage(name);
         int base = Arena.base();
         int rc = Imports.getHeaderMapValue(map.code, base + key, name.utf8.length, base + Arena.OUT0, base + Arena.OUT1);
         if (rc == Imports.NOT_FOUND) {
@@ -87,7 +87,7 @@ public final class WasmHost implements Host {
     @Override
     public void replaceHeader(HeaderMapType map, Utf8String name, String value) {
         Arena.reset();
-        int key = Arena.putBytes(name.utf8);
+        int key = stage(name);
         int val = Arena.putUtf8(value);
         replace(map, key, name.utf8.length, val, Arena.top() - val);
     }
@@ -95,8 +95,8 @@ public final class WasmHost implements Host {
     @Override
     public void replaceHeader(HeaderMapType map, Utf8String name, Utf8String value) {
         Arena.reset();
-        int key = Arena.putBytes(name.utf8);
-        int val = Arena.putBytes(value.utf8);
+        int key = stage(name);
+        int val = stage(value);
         replace(map, key, name.utf8.length, val, value.utf8.length);
     }
 
@@ -108,7 +108,7 @@ public final class WasmHost implements Host {
             return;
         }
         Arena.reset();
-        int key = Arena.putBytes(name.utf8);
+        int key = stage(name);
         int val = Arena.putBytes(value);
         replace(map, key, name.utf8.length, val, value.length);
     }
@@ -155,7 +155,7 @@ public final class WasmHost implements Host {
     @Override
     public byte[] getProperty(PropertyPath path) {
         Arena.reset();
-        int start = Arena.putBytes(path.utf8);
+        int start = stage(path);
         int base = Arena.base();
         int rc = Imports.getProperty(base + start, path.utf8.length, base + Arena.OUT0, base + Arena.OUT1);
         if (rc == Imports.NOT_FOUND) {
@@ -231,7 +231,7 @@ public final class WasmHost implements Host {
     @Override
     public SharedValue getSharedData(Utf8String key) {
         Arena.reset();
-        int k = Arena.putBytes(key.utf8);
+        int k = stage(key);
         int base = Arena.base();
         int rc = Imports.getSharedData(base + k, key.utf8.length, base + Arena.OUT0, base + Arena.OUT1, base + Arena.OUT2);
         if (rc == Imports.NOT_FOUND) {
@@ -245,7 +245,7 @@ public final class WasmHost implements Host {
     @Override
     public boolean setSharedData(Utf8String key, byte[] value, int cas) {
         Arena.reset();
-        int k = Arena.putBytes(key.utf8);
+        int k = stage(key);
         int v = Arena.putBytes(value);
         int base = Arena.base();
         int rc = Imports.setSharedData(base + k, key.utf8.length, base + v, value.length, cas);
@@ -303,6 +303,24 @@ public final class WasmHost implements Host {
         int base = Arena.base();
         check("proxy_get_current_time_nanoseconds", Imports.currentTimeNanoseconds(base + Arena.OUT0));
         return Arena.getLong(Arena.OUT0);
+    }
+
+    /**
+     * Offset of {@code s}'s bytes in the arena: pinned there on first use (copied once for the VM's life),
+     * or staged for this call when the pinned region is full. Call after {@link Arena#reset()}.
+     */
+    private static int stage(Utf8String s) {
+        if (s.pinned == Utf8String.NOT_PINNED) {
+            s.pinned = Arena.pin(s.utf8);
+        }
+        return s.pinned >= 0 ? s.pinned : Arena.putBytes(s.utf8);
+    }
+
+    private static int stage(PropertyPath p) {
+        if (p.pinned == Utf8String.NOT_PINNED) {
+            p.pinned = Arena.pin(p.utf8);
+        }
+        return p.pinned >= 0 ? p.pinned : Arena.putBytes(p.utf8);
     }
 
     private static byte[] copyOut(int base) {
