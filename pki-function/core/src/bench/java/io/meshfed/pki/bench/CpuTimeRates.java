@@ -30,6 +30,13 @@ import java.util.concurrent.Callable;
  * then optionally one root algorithm and one provider to run only that row (for profiling it).
  */
 public final class CpuTimeRates {
+    static {
+        // The JBoss System.Logger on the class path logs through its own log manager: unless java.util.logging
+        // uses that manager too, the level set in main() does not reach it and every issuance writes its INFO
+        // line to stdout. Must run before anything touches logging.
+        System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
+    }
+
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private CpuTimeRates() {
