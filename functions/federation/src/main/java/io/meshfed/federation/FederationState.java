@@ -3,7 +3,6 @@ package io.meshfed.federation;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.meshfed.model.ClusterCatalog;
 import io.meshfed.model.ExportedService;
 import io.meshfed.model.GatewayAddress;

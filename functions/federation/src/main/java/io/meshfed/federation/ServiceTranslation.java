@@ -12,7 +12,6 @@ import io.meshfed.model.MeshCluster;
 import io.meshfed.model.ServiceEndpoint;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
