@@ -51,6 +51,12 @@ public final class BenchDriver {
         Map<String, Result> results = new LinkedHashMap<>();
         for (String impl : impls) {
             results.put(impl, new BenchDriver(o, impl).run());
+            // written after each server too, so a long run that is cut short keeps what it measured
+            String partial = report(o, results);
+            System.err.println(partial);
+            if (o.containsKey("report")) {
+                Files.writeString(Path.of(o.get("report")), partial);
+            }
         }
         String report = report(o, results);
         System.out.println(report);
