@@ -84,11 +84,14 @@ class ManifestsTest {
             var container = spec.getContainers().get(0);
             if (name.equals("meshfed-xds-bridge")) {
                 assertEquals("1", scale.get("autoscaling.knative.dev/min-scale"));
-                assertEquals("h2c", container.getPorts().get(0).getName(), "gRPC needs an h2c port");
+                assertEquals(8080, container.getPorts().get(0).getContainerPort(),
+                        "Knative routes the CloudEvents sink on Quarkus's HTTP port");
                 assertNotNull(container.getReadinessProbe().getHttpGet().getPath(), "readiness from a health endpoint");
                 var grpc = Manifests.named(io.fabric8.kubernetes.api.model.Service.class, "meshfed-xds-bridge-grpc");
                 assertEquals(name, grpc.getSpec().getSelector().get("serving.knative.dev/service"));
-                assertEquals("h2c", grpc.getSpec().getPorts().get(0).getTargetPort().getStrVal());
+                assertEquals(15010, grpc.getSpec().getPorts().get(0).getTargetPort().getIntVal(),
+                        "the direct Service reaches the ADS server's own h2c port");
+                assertEquals("kubernetes.io/h2c", grpc.getSpec().getPorts().get(0).getAppProtocol());
             } else {
                 assertEquals("0", scale.get("autoscaling.knative.dev/min-scale"), name + " scales to zero");
                 assertTrue(spec.getContainerConcurrency() > 0, name + " bounds requests per pod");

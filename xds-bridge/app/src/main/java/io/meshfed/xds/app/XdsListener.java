@@ -70,6 +70,11 @@ public class XdsListener {
         }
     }
 
+    /** True once the catalogs are loaded and the ADS port accepts streams. */
+    public boolean listening() {
+        return server != null;
+    }
+
     /** The bound ADS port. */
     public int port() {
         return server.actualPort();

@@ -107,6 +107,10 @@ class BridgeAppTest {
             HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(root.toURI().resolve("/debug/metrics"))
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertTrue(metrics.body().contains("meshfed_xds_nacks_total 0"), metrics.body());
+            HttpResponse<String> ready = http.send(HttpRequest.newBuilder(root.toURI().resolve("/q/health/ready"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ready.statusCode(), ready.body());
+            assertTrue(ready.body().contains("\"ads\"") && ready.body().contains("\"UP\""), ready.body());
 
             // a client of the deregistered cluster is told so
             CompletableFuture<Status> end = new CompletableFuture<>();
