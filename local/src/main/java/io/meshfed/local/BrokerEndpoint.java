@@ -1,5 +1,7 @@
 package io.meshfed.local;
 
+import io.meshfed.xds.debug.ConfigDump;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.cloudevents.CloudEvent;

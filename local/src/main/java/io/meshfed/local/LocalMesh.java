@@ -1,5 +1,7 @@
 package io.meshfed.local;
 
+import io.meshfed.xds.debug.ConfigDump;
+
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;

@@ -1,4 +1,4 @@
-package io.meshfed.local;
+package io.meshfed.xds.debug;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,12 +21,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The bridge's {@code GET /debug/config_dump} in local mode, served on the broker's port (where the {@code meshfed}
- * CLI looks by default), in the same JSON shape as the bridge app's route (docs/xds-bridge.md): every connected
- * client, per type what it subscribes to, was sent and ACKed, its last NACK and the names and versions of the
- * resources its node group holds ({@code ?resources=true} adds each body as JSON). Thread-safe.
+ * The body of the bridge's {@code GET /debug/config_dump} (docs/xds-bridge.md), served by the bridge app and by
+ * local mode: every connected client, per type what it subscribes to, was sent and ACKed, its last NACK and
+ * the names and versions of the resources its node group holds ({@code withResources} adds each body as
+ * JSON). Thread-safe.
  */
-final class ConfigDump {
+public final class ConfigDump {
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
     private static final TypeRegistry TYPES = TypeRegistry.newBuilder()
@@ -42,13 +42,13 @@ final class ConfigDump {
     private final SnapshotCache cache;
     private final XdsMetrics metrics;
 
-    ConfigDump(ConnectedClients clients, SnapshotCache cache, XdsMetrics metrics) {
+    public ConfigDump(ConnectedClients clients, SnapshotCache cache, XdsMetrics metrics) {
         this.clients = clients;
         this.cache = cache;
         this.metrics = metrics;
     }
 
-    String render(boolean withResources) {
+    public String render(boolean withResources) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (ClientStatus c : clients.all()) {
             Map<String, Object> client = new LinkedHashMap<>();
