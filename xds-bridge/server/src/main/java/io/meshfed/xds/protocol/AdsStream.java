@@ -52,6 +52,18 @@ abstract class AdsStream<Q extends Message> implements ConfigWatcher.SnapshotLis
     /** Handles one request after the client's cluster is known. */
     abstract void handle(Q request);
 
+    /**
+     * The request's type URL, refused when it is empty (an aggregated stream multiplexes types) or names a
+     * type the bridge cannot serve ({@link io.meshfed.xds.cache.TypeUrls#key} throws).
+     */
+    static String requireTypeUrl(String typeUrl) {
+        if (typeUrl.isEmpty()) {
+            throw XdsStatusException.invalid("type_url is required on an aggregated stream");
+        }
+        io.meshfed.xds.cache.TypeUrls.key(typeUrl);
+        return typeUrl;
+    }
+
     /** Sends whatever changed for each subscribed type, Envoy types in dependency order first. */
     abstract void pushChanges();
 

@@ -6,7 +6,6 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.meshfed.xds.cache.Resource;
 import io.meshfed.xds.cache.TypeSnapshot;
-import io.meshfed.xds.cache.TypeUrls;
 import io.vertx.core.buffer.Buffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -71,11 +70,7 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
 
     @Override
     void handle(DeltaDiscoveryRequest req) {
-        String typeUrl = req.getTypeUrl();
-        if (typeUrl.isEmpty()) {
-            throw XdsStatusException.invalid("type_url is required on an aggregated stream");
-        }
-        TypeUrls.key(typeUrl);
+        String typeUrl = requireTypeUrl(req.getTypeUrl());
         TypeState t = types.get(typeUrl);
         Set<String> newlySubscribed = new TreeSet<>();
         if (t == null) {

@@ -7,7 +7,6 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.meshfed.xds.cache.Resource;
 import io.meshfed.xds.cache.TypeSnapshot;
-import io.meshfed.xds.cache.TypeUrls;
 import io.vertx.core.buffer.Buffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -84,11 +83,7 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
 
     @Override
     void handle(DiscoveryRequest req) {
-        String typeUrl = req.getTypeUrl();
-        if (typeUrl.isEmpty()) {
-            throw XdsStatusException.invalid("type_url is required on an aggregated stream");
-        }
-        TypeUrls.key(typeUrl);
+        String typeUrl = requireTypeUrl(req.getTypeUrl());
         TypeState t = types.get(typeUrl);
         if (t == null) {
             t = new TypeState(typeUrl, req.getResourceNamesList());
