@@ -7,6 +7,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,8 +30,8 @@ import org.jboss.logging.Logger;
  * pool shared by all groups and generations, and an equal one is reused with its packed bytes, whatever group or
  * client it serves. The pool is swept down to the resources of live snapshots when it has grown past twice that.
  *
- * <p>Thread-safety: {@link #publish} and {@link #watch} serialize on one lock; within a publish, groups are built
- * on several threads, each group by one. Listeners are called from those threads and must not block.
+ * <p>Thread-safety: {@link #publish} and the registration of a watch serialize on one lock; within a publish,
+ * groups are built on several threads, each group by one, and a new group's first build runs outside the lock. Listeners are called from those threads and must not block.
  * {@link Watch#current()} reads a volatile field.
  */
 public final class SnapshotCache implements ConfigWatcher {
@@ -97,20 +99,75 @@ public final class SnapshotCache implements ConfigWatcher {
         }
     }
 
+    /** A node group's first build in progress, shared by the watches that wait for it. */
+    private record FirstBuild(SnapshotSource source, CompletableFuture<Snapshot> snapshot) {
+    }
+
+    private final Map<NodeGroup, FirstBuild> firstBuilds = new ConcurrentHashMap<>();
+
+    /**
+     * Opens a watch. A node group nobody watches yet is built first, outside the cache's lock, so the first
+     * clients of many groups (every istiod of the federation connecting after a restart) are translated in
+     * parallel while publishes and other watches go on; clients of the same group wait for one build. Should a
+     * publish land meanwhile, the group is built again from that generation under the lock.
+     */
     @Override
     public Watch watch(NodeGroup key, SnapshotListener listener) {
+        SnapshotSource src;
         synchronized (lock) {
-            if (source == null || !source.clusters().contains(key.cluster())) {
-                throw new UnknownClusterException(key.cluster());
+            requireRegistered(key);
+            Group group = groups.get(key);
+            if (group != null) {
+                return open(group, listener);
             }
+            src = source;
+        }
+        Snapshot built = firstBuild(key, src);
+        synchronized (lock) {
+            requireRegistered(key);
             Group group = groups.get(key);
             if (group == null) {
-                group = new Group(key, build(key, source), source);
+                group = source == src ? new Group(key, built, src) : new Group(key, build(key, source), source);
                 groups.put(key, group);
             }
-            WatchImpl w = new WatchImpl(group, listener);
-            group.watches.add(w);
-            return w;
+            return open(group, listener);
+        }
+    }
+
+    // @GuardedBy("lock")
+    private void requireRegistered(NodeGroup key) {
+        if (source == null || !source.clusters().contains(key.cluster())) {
+            throw new UnknownClusterException(key.cluster());
+        }
+    }
+
+    // @GuardedBy("lock")
+    private WatchImpl open(Group group, SnapshotListener listener) {
+        WatchImpl w = new WatchImpl(group, listener);
+        group.watches.add(w);
+        return w;
+    }
+
+    private Snapshot firstBuild(NodeGroup key, SnapshotSource src) {
+        CompletableFuture<Snapshot> mine = new CompletableFuture<>();
+        FirstBuild shared = firstBuilds.compute(key, (k, running) ->
+                running != null && running.source() == src ? running : new FirstBuild(src, mine));
+        if (shared.snapshot() == mine) {
+            try {
+                mine.complete(build(key, src));
+            } catch (RuntimeException e) {
+                mine.completeExceptionally(e);
+            } finally {
+                firstBuilds.remove(key, shared);
+            }
+        }
+        try {
+            return shared.snapshot().join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
         }
     }
 

@@ -3,8 +3,9 @@ package io.meshfed.xds.cache;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -14,16 +15,34 @@ import java.util.TreeMap;
  *
  * <p>The version is the sum, per 64-bit half, of each resource's name-and-version digest, so {@link #with} derives
  * the next snapshot of a type from the changed resources alone instead of re-digesting every resource.
+ *
+ * <p>A snapshot derived by {@link #with} also remembers the version it was derived from and the names that
+ * differ from it ({@link #changedSince}), so a client that holds exactly the previous version can be brought up
+ * to date by looking at those names only. It keeps no reference to the previous snapshot: generations never
+ * chain in memory.
  */
-public record TypeSnapshot(String version, SortedMap<String, Resource> resources, long sumHigh, long sumLow) {
+public final class TypeSnapshot {
     public static final TypeSnapshot EMPTY = of(List.of());
 
-    public TypeSnapshot {
-        resources = Collections.unmodifiableSortedMap(new TreeMap<>(resources));
+    private final String version;
+    private final SortedMap<String, Resource> resources;
+    private final long sumHigh;
+    private final long sumLow;
+    private final String previousVersion;
+    private final Set<String> changedNames;
+
+    private TypeSnapshot(TreeMap<String, Resource> owned, long sumHigh, long sumLow, String previousVersion,
+            Set<String> changedNames) {
+        this.version = Digests.hex(sumHigh, sumLow, owned.size());
+        this.resources = Collections.unmodifiableSortedMap(owned);
+        this.sumHigh = sumHigh;
+        this.sumLow = sumLow;
+        this.previousVersion = previousVersion;
+        this.changedNames = changedNames;
     }
 
     public static TypeSnapshot of(List<Resource> resources) {
-        SortedMap<String, Resource> byName = new TreeMap<>();
+        TreeMap<String, Resource> byName = new TreeMap<>();
         long high = 0;
         long low = 0;
         for (Resource r : resources) {
@@ -34,7 +53,7 @@ public record TypeSnapshot(String version, SortedMap<String, Resource> resources
             high += r.digestHigh();
             low += r.digestLow();
         }
-        return new TypeSnapshot(Digests.hex(high, low, byName.size()), byName, high, low);
+        return new TypeSnapshot(byName, high, low, null, null);
     }
 
     /**
@@ -46,6 +65,7 @@ public record TypeSnapshot(String version, SortedMap<String, Resource> resources
             return this;
         }
         TreeMap<String, Resource> next = new TreeMap<>(resources);
+        Set<String> changed = new HashSet<>();
         long high = sumHigh;
         long low = sumLow;
         for (String name : removed) {
@@ -53,6 +73,7 @@ public record TypeSnapshot(String version, SortedMap<String, Resource> resources
             if (old != null) {
                 high -= old.digestHigh();
                 low -= old.digestLow();
+                changed.add(name);
             }
         }
         for (Resource r : put) {
@@ -63,8 +84,17 @@ public record TypeSnapshot(String version, SortedMap<String, Resource> resources
             }
             high += r.digestHigh();
             low += r.digestLow();
+            changed.add(r.name());
         }
-        return new TypeSnapshot(Digests.hex(high, low, next.size()), next, high, low);
+        return new TypeSnapshot(next, high, low, version, Set.copyOf(changed));
+    }
+
+    /**
+     * The names whose resource differs between the snapshot of version {@code base} and this one (added,
+     * replaced or removed), or null when this snapshot was not derived directly from that version.
+     */
+    public Set<String> changedSince(String base) {
+        return previousVersion != null && previousVersion.equals(base) ? changedNames : null;
     }
 
     /** The version of a response that carries exactly {@code included} (a named subscription's view). */
@@ -77,7 +107,20 @@ public record TypeSnapshot(String version, SortedMap<String, Resource> resources
         return Digests.of(parts);
     }
 
+    public String version() {
+        return version;
+    }
+
+    public SortedMap<String, Resource> resources() {
+        return resources;
+    }
+
     public Resource get(String name) {
         return resources.get(name);
+    }
+
+    @Override
+    public String toString() {
+        return "TypeSnapshot[" + version + ", " + resources.size() + " resources]";
     }
 }

@@ -32,7 +32,15 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
         final String typeUrl;
         boolean wildcard;
         final Set<String> names = new TreeSet<>();
-        final Map<String, String> clientVersions = new HashMap<>();
+        /**
+         * What the client holds, as a type snapshot it was brought up to date with plus differences: for a name
+         * in {@link #overrides} the version held there (null: not held), for any other name the version in
+         * {@link #base} (absent there: not held). A wildcard subscription leaves a response with everything of
+         * {@code base} and no overrides, so an idle stream shares the group's snapshot instead of keeping a
+         * version per resource; a named subscription keeps {@code base} null and its few versions in overrides.
+         */
+        TypeSnapshot base;
+        final Map<String, String> overrides = new HashMap<>();
         String sentVersion;
         String sentNonce;
         int sentResources;
@@ -46,6 +54,38 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
 
         TypeState(String typeUrl) {
             this.typeUrl = typeUrl;
+        }
+
+        /** The version of {@code name} the client holds, or null. */
+        String held(String name) {
+            if (overrides.containsKey(name)) {
+                return overrides.get(name);
+            }
+            Resource r = base == null ? null : base.get(name);
+            return r == null ? null : r.version();
+        }
+
+        /** Records that the client no longer holds {@code name}. */
+        void forget(String name) {
+            if (base != null && base.get(name) != null) {
+                overrides.put(name, null);
+            } else {
+                overrides.remove(name);
+            }
+        }
+
+        /** Leaves wildcard: keeps only the held versions of subscribed names, without a base. */
+        void keepOnlyNames() {
+            Map<String, String> kept = new HashMap<>();
+            for (String name : names) {
+                String v = held(name);
+                if (v != null) {
+                    kept.put(name, v);
+                }
+            }
+            base = null;
+            overrides.clear();
+            overrides.putAll(kept);
         }
     }
 
@@ -84,7 +124,7 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
                     newlySubscribed.add(name);
                 }
             }
-            t.clientVersions.putAll(req.getInitialResourceVersionsMap());
+            t.overrides.putAll(req.getInitialResourceVersionsMap());
             respond(t, true, newlySubscribed);
             return;
         }
@@ -115,16 +155,18 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
                 newlySubscribed.add(name);
             }
         }
+        boolean wildcardRemoved = false;
         for (String name : req.getResourceNamesUnsubscribeList()) {
             if ("*".equals(name)) {
+                wildcardRemoved |= t.wildcard;
                 t.wildcard = false;
             } else {
                 t.names.remove(name);
-                t.clientVersions.remove(name);
+                t.forget(name);
             }
         }
-        if (!t.wildcard) {
-            t.clientVersions.keySet().retainAll(t.names);
+        if (wildcardRemoved) {
+            t.keepOnlyNames();
         }
         if (wildcardAdded || !newlySubscribed.isEmpty()) {
             respond(t, false, newlySubscribed);
@@ -143,28 +185,26 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
 
     private void respond(TypeState t, boolean force, Set<String> newlySubscribed) {
         TypeSnapshot ts = snapshot.resources(t.typeUrl);
-        Set<String> wanted = new TreeSet<>(t.names);
-        if (t.wildcard) {
-            wanted.addAll(ts.resources().keySet());
-        }
         List<Resource> changed = new ArrayList<>();
         List<String> removed = new ArrayList<>();
-        for (String name : wanted) {
+        for (String name : candidates(t, ts, newlySubscribed)) {
             Resource r = ts.get(name);
-            if (r != null) {
-                if (!r.version().equals(t.clientVersions.get(name))) {
+            String held = t.held(name);
+            if (r != null && (t.wildcard || t.names.contains(name))) {
+                if (!r.version().equals(held)) {
                     changed.add(r);
                 }
-            } else if (t.clientVersions.containsKey(name) || newlySubscribed.contains(name)) {
+            } else if (held != null || newlySubscribed.contains(name)) {
                 removed.add(name);
             }
         }
-        for (String held : t.clientVersions.keySet()) {
-            if (!wanted.contains(held)) {
-                removed.add(held);
-            }
-        }
         t.reconciledVersion = ts.version();
+        if (t.wildcard) {
+            // After this response (or without one, when nothing differs) the client holds exactly ts's resources;
+            // removed names that never existed are not held.
+            t.base = ts;
+            t.overrides.clear();
+        }
         if (!force && changed.isEmpty() && removed.isEmpty()) {
             return;
         }
@@ -176,10 +216,10 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
         for (Resource r : changed) {
             b.addResources(io.envoyproxy.envoy.service.discovery.v3.Resource.newBuilder()
                     .setName(r.name()).setVersion(r.version()).setResource(r.body()));
-            t.clientVersions.put(r.name(), r.version());
         }
-        for (String name : removed) {
-            t.clientVersions.remove(name);
+        if (!t.wildcard) {
+            changed.forEach(r -> t.overrides.put(r.name(), r.version()));
+            removed.forEach(t.overrides::remove);
         }
         String nonce = nextNonce();
         b.setNonce(nonce);
@@ -187,6 +227,31 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
         t.sentVersion = ts.version();
         t.sentNonce = nonce;
         t.sentResources = changed.size();
+    }
+
+    /**
+     * The names a response may have to mention: for a wildcard stream whose base is the snapshot {@code ts} was
+     * derived from, only the names that changed between them; otherwise every name in {@code ts}, held by the
+     * client or explicitly subscribed. Sorted, so responses list resources in a stable order.
+     */
+    private static Set<String> candidates(TypeState t, TypeSnapshot ts, Set<String> newlySubscribed) {
+        Set<String> names = new TreeSet<>(newlySubscribed);
+        Set<String> changedSinceBase = t.base == null || !t.overrides.isEmpty() ? null : ts.changedSince(t.base.version());
+        if (t.wildcard && t.base == ts) {
+            names.addAll(t.overrides.keySet());
+        } else if (t.wildcard && changedSinceBase != null) {
+            names.addAll(changedSinceBase);
+        } else {
+            if (t.wildcard) {
+                names.addAll(ts.resources().keySet());
+            }
+            names.addAll(t.names);
+            names.addAll(t.overrides.keySet());
+            if (t.base != null) {
+                names.addAll(t.base.resources().keySet());
+            }
+        }
+        return names;
     }
 
     @Override

@@ -105,4 +105,70 @@ class DeltaAdsTest {
             assertEquals(List.of(CART), resumed.getRemovedResourcesList(), "cart went away while disconnected");
         }
     }
+
+    /**
+     * Applies every Delta response of a wildcard CDS stream to a local view while generations are published
+     * back to back (so pushes coalesce and the stream reconciles across several generations at once), then
+     * checks the view equals what a new stream receives, and that no removal named a resource the client did
+     * not hold.
+     */
+    @Test
+    void wildcardViewStaysExactWhenPushesCoalesce() throws Exception {
+        java.util.Random random = new java.util.Random(42);
+        try (BridgeHarness bridge = new BridgeHarness(null);
+                AdsTestClient client = new AdsTestClient(bridge.port(), null)) {
+            bridge.publish(east(1, "10.1.0.1"), westWith(random, 1));
+            var s = client.delta();
+            s.send(DeltaDiscoveryRequest.newBuilder().setNode(envoyNode("gw-d", "east", "us-east", "a"))
+                    .setTypeUrl(TypeUrls.CLUSTER).build());
+            Map<String, String> view = new java.util.TreeMap<>();
+            apply(view, s.next(), s);
+            for (int generation = 2; generation <= 40; generation++) {
+                bridge.publish(east(1, "10.1.0.1"), westWith(random, generation));
+                if (generation % 7 == 0) {
+                    drain(view, s, 50);
+                }
+            }
+            drain(view, s, 1000);
+
+            var fresh = client.delta();
+            fresh.send(DeltaDiscoveryRequest.newBuilder().setNode(envoyNode("gw-new", "east", "us-east", "a"))
+                    .setTypeUrl(TypeUrls.CLUSTER).build());
+            DeltaDiscoveryResponse all = fresh.next();
+            Map<String, String> expected = new java.util.TreeMap<>(all.getResourcesList().stream()
+                    .collect(Collectors.toMap(Resource::getName, Resource::getVersion)));
+            assertEquals(expected, view, "the incremental view equals the current state");
+        }
+    }
+
+    /** west exporting a random subset of ten services, each with an endpoint address that varies. */
+    private static io.meshfed.model.ClusterCatalog westWith(java.util.Random random, long version) {
+        List<io.meshfed.model.ExportedService> services = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            if (random.nextInt(3) > 0) {
+                services.add(io.meshfed.xds.Fixtures.grpcService("shop", "svc-" + i, 8080, 8080,
+                        io.meshfed.xds.Fixtures.endpoint("10.2.0." + (1 + random.nextInt(3)), AdsProtocolTest.WEST_A, true)));
+            }
+        }
+        return io.meshfed.xds.Fixtures.catalog(AdsProtocolTest.WEST, version,
+                services.toArray(io.meshfed.model.ExportedService[]::new));
+    }
+
+    private static void apply(Map<String, String> view, DeltaDiscoveryResponse r,
+            AdsTestClient.Recorded<DeltaDiscoveryRequest, DeltaDiscoveryResponse> s) {
+        for (String removed : r.getRemovedResourcesList()) {
+            assertEquals(true, view.containsKey(removed), "removal of '" + removed + "', which the client did not hold");
+            view.remove(removed);
+        }
+        r.getResourcesList().forEach(res -> view.put(res.getName(), res.getVersion()));
+        s.send(ack(r));
+    }
+
+    /** Applies responses until none arrives for {@code quietMillis}. */
+    private static void drain(Map<String, String> view,
+            AdsTestClient.Recorded<DeltaDiscoveryRequest, DeltaDiscoveryResponse> s, long quietMillis) throws Exception {
+        for (DeltaDiscoveryResponse r; (r = s.responses.poll(quietMillis, java.util.concurrent.TimeUnit.MILLISECONDS)) != null; ) {
+            apply(view, r, s);
+        }
+    }
 }
