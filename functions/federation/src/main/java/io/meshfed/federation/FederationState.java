@@ -37,20 +37,6 @@ import java.util.TreeSet;
  * <p>Not thread-safe: one writer, and {@link #snapshot()} from that same thread (or after a happens-before edge).
  */
 public final class FederationState {
-    /** One exporting cluster's copy of one service ("namespace/name"). */
-    private record Ref(String cluster, String key) {
-        // The record's default hash (31 * h(cluster) + h(key)) collides heavily for names like "cluster-12" and
-        // "ns-3/svc-45" (hash maps of 100,000 refs degenerate into tree bins); mix both hashes fully instead
-        // (the SplitMix64 finalizer).
-        @Override
-        public int hashCode() {
-            long h = ((long) cluster.hashCode() << 32) ^ (key.hashCode() & 0xffffffffL);
-            h = (h ^ (h >>> 30)) * 0xbf58476d1ce4e5b9L;
-            h = (h ^ (h >>> 27)) * 0x94d049bb133111ebL;
-            return Long.hashCode(h ^ (h >>> 31));
-        }
-    }
-
     private final String target;
     private final Duration grace;
     private final TranslationMemo memo;
@@ -106,8 +92,8 @@ public final class FederationState {
         targetCluster = newTarget;
         String targetNetwork = newTarget.network();
 
-        Set<Ref> dirty = new HashSet<>();
-        Set<String> dirtyClusterset = new HashSet<>();
+        // "namespace/name" -> what this update re-translates of that service
+        Map<String, Rebuild> rebuild = new HashMap<>();
         Set<String> addedHosts = new HashSet<>();
         Set<String> removedHosts = new HashSet<>();
         boolean gatewayDirty = false;
@@ -140,14 +126,14 @@ public final class FederationState {
                 ExportedService b = j < after.size() ? after.get(j) : null;
                 int c = a == null ? 1 : b == null ? -1 : a.key().compareTo(b.key());
                 if (c < 0) {
-                    changed(name, a, null, dirty, dirtyClusterset, addedHosts, removedHosts);
+                    changed(name, a, null, rebuild, addedHosts, removedHosts);
                     i++;
                 } else if (c > 0) {
-                    changed(name, null, b, dirty, dirtyClusterset, addedHosts, removedHosts);
+                    changed(name, null, b, rebuild, addedHosts, removedHosts);
                     j++;
                 } else {
                     if (everything || (a != b && !a.equals(b))) {
-                        changed(name, a, b, dirty, dirtyClusterset, addedHosts, removedHosts);
+                        changed(name, a, b, rebuild, addedHosts, removedHosts);
                     }
                     i++;
                     j++;
@@ -160,13 +146,13 @@ public final class FederationState {
             }
         }
 
-        for (String key : dirtyClusterset) {
+        for (Map.Entry<String, Rebuild> e : rebuild.entrySet()) {
+            String key = e.getKey();
             boolean exported = exporters.containsKey(key);
-            String host = clustersetHost(key);
             if (exported && clustersetAllocated.add(key)) {
-                addedHosts.add(host);
+                addedHosts.add(clustersetHost(key));
             } else if (!exported && clustersetAllocated.remove(key)) {
-                removedHosts.add(host);
+                removedHosts.add(clustersetHost(key));
             }
         }
         for (String host : vips.update(addedHosts, removedHosts)) {
@@ -175,58 +161,21 @@ public final class FederationState {
             }
             // host is <svc>.<ns>.svc.<cluster>.global or <svc>.<ns>.svc.clusterset.local
             String[] parts = host.split("\\.");
-            String key = parts[1] + "/" + parts[0];
+            Rebuild r = rebuild.computeIfAbsent(parts[1] + "/" + parts[0], k -> new Rebuild());
             if (host.endsWith(".clusterset.local")) {
-                dirtyClusterset.add(key);
+                r.clusterset = true;
             } else {
-                dirty.add(new Ref(parts[3], key));
+                r.clusters.add(parts[3]);
             }
         }
 
         Delta delta = new Delta(collectDelta, objects.isEmpty());
         SharedPieces pieces = new SharedPieces();
-        // the cluster-specific objects translated by this update, for the cluster-set hosts to re-use
-        Map<Ref, ServiceTranslation.Translated> translated = new HashMap<>(dirty.size() * 2);
-        for (Ref ref : dirty) {
-            TreeMap<String, ExportedService> byCluster = exporters.get(ref.key());
-            ExportedService service = byCluster == null ? null : byCluster.get(ref.cluster());
-            if (service == null) {
-                delta.remove(objectKey(ref.key(), ServiceTranslation.clusterObjectName(name(ref.key()), ref.cluster())),
-                        objects);
-            } else {
-                String vip = vips.addressOf(ServiceTranslation.clusterHost(service.namespace(), service.name(),
-                        ref.cluster()));
-                ServiceTranslation.Translated t = memo.clusterSpecific(views.get(ref.cluster()), service,
-                        targetNetwork, vip, pieces);
-                translated.put(ref, t);
-                delta.put(service.namespace() + "/" + ServiceTranslation.clusterObjectName(service.name(),
-                        ref.cluster()), t, objects);
-            }
-        }
-        for (String key : dirtyClusterset) {
-            String objectKey = objectKey(key, ServiceTranslation.clustersetObjectName(name(key)));
-            TreeMap<String, ExportedService> byCluster = exporters.get(key);
-            ServiceTranslation.Translated t = null;
-            if (byCluster != null) {
-                List<ServiceTranslation.Exporter> list = new ArrayList<>(byCluster.size());
-                for (Map.Entry<String, ExportedService> e : byCluster.entrySet()) {
-                    list.add(new ServiceTranslation.Exporter(views.get(e.getKey()), e.getValue()));
-                }
-                t = ServiceTranslation.clusterset(list, targetNetwork, vips.addressOf(clustersetHost(key)),
-                        e -> {
-                            ServiceTranslation.Translated own = translated.get(new Ref(e.source().name(), key));
-                            if (own == null) {
-                                own = objects.get(objectKey(key,
-                                        ServiceTranslation.clusterObjectName(e.service().name(), e.source().name())));
-                            }
-                            return own == null ? null : own.serviceEntry().getSpec().getEndpoints();
-                        }, pieces);
-            }
-            if (t == null) {
-                delta.remove(objectKey, objects);
-            } else {
-                delta.put(objectKey, t, objects);
-            }
+        // in key order, so that a bulk fill gathers its objects nearly sorted (see Delta#finish)
+        List<String> keys = new ArrayList<>(rebuild.keySet());
+        keys.sort(null);
+        for (String key : keys) {
+            translate(key, rebuild.get(key), targetNetwork, pieces, delta);
         }
         delta.finish(objects);
         if (gatewayDirty) {
@@ -286,8 +235,63 @@ public final class FederationState {
                 new ArrayList<>(hosts));
     }
 
-    private void changed(String cluster, ExportedService before, ExportedService after, Set<Ref> dirty,
-            Set<String> dirtyClusterset, Set<String> addedHosts, Set<String> removedHosts) {
+    /**
+     * Re-translates (or removes) the objects of service {@code key} that {@code r} names. The cluster-set objects
+     * re-use each exporter's cluster-specific objects: the ones translated here, or the current ones of an
+     * exporter that did not change.
+     */
+    private void translate(String key, Rebuild r, String targetNetwork, SharedPieces pieces, Delta delta) {
+        String namespace = key.substring(0, key.indexOf('/'));
+        String name = key.substring(namespace.length() + 1);
+        TreeMap<String, ExportedService> byCluster = exporters.get(key);
+        for (String cluster : r.clusters) {
+            if (byCluster == null || !byCluster.containsKey(cluster)) {
+                delta.remove(namespace + "/" + ServiceTranslation.clusterObjectName(name, cluster), objects);
+            }
+        }
+        if (byCluster == null) {
+            if (r.clusterset) {
+                delta.remove(namespace + "/" + ServiceTranslation.clustersetObjectName(name), objects);
+            }
+            return;
+        }
+        if (!r.clusterset) {
+            for (String cluster : r.clusters) {
+                ExportedService service = byCluster.get(cluster);
+                if (service != null) {
+                    clusterSpecific(namespace, name, cluster, service, targetNetwork, pieces, delta);
+                }
+            }
+            return;
+        }
+        List<ServiceTranslation.Exporter> list = new ArrayList<>(byCluster.size());
+        for (Map.Entry<String, ExportedService> e : byCluster.entrySet()) {
+            String cluster = e.getKey();
+            ServiceTranslation.Translated own = r.clusters.contains(cluster)
+                    ? clusterSpecific(namespace, name, cluster, e.getValue(), targetNetwork, pieces, delta)
+                    : objects.get(namespace + "/" + ServiceTranslation.clusterObjectName(name, cluster));
+            list.add(new ServiceTranslation.Exporter(views.get(cluster), e.getValue(), own));
+        }
+        String objectKey = namespace + "/" + ServiceTranslation.clustersetObjectName(name);
+        ServiceTranslation.Translated t = ServiceTranslation.clusterset(list, targetNetwork,
+                vips.addressOf(ServiceTranslation.clustersetHost(namespace, name)), pieces);
+        if (t == null) {
+            delta.remove(objectKey, objects);
+        } else {
+            delta.put(objectKey, t, objects);
+        }
+    }
+
+    private ServiceTranslation.Translated clusterSpecific(String namespace, String name, String cluster,
+            ExportedService service, String targetNetwork, SharedPieces pieces, Delta delta) {
+        String vip = vips.addressOf(ServiceTranslation.clusterHost(namespace, name, cluster));
+        ServiceTranslation.Translated t = memo.clusterSpecific(views.get(cluster), service, targetNetwork, vip, pieces);
+        delta.put(namespace + "/" + ServiceTranslation.clusterObjectName(name, cluster), t, objects);
+        return t;
+    }
+
+    private void changed(String cluster, ExportedService before, ExportedService after, Map<String, Rebuild> rebuild,
+            Set<String> addedHosts, Set<String> removedHosts) {
         ExportedService any = after != null ? after : before;
         String key = any.key();
         if (after == null) {
@@ -305,8 +309,17 @@ public final class FederationState {
                 addedHosts.add(ServiceTranslation.clusterHost(any.namespace(), any.name(), cluster));
             }
         }
-        dirty.add(new Ref(cluster, key));
-        dirtyClusterset.add(key);
+        Rebuild r = rebuild.computeIfAbsent(key, k -> new Rebuild());
+        r.clusters.add(cluster);
+        r.clusterset = true;
+    }
+
+    /** What one update re-translates of one service. */
+    private static final class Rebuild {
+        /** Exporting clusters whose cluster-specific objects are re-translated (or removed, if no longer exported). */
+        final Set<String> clusters = new HashSet<>();
+        /** Whether the cluster-set objects are re-translated (or removed). */
+        boolean clusterset;
     }
 
     private void reset() {
@@ -321,14 +334,6 @@ public final class FederationState {
     private static String clustersetHost(String key) {
         int slash = key.indexOf('/');
         return ServiceTranslation.clustersetHost(key.substring(0, slash), key.substring(slash + 1));
-    }
-
-    private static String name(String key) {
-        return key.substring(key.indexOf('/') + 1);
-    }
-
-    private static String objectKey(String serviceKey, String objectName) {
-        return serviceKey.substring(0, serviceKey.indexOf('/')) + "/" + objectName;
     }
 
     static Map<String, ClusterCatalog> validate(Collection<ClusterCatalog> catalogs, String target, Instant now) {

@@ -76,35 +76,31 @@ final class ServiceTranslation {
         }
         String name = clusterObjectName(service.name(), cluster.name());
         String host = clusterHost(service.namespace(), service.name(), cluster.name());
+        // one read-only ObjectMeta for both objects: they have the same name, labels and annotations
         ObjectMeta meta = IstioResources.metadata(service.namespace(), name, labels, annotations);
         boolean dns = !direct && !source.gatewayIsIp();
         ServiceEntry se = IstioResources.serviceEntry(meta, host, vip, ports, dns, endpoints);
-        ObjectMeta drMeta = IstioResources.metadata(service.namespace(), name, labels, annotations);
-        DestinationRule dr = IstioResources.destinationRule(drMeta, host, subsets(List.of(service), pieces));
+        DestinationRule dr = IstioResources.destinationRule(meta, host, subsets(List.of(service), pieces));
         return new Translated(se, dr);
     }
 
-    /** One exporter of a cluster-set host: the cluster and its copy of the service. */
-    record Exporter(ClusterView source, ExportedService service) {
+    /**
+     * One exporter of a cluster-set host: the cluster, its copy of the service, and the cluster-specific objects
+     * already translated for it for the same target network, or null.
+     */
+    record Exporter(ClusterView source, ExportedService service, Translated own) {
     }
 
     /**
      * The {@code <svc>.<ns>.svc.clusterset.local} ServiceEntry and DestinationRule as {@code targetNetwork} sees
      * them, or null when the exporters share no port number (the host would have no port every endpoint serves).
+     * An exporter's already translated cluster-specific objects supply its endpoints (same network rule, same
+     * readiness rule) when its ports are exactly the cluster-set host's ports, and the subsets when every exporter
+     * has the same ones; both are then shared, read-only.
      *
      * @param exporters every cluster exporting the service, sorted by cluster name; never empty
      */
     static Translated clusterset(List<Exporter> exporters, String targetNetwork, String vip, SharedPieces pieces) {
-        return clusterset(exporters, targetNetwork, vip, e -> null, pieces);
-    }
-
-    /**
-     * As {@link #clusterset(List, String, String, SharedPieces)}; {@code translatedEndpoints} may supply, for an exporter, the
-     * endpoints already built for its cluster-specific host (same network rule, same readiness rule), which are
-     * reused (shared, read-only) when that exporter's ports are exactly the cluster-set host's ports.
-     */
-    static Translated clusterset(List<Exporter> exporters, String targetNetwork, String vip,
-            java.util.function.Function<Exporter, List<WorkloadEntry>> translatedEndpoints, SharedPieces pieces) {
         ExportedService first = exporters.get(0).service();
         // Ports: those whose number every exporter serves; name and protocol from the first exporter by cluster name.
         List<io.meshfed.model.ServicePort> common = new ArrayList<>();
@@ -124,23 +120,24 @@ final class ServiceTranslation {
             common = first.ports();
         }
         List<ServicePort> ports = pieces.ports(common);
-        List<WorkloadEntry> endpoints = new ArrayList<>();
+        int capacity = 0;
+        for (Exporter e : exporters) {
+            capacity += e.service().endpoints().size();
+        }
+        List<WorkloadEntry> endpoints = new ArrayList<>(capacity);
         StringJoiner sources = new StringJoiner(",");
         StringJoiner withheld = new StringJoiner(",");
         boolean dns = false;
-        List<ExportedService> services = new ArrayList<>(exporters.size());
         for (Exporter e : exporters) {
             sources.add(e.source().name());
-            services.add(e.service());
             if (e.source().withheld()) {
                 withheld.add(e.source().name());
                 continue;
             }
             boolean direct = e.source().cluster().network().equals(targetNetwork);
             int before = endpoints.size();
-            List<WorkloadEntry> reusable = e.service().ports().equals(common) ? translatedEndpoints.apply(e) : null;
-            if (reusable != null) {
-                endpoints.addAll(reusable);
+            if (e.own() != null && e.service().ports().equals(common)) {
+                endpoints.addAll(e.own().serviceEntry().getSpec().getEndpoints());
             } else {
                 addEndpoints(endpoints, e.source(), e.service(), direct, common, pieces);
             }
@@ -156,9 +153,33 @@ final class ServiceTranslation {
         String host = clustersetHost(first.namespace(), first.name());
         ObjectMeta meta = IstioResources.metadata(first.namespace(), name, labels, annotations);
         ServiceEntry se = IstioResources.serviceEntry(meta, host, vip, ports, dns, endpoints);
-        ObjectMeta drMeta = IstioResources.metadata(first.namespace(), name, labels, annotations);
-        DestinationRule dr = IstioResources.destinationRule(drMeta, host, subsets(services, pieces));
+        DestinationRule dr = IstioResources.destinationRule(meta, host, clustersetSubsets(exporters, pieces));
         return new Translated(se, dr);
+    }
+
+    /**
+     * The cluster-set host's subsets. When every exporter's cluster-specific objects have equal subsets, those are
+     * the union's: each exporter's first carried key is the same key K, so no endpoint of any exporter carries a
+     * key before K, and the union of equal value sets is that set.
+     */
+    private static List<Subset> clustersetSubsets(List<Exporter> exporters, SharedPieces pieces) {
+        List<Subset> same = null;
+        for (Exporter e : exporters) {
+            List<Subset> own = e.own() == null ? null : e.own().destinationRule().getSpec().getSubsets();
+            if (own == null || same != null && own != same && !own.equals(same)) {
+                same = null;
+                break;
+            }
+            same = own;
+        }
+        if (same != null) {
+            return same;
+        }
+        List<ExportedService> services = new ArrayList<>(exporters.size());
+        for (Exporter e : exporters) {
+            services.add(e.service());
+        }
+        return subsets(services, pieces);
     }
 
     private static boolean hasPortNumber(ExportedService s, int number) {

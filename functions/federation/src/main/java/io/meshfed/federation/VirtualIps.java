@@ -1,6 +1,7 @@
 package io.meshfed.federation;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -135,9 +136,13 @@ final class VirtualIps {
     }
 
     /**
-     * Adds and removes hosts; returns the hosts (still allocated) whose address is new or changed.
+     * Adds and removes hosts; returns the hosts (still allocated) whose address is new or changed (when this
+     * allocator was empty: a read-only view of {@code added}).
      */
     Set<String> update(Set<String> added, Set<String> removed) {
+        if (placements.isEmpty() && fill(added)) {
+            return Collections.unmodifiableSet(added);
+        }
         // host -> slot before this update (-1 for new hosts); filtered at the end, since one host can move and
         // move back while several probe runs are re-walked
         Map<String, Integer> changed = new HashMap<>();
@@ -177,6 +182,34 @@ final class VirtualIps {
             }
         }
         return moved;
+    }
+
+    /**
+     * Allocates {@code hosts} in this empty allocator with one sort instead of one tree insertion each; false
+     * (and nothing allocated) if probing would run past the last slot, which the general path handles.
+     */
+    private boolean fill(Set<String> hosts) {
+        List<Placement> sorted = new ArrayList<>(hosts.size());
+        for (String host : hosts) {
+            sorted.add(new Placement(homeSlot(host, maxSlot), host));
+        }
+        sorted.sort(null);
+        List<Map.Entry<Placement, Integer>> entries = new ArrayList<>(sorted.size());
+        int prev = 0;
+        for (Placement p : sorted) {
+            int slot = Math.max(p.home(), prev + 1);
+            if (slot > maxSlot) {
+                return false;
+            }
+            entries.add(Map.entry(p, slot));
+            prev = slot;
+        }
+        for (Map.Entry<Placement, Integer> e : entries) {
+            e.getKey().slot(e.getValue());
+            placements.put(e.getKey().host(), e.getKey());
+        }
+        order.putAll(new SortedEntries<>(entries));
+        return true;
     }
 
     /** Re-walks the probe order from {@code start} until an assignment is unchanged; false on overflow. */
