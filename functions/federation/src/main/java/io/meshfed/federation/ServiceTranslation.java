@@ -228,32 +228,73 @@ final class ServiceTranslation {
             byName.put(h.name(), (long) gw.port());
         }
         Map<String, Long> ports = pieces.portMap(byName);
-        List<ServiceEndpoint> ready = new ArrayList<>(service.endpoints().size());
-        for (ServiceEndpoint ep : service.endpoints()) {
+        ServiceEndpoint[] first = new ServiceEndpoint[service.endpoints().size()];
+        int[] size = new int[first.length];
+        int groups = groupReady(service.endpoints(), first, size, pieces);
+        EndpointLabels labels = new EndpointLabels(cluster.name());
+        for (int g = 0; g < groups; g++) {
+            out.add(IstioResources.endpoint(gw.address(), labels.of(first[g].labels()),
+                    pieces.locality(first[g].locality()), cluster.network(), ports, (long) size[g]));
+        }
+    }
+
+    /** Up to this many endpoints are grouped by comparing each with the groups found so far, more by sorting. */
+    private static final int FEW_ENDPOINTS = 16;
+
+    /**
+     * Groups the ready {@code endpoints} by (locality, labels): one member of each group into {@code first}, the
+     * group's size into {@code size}, in {@link #groupOrder}. Returns the number of groups.
+     */
+    private static int groupReady(List<ServiceEndpoint> endpoints, ServiceEndpoint[] first, int[] size,
+            SharedPieces pieces) {
+        java.util.Comparator<ServiceEndpoint> order = groupOrder(pieces);
+        int groups = 0;
+        if (endpoints.size() <= FEW_ENDPOINTS) {
+            for (ServiceEndpoint ep : endpoints) {
+                if (ep.ready()) {
+                    int g = 0;
+                    while (g < groups && !sameGroup(first[g], ep)) {
+                        g++;
+                    }
+                    if (g == groups) {
+                        first[groups++] = ep;
+                    }
+                    size[g]++;
+                }
+            }
+            for (int i = 1; i < groups; i++) { // insertion sort of the few groups
+                ServiceEndpoint f = first[i];
+                int n = size[i];
+                int j = i - 1;
+                for (; j >= 0 && order.compare(first[j], f) > 0; j--) {
+                    first[j + 1] = first[j];
+                    size[j + 1] = size[j];
+                }
+                first[j + 1] = f;
+                size[j + 1] = n;
+            }
+            return groups;
+        }
+        List<ServiceEndpoint> ready = new ArrayList<>(endpoints.size());
+        for (ServiceEndpoint ep : endpoints) {
             if (ep.ready()) {
                 ready.add(ep);
             }
         }
-        if (ready.isEmpty()) {
-            return;
-        }
-        // group by (locality, labels), ordered by locality string then labels string
-        if (ready.size() > 1) {
-            ready.sort(groupOrder(pieces));
-        }
-        EndpointLabels labels = new EndpointLabels(cluster.name());
-        int i = 0;
-        while (i < ready.size()) {
-            ServiceEndpoint g = ready.get(i);
-            int j = i + 1;
-            while (j < ready.size() && ready.get(j).locality().equals(g.locality())
-                    && ready.get(j).labels().equals(g.labels())) {
-                j++;
+        ready.sort(order);
+        for (ServiceEndpoint ep : ready) {
+            if (groups > 0 && sameGroup(first[groups - 1], ep)) {
+                size[groups - 1]++;
+            } else {
+                first[groups] = ep;
+                size[groups++] = 1;
             }
-            out.add(IstioResources.endpoint(gw.address(), labels.of(g.labels()), pieces.locality(g.locality()),
-                    cluster.network(), ports, (long) (j - i)));
-            i = j;
         }
+        return groups;
+    }
+
+    private static boolean sameGroup(ServiceEndpoint a, ServiceEndpoint b) {
+        return a.locality().equals(b.locality()) && a.labels().equals(b.labels());
     }
 
     /**

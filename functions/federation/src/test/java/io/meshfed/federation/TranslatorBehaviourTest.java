@@ -50,6 +50,48 @@ class TranslatorBehaviourTest {
         }
     }
 
+    /**
+     * Behind a gateway, one endpoint per (locality, labels) group of ready pods, weighted by the group's size, in
+     * the order of the locality's "region/zone" form and then the labels' form; checked against a direct
+     * computation for few and for many pods (which the translator groups in two ways).
+     */
+    @Test
+    void gatewayEndpointsGroupReadyPodsByLocalityAndLabelsWhateverTheirNumber() {
+        java.util.Random random = new java.util.Random(11);
+        for (int pods : List.of(1, 5, 16, 17, 200)) {
+            List<io.meshfed.model.ServiceEndpoint> eps = new ArrayList<>();
+            java.util.TreeMap<String, java.util.TreeMap<String, Long>> expected = new java.util.TreeMap<>();
+            for (int i = 0; i < pods; i++) {
+                // "r1" and "r1-x" order differently as regions and as "region/zone" strings
+                String region = List.of("r1", "r1-x", "r2").get(random.nextInt(3));
+                String zone = region + "-" + (char) ('a' + random.nextInt(2));
+                boolean ready = random.nextInt(4) != 0;
+                String version = "v" + random.nextInt(3);
+                eps.add(Fixtures.endpoint("10.1." + (i / 250) + "." + (i % 250 + 1), region, zone, ready,
+                        "app", "cart", "version", version));
+                if (ready) {
+                    expected.computeIfAbsent(region + "/" + zone, k -> new java.util.TreeMap<>())
+                            .merge("{app=cart, version=" + version + "}", 1L, Long::sum);
+                }
+            }
+            List<ClusterCatalog> catalogs = List.of(
+                    Fixtures.catalog(Fixtures.cluster("east", "n1", "r1", "r1-a", "203.0.113.1"), 1,
+                            new io.meshfed.model.ExportedService("shop", "cart", Fixtures.http(80), eps)),
+                    Fixtures.catalog(Fixtures.cluster("west", "n2", "r2", "r2-a", "203.0.113.2"), 1));
+            List<String> got = new ArrayList<>();
+            for (WorkloadEntry e : entry(translator.translate(catalogs, "west", Fixtures.T0), "cart.east.global")
+                    .getSpec().getEndpoints()) {
+                Map<String, String> pod = new java.util.TreeMap<>(e.getLabels());
+                assertEquals("east", pod.remove(FederationLabels.ISTIO_CLUSTER));
+                got.add(e.getLocality() + " " + pod + " " + e.getWeight());
+            }
+            List<String> want = new ArrayList<>();
+            expected.forEach((locality, byLabels) -> byLabels.forEach((labels, n) ->
+                    want.add(locality + " " + labels + " " + n)));
+            assertEquals(want, got, pods + " pods");
+        }
+    }
+
     @Test
     void namesAreUniqueDns1123AndTranslateAllEqualsTranslatePerTarget() {
         List<ClusterCatalog> catalogs = Fixtures.federation(6, 3, 30, 2);
