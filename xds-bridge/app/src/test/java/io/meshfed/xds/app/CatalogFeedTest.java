@@ -67,7 +67,18 @@ class CatalogFeedTest {
         ConfigWatcher.Watch watch = watchEast();
         assertEquals(Set.of("outbound|7070||echo.demo.svc.clusterset.local"),
                 watch.current().resources(TypeUrls.CLUSTER).resources().keySet());
-        int istioResources = watch.current().resources("networking.istio.io/v1/ServiceEntry").resources().size();
+        int istioResources;
+        try (ConfigWatcher.Watch istiod = cache.watch(NodeGroup.istio("east"), new ConfigWatcher.SnapshotListener() {
+            @Override
+            public void onSnapshot(Snapshot s) {
+            }
+
+            @Override
+            public void onClusterRemoved(String cluster) {
+            }
+        })) {
+            istioResources = istiod.current().resources("networking.istio.io/v1/ServiceEntry").resources().size();
+        }
 
         // a hint for a cluster whose state did not change publishes nothing
         feed.refresh("west");

@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * istiod-like MCP clients (one per cluster, SotW, ServiceEntry + DestinationRule; meshfed only, java-control-plane
  * has no MCP types) and Envoy-like clients (CDS wildcard + EDS of {@code eds-per-client} services, the changed one
  * among them; half SotW, half Delta). It then changes one service's endpoints and measures push-to-ACK per
- * affected client, bytes and CPU of the push, heap per idle stream, and the heap after connect/disconnect churn.
+ * affected client, bytes and CPU of the push, heap per idle stream, and the heap before and after
+ * connect/disconnect churn that runs while every client stays connected.
  */
 public final class BenchDriver {
     static final String SE = "networking.istio.io/v1/ServiceEntry";
@@ -84,7 +85,17 @@ public final class BenchDriver {
     record Result(int streams, long heapIdleBytesPerStream, List<Long> pushToAckMicros, List<Long> mcpPushToAckMicros,
             int mcpPushed, int expectedAcks,
             int receivedAcks, long bytesPerChange, double cpuMsPerChange, long serializationsPerChange,
-            double deltaResourcesPerPush, long heapBeforeChurn, long heapAfterChurn, int churnCycles) {
+            double deltaResourcesPerPush, long heapBeforeChurn, long heapAfterChurn, int churnCycles,
+            String loadDuringChanges, double churnSeconds) {
+    }
+
+    /** The machine's 1-minute load average, or -1 where /proc/loadavg is not readable. */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     final Map<String, String> o;
@@ -145,7 +156,12 @@ public final class BenchDriver {
             long bytes = 0;
             long cpu = 0;
             long serializations = 0;
+            double loadMin = Double.MAX_VALUE;
+            double loadMax = 0;
             for (int i = 0; i < changes; i++) {
+                double load = loadAverage();
+                loadMin = Math.min(loadMin, load);
+                loadMax = Math.max(loadMax, load);
                 for (Client c : clients) {
                     c.armed = true;
                     c.ackedAt = 0;
@@ -185,16 +201,20 @@ public final class BenchDriver {
             double deltaResources = clients.stream().filter(c -> c instanceof DeltaEnvoy)
                     .mapToDouble(c -> ((DeltaEnvoy) c).resourcesAfterChange.get() / (double) Math.max(1, changes))
                     .average().orElse(0);
-            closeClients();
+            // churn while every client stays connected, as in a live fleet where proxies come and go
             long heapBeforeChurn = stats()[0];
             int churn = Integer.parseInt(o.get("churn"));
+            long churnStart = System.nanoTime();
             churn(churn);
+            double churnSeconds = (System.nanoTime() - churnStart) / 1e9;
             long heapAfterChurn = stats()[0];
+            closeClients();
             Collections.sort(latencies);
             Collections.sort(mcpLatencies);
             return new Result(warm.size() + rest.size(), perStream, latencies, mcpLatencies, mcpPushed, expected, received,
                     bytes / Math.max(1, changes), cpu / 1e6 / Math.max(1, changes),
-                    serializations / Math.max(1, changes), deltaResources, heapBeforeChurn, heapAfterChurn, churn);
+                    serializations / Math.max(1, changes), deltaResources, heapBeforeChurn, heapAfterChurn, churn,
+                    String.format("%.1f-%.1f", loadMin, loadMax), churnSeconds);
         } finally {
             closeClients();
             serverIn.println("quit");
@@ -616,6 +636,8 @@ public final class BenchDriver {
         row(sb, results, "heap per idle stream (KiB)", r -> String.valueOf(r.heapIdleBytesPerStream() / 1024));
         row(sb, results, "heap before churn (MiB)", r -> String.valueOf(r.heapBeforeChurn() >> 20));
         row(sb, results, "heap after churn (MiB)", r -> String.valueOf(r.heapAfterChurn() >> 20));
+        row(sb, results, "churn cycles / seconds", r -> r.churnCycles() + " / " + String.format("%.0f", r.churnSeconds()));
+        row(sb, results, "load average (1 min) at the measured changes", Result::loadDuringChanges);
         return sb.toString();
     }
 

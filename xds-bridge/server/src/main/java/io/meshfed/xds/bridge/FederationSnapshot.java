@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -23,8 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One generation of the federation: every registered cluster's catalog at one instant, and the translations that
- * turn it into a node group's resources (Envoy types from {@link EnvoyTranslator}, Istio types over MCP from
- * {@link McpTranslator}). Immutable apart from memos (per-cluster MCP results, the change set from the previous
+ * turn it into a node group's resources (an Envoy group's from {@link EnvoyTranslator}, an Istio group's over MCP
+ * from {@link McpTranslator}; without an MCP translator Istio groups are empty). Immutable apart from memos (per-cluster MCP results, the change set from the previous
  * generation); {@link #resources} and {@link #changesSince} are pure and thread-safe.
  *
  * <p>Changes from the previous generation: the exported services whose content or staleness changed (by
@@ -39,9 +38,29 @@ public final class FederationSnapshot implements SnapshotSource {
     private final McpTranslator mcp;
     private final Instant now;
     /** MCP resources depend only on the cluster: translated once per cluster per generation. */
-    private final Map<String, Map<String, Map<String, Message>>> mcpByCluster = new ConcurrentHashMap<>();
+    private final Map<String, Once<Map<String, Map<String, Message>>>> mcpByCluster = new ConcurrentHashMap<>();
     /** MCP changes from the previous generation, per cluster. */
-    private final Map<String, Changes> mcpChanges = new ConcurrentHashMap<>();
+    private final Map<String, Once<Changes>> mcpChanges = new ConcurrentHashMap<>();
+
+    /**
+     * A value computed at most once, by the first caller, while other callers of the same key wait. Long
+     * computations must not run inside {@link ConcurrentHashMap#computeIfAbsent}: they hold a bin of the map,
+     * and a resize of the map then waits for every one of them.
+     */
+    private static final class Once<V> {
+        private V value;
+
+        synchronized V get(java.util.function.Supplier<V> compute) {
+            if (value == null) {
+                value = compute.get();
+            }
+            return value;
+        }
+
+        synchronized V peek() {
+            return value;
+        }
+    }
     /** The generation {@link #serviceChanges} was computed against (weakly: generations must not chain). */
     private WeakReference<FederationSnapshot> changesBase = new WeakReference<>(null);
     // @GuardedBy("this")
@@ -76,21 +95,23 @@ public final class FederationSnapshot implements SnapshotSource {
 
     @Override
     public Map<String, Map<String, Message>> resources(NodeGroup group) {
-        Map<String, Map<String, Message>> out = new LinkedHashMap<>(envoy.translate(index, group, now, null));
-        if (mcp != null) {
-            out.putAll(mcp(group.cluster()));
+        if (group.kind() == NodeGroup.Kind.ISTIO) {
+            return mcp == null ? Map.of() : mcp(group.cluster());
         }
-        return out;
+        return envoy.translate(index, group, now, null);
     }
 
     private Map<String, Map<String, Message>> mcp(String cluster) {
-        return mcpByCluster.computeIfAbsent(cluster, c -> mcp.translate(catalogs.values(), c, now));
+        return mcpByCluster.computeIfAbsent(cluster, c -> new Once<>()).get(() -> mcp.translate(catalogs.values(), cluster, now));
     }
 
     @Override
     public Changes changesSince(SnapshotSource previous, NodeGroup group) {
         if (!(previous instanceof FederationSnapshot p) || p.envoy != envoy || p.mcp != mcp) {
             return null;
+        }
+        if (group.kind() == NodeGroup.Kind.ISTIO) {
+            return mcp == null ? new Changes(Map.of(), Map.of()) : mcpChanges(p, group.cluster());
         }
         ServiceChanges services = serviceChanges(p);
         if (services == null) {
@@ -107,14 +128,6 @@ public final class FederationSnapshot implements SnapshotSource {
                 put.put(type, fresh);
                 removed.put(type, gone);
             }
-        }
-        if (mcp != null) {
-            Changes m = mcpChanges(p, group.cluster());
-            if (m == null) {
-                return null;
-            }
-            put.putAll(m.put());
-            removed.putAll(m.removed());
         }
         return new Changes(put, removed);
     }
@@ -164,11 +177,12 @@ public final class FederationSnapshot implements SnapshotSource {
 
     /** Null when the previous generation has no MCP result for the cluster. */
     private Changes mcpChanges(FederationSnapshot p, String cluster) {
-        Map<String, Map<String, Message>> before = p.mcpByCluster.get(cluster);
+        Once<Map<String, Map<String, Message>>> translated = p.mcpByCluster.get(cluster);
+        Map<String, Map<String, Message>> before = translated == null ? null : translated.peek();
         if (before == null) {
             return null;
         }
-        return mcpChanges.computeIfAbsent(cluster, c -> diff(before, mcp(c)));
+        return mcpChanges.computeIfAbsent(cluster, c -> new Once<>()).get(() -> diff(before, mcp(cluster)));
     }
 
     private static Changes diff(Map<String, Map<String, Message>> before, Map<String, Map<String, Message>> after) {

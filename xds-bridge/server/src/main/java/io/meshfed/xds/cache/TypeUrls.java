@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  * ready until every type it asked for got an answer, even an empty one.
  */
 public final class TypeUrls {
+    /** How every Envoy (protobuf) type URL starts; Istio types over MCP are group/version/Kind strings instead. */
+    public static final String PROTOBUF_PREFIX = "type.googleapis.com/";
     public static final String CLUSTER = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
     public static final String ENDPOINT = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
     public static final String LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener";

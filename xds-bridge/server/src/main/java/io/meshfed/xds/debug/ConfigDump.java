@@ -59,8 +59,8 @@ public final class ConfigDump {
             client.put("group", c.group());
             client.put("connectedAt", c.connectedAt());
             int at = c.group().indexOf('@');
-            Snapshot snapshot = cache.snapshot(at < 0 ? NodeGroup.of(c.group())
-                    : new NodeGroup(c.group().substring(0, at), c.group().substring(at + 1)));
+            NodeGroup group = at < 0 ? NodeGroup.of(c.group())
+                    : new NodeGroup(c.group().substring(0, at), c.group().substring(at + 1));
             List<Map<String, Object>> types = new ArrayList<>();
             for (ClientStatus.TypeStatus t : c.types().values()) {
                 Map<String, Object> type = new LinkedHashMap<>();
@@ -72,6 +72,7 @@ public final class ConfigDump {
                 type.put("sentResources", t.sentResources());
                 type.put("ackedVersion", t.ackedVersion());
                 type.put("lastNack", t.lastNack());
+                Snapshot snapshot = cache.snapshot(group.forType(t.typeUrl()));
                 if (snapshot != null) {
                     type.put("resources", resources(snapshot.resources(t.typeUrl()), withResources));
                 }

@@ -12,6 +12,7 @@ import io.meshfed.xds.cache.UnknownClusterException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.grpc.common.GrpcStatus;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,25 +20,64 @@ import org.jboss.logging.Logger;
 
 /**
  * What state-of-the-world and delta streams share: parsing, telling the client's cluster on its first request,
- * the watch, nonces, coalesced snapshot delivery and release of everything on any kind of end.
+ * the watches (one per kind of configuration asked for), nonces, coalesced snapshot delivery and release of
+ * everything on any kind of end.
  *
  * <p>Threading: every method except the {@link ConfigWatcher.SnapshotListener} callbacks runs on the stream's Vert.x
  * context, so stream state needs no locks; the callbacks only hand the snapshot over to that context.
  */
-abstract class AdsStream<Q extends Message> implements ConfigWatcher.SnapshotListener {
+abstract class AdsStream<Q extends Message> {
     private static final Logger LOG = Logger.getLogger(AdsStream.class);
 
     final AdsServer.StreamEnv env;
     final Instant connectedAt = Instant.now();
     Node node;
     String cluster;
+    /** The client's Envoy group (cluster and locality); the group of each kind it reads derives from it. */
     NodeGroup group;
-    Snapshot snapshot = Snapshot.EMPTY;
-    private ConfigWatcher.Watch watch;
+    /** One watch per kind of configuration the client asked for (Envoy, Istio over MCP, or both). */
+    private final Map<NodeGroup.Kind, KindWatch> watches = new EnumMap<>(NodeGroup.Kind.class);
     private boolean closed;
     private long nonces;
-    private volatile Snapshot pending;
-    private final AtomicBoolean deliveryScheduled = new AtomicBoolean();
+
+    /**
+     * The watch on one of the client's node groups and the snapshot of it this stream last delivered. Snapshots
+     * published later are coalesced: only the newest pending one is delivered.
+     */
+    private final class KindWatch implements ConfigWatcher.SnapshotListener {
+        ConfigWatcher.Watch watch;
+        Snapshot snapshot = Snapshot.EMPTY;
+        private volatile Snapshot pending;
+        private final AtomicBoolean deliveryScheduled = new AtomicBoolean();
+
+        @Override
+        public void onSnapshot(Snapshot next) {
+            pending = next;
+            if (deliveryScheduled.compareAndSet(false, true)) {
+                env.context().runOnContext(v -> {
+                    deliveryScheduled.set(false);
+                    Snapshot s = pending;
+                    // Before the watch is handed over, its current() is newer than anything pending.
+                    if (closed || watch == null || s == null || s == snapshot) {
+                        return;
+                    }
+                    snapshot = s;
+                    try {
+                        pushChanges();
+                        publishStatus();
+                    } catch (XdsStatusException e) {
+                        fail(e);
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void onClusterRemoved(String removed) {
+            env.context().runOnContext(v -> fail(new XdsStatusException(GrpcStatus.NOT_FOUND,
+                    "cluster '" + removed + "' was deregistered from meshfed")));
+        }
+    }
 
     AdsStream(AdsServer.StreamEnv env) {
         this.env = env;
@@ -49,7 +89,9 @@ abstract class AdsStream<Q extends Message> implements ConfigWatcher.SnapshotLis
 
     abstract Node nodeOf(Q request);
 
-    /** Handles one request after the client's cluster is known. */
+    abstract String typeUrlOf(Q request);
+
+    /** Handles one request after the client's cluster is known and the group of its type is watched. */
     abstract void handle(Q request);
 
     /**
@@ -62,6 +104,12 @@ abstract class AdsStream<Q extends Message> implements ConfigWatcher.SnapshotLis
         }
         io.meshfed.xds.cache.TypeUrls.key(typeUrl);
         return typeUrl;
+    }
+
+    /** The snapshot this stream last delivered for the kind of configuration {@code typeUrl} belongs to. */
+    Snapshot snapshotOf(String typeUrl) {
+        KindWatch w = watches.get(NodeGroup.Kind.of(typeUrl));
+        return w == null ? Snapshot.EMPTY : w.snapshot;
     }
 
     /** Sends whatever changed for each subscribed type, Envoy types in dependency order first. */
@@ -95,7 +143,11 @@ abstract class AdsStream<Q extends Message> implements ConfigWatcher.SnapshotLis
                 throw XdsStatusException.invalid("request is not a valid " + protocolMessage() + ": " + e.getMessage());
             }
             if (cluster == null) {
-                identifyThenHandle(request);
+                identify(request);
+            }
+            NodeGroup.Kind kind = NodeGroup.Kind.of(requireTypeUrl(typeUrlOf(request)));
+            if (!watches.containsKey(kind)) {
+                watchThenHandle(request, group.forType(typeUrlOf(request)));
                 return;
             }
             handle(request);
@@ -111,20 +163,27 @@ abstract class AdsStream<Q extends Message> implements ConfigWatcher.SnapshotLis
         return "envoy.service.discovery.v3." + ("DELTA".equals(protocol()) ? "DeltaDiscoveryRequest" : "DiscoveryRequest");
     }
 
-    /**
-     * Tells the client's cluster and opens the watch off the event loop (a node group's first snapshot is
-     * translated then, and a publish may hold the cache); the stream is paused meanwhile, so later requests wait
-     * in order.
-     */
-    private void identifyThenHandle(Q request) {
+    /** Tells the client's cluster from its first request (and the connection). */
+    private void identify(Q request) {
         Node n = nodeOf(request);
         if (n == null || n.getId().isEmpty()) {
             throw XdsStatusException.invalid("the first request of a stream must carry node.id");
         }
         String c = env.identifier().identify(n, env.authority(), env.tls());
-        NodeGroup g = new NodeGroup(c, locality(n));
+        node = n;
+        cluster = c;
+        group = new NodeGroup(c, locality(n));
+    }
+
+    /**
+     * Opens the watch on a node group off the event loop (a node group's first snapshot is translated then, and a
+     * publish may hold the cache), then handles the request; the stream is paused meanwhile, so later requests
+     * wait in order.
+     */
+    private void watchThenHandle(Q request, NodeGroup g) {
+        KindWatch kw = new KindWatch();
         env.call().pause();
-        env.context().executeBlocking(() -> env.watcher().watch(g, this), false).onComplete(result -> {
+        env.context().executeBlocking(() -> env.watcher().watch(g, kw), false).onComplete(result -> {
             if (closed) {
                 if (result.succeeded()) {
                     result.result().close();
@@ -134,20 +193,18 @@ abstract class AdsStream<Q extends Message> implements ConfigWatcher.SnapshotLis
             if (result.failed()) {
                 Throwable t = result.cause();
                 if (t instanceof UnknownClusterException) {
-                    fail(new XdsStatusException(GrpcStatus.NOT_FOUND, t.getMessage() + " (node '" + n.getId() + "')"));
+                    fail(new XdsStatusException(GrpcStatus.NOT_FOUND, t.getMessage() + " (node '" + node.getId() + "')"));
                 } else {
-                    LOG.errorf(t, "node %s: cannot open a watch on %s", n.getId(), g);
+                    LOG.errorf(t, "node %s: cannot open a watch on %s", node.getId(), g);
                     fail(new XdsStatusException(GrpcStatus.UNAVAILABLE, t instanceof SnapshotUnavailableException
                             ? t.getMessage() : "the bridge cannot serve " + g + " right now"));
                 }
                 return;
             }
-            watch = result.result();
-            node = n;
-            cluster = c;
-            group = g;
-            snapshot = watch.current();
-            LOG.debugf("stream %d: node %s of cluster %s connected (%s)", env.id(), n.getId(), c, protocol());
+            kw.watch = result.result();
+            kw.snapshot = kw.watch.current();
+            watches.put(g.kind(), kw);
+            LOG.debugf("stream %d: node %s of cluster %s watches %s (%s)", env.id(), node.getId(), cluster, g, protocol());
             try {
                 handle(request);
                 publishStatus();
@@ -170,33 +227,6 @@ abstract class AdsStream<Q extends Message> implements ConfigWatcher.SnapshotLis
                 : n.getLocality().getRegion() + "/" + n.getLocality().getZone();
     }
 
-    @Override
-    public void onSnapshot(Snapshot next) {
-        pending = next;
-        if (deliveryScheduled.compareAndSet(false, true)) {
-            env.context().runOnContext(v -> {
-                deliveryScheduled.set(false);
-                Snapshot s = pending;
-                if (closed || s == null || s == snapshot) {
-                    return;
-                }
-                snapshot = s;
-                try {
-                    pushChanges();
-                    publishStatus();
-                } catch (XdsStatusException e) {
-                    fail(e);
-                }
-            });
-        }
-    }
-
-    @Override
-    public void onClusterRemoved(String removed) {
-        env.context().runOnContext(v -> fail(new XdsStatusException(GrpcStatus.NOT_FOUND,
-                "cluster '" + removed + "' was deregistered from meshfed")));
-    }
-
     /** The one place a protocol error becomes a gRPC status. */
     void fail(XdsStatusException e) {
         if (closed) {
@@ -214,10 +244,8 @@ abstract class AdsStream<Q extends Message> implements ConfigWatcher.SnapshotLis
             return;
         }
         closed = true;
-        if (watch != null) {
-            watch.close();
-            watch = null;
-        }
+        watches.values().forEach(w -> w.watch.close());
+        watches.clear();
         env.clients().remove(env.id());
         env.metrics().streamsClosed.incrementAndGet();
     }
@@ -255,7 +283,7 @@ abstract class AdsStream<Q extends Message> implements ConfigWatcher.SnapshotLis
     }
 
     private void publishStatus() {
-        if (closed || cluster == null) {
+        if (closed || watches.isEmpty()) {
             return;
         }
         env.clients().put(new ClientStatus(env.id(), protocol(), node.getId(), cluster, group.toString(), connectedAt,

@@ -104,6 +104,11 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
     }
 
     @Override
+    String typeUrlOf(DeltaDiscoveryRequest request) {
+        return request.getTypeUrl();
+    }
+
+    @Override
     Node nodeOf(DeltaDiscoveryRequest request) {
         return request.hasNode() ? request.getNode() : null;
     }
@@ -177,14 +182,14 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
     void pushChanges() {
         for (String typeUrl : PushOrder.of(types.keySet())) {
             TypeState t = types.get(typeUrl);
-            if (!snapshot.resources(typeUrl).version().equals(t.reconciledVersion)) {
+            if (!snapshotOf(typeUrl).resources(typeUrl).version().equals(t.reconciledVersion)) {
                 respond(t, false, Set.of());
             }
         }
     }
 
     private void respond(TypeState t, boolean force, Set<String> newlySubscribed) {
-        TypeSnapshot ts = snapshot.resources(t.typeUrl);
+        TypeSnapshot ts = snapshotOf(t.typeUrl).resources(t.typeUrl);
         List<Resource> changed = new ArrayList<>();
         List<String> removed = new ArrayList<>();
         for (String name : candidates(t, ts, newlySubscribed)) {

@@ -77,6 +77,11 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
     }
 
     @Override
+    String typeUrlOf(DiscoveryRequest request) {
+        return request.getTypeUrl();
+    }
+
+    @Override
     Node nodeOf(DiscoveryRequest request) {
         return request.hasNode() ? request.getNode() : null;
     }
@@ -122,7 +127,7 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
     }
 
     private void respond(TypeState t, boolean force) {
-        TypeSnapshot ts = snapshot.resources(t.typeUrl);
+        TypeSnapshot ts = snapshotOf(t.typeUrl).resources(t.typeUrl);
         List<Resource> included;
         String version;
         if (t.wildcard && t.names.isEmpty()) {

@@ -42,7 +42,8 @@ class IncrementalPublishTest {
     static final MeshCluster WEST_C = cluster("west", "net-west", WEST, "10.1.0.250", 15443);
     static final MeshCluster NORTH = cluster("north", "net-east", EAST_B, "10.2.0.250", 15443);
     static final List<NodeGroup> GROUPS = List.of(NodeGroup.of("east"), new NodeGroup("east", "us-east/b"),
-            NodeGroup.of("west"), new NodeGroup("west", "us-west/a"), NodeGroup.of("north"));
+            NodeGroup.of("west"), new NodeGroup("west", "us-west/a"), NodeGroup.of("north"),
+            NodeGroup.istio("east"), NodeGroup.istio("west"), NodeGroup.istio("north"));
 
     final EnvoyTranslator envoy = new EnvoyTranslator(EnvoyPolicy.DEFAULT);
     final FederationMcpTranslator mcp = FederationMcpTranslator.incremental(new IstioFederationTranslator());

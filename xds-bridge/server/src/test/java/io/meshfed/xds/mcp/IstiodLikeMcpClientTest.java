@@ -173,6 +173,40 @@ class IstiodLikeMcpClientTest {
         return byType;
     }
 
+    /**
+     * Envoy and Istio configuration live in separate node groups; a stream that asks for both kinds watches both
+     * and gets each from its own group, and closing it releases both.
+     */
+    @Test
+    void oneStreamAskingForBothKindsWatchesBothGroups() throws Exception {
+        try (BridgeHarness bridge = new BridgeHarness(FederationMcpTranslator.incremental(translator));
+                AdsTestClient client = new AdsTestClient(bridge.port(), "east.xds.meshfed.example:15010")) {
+            bridge.publish(catalogs(true).toArray(ClusterCatalog[]::new));
+            var stream = client.sotw();
+            stream.send(DiscoveryRequest.newBuilder().setNode(istiodNode())
+                    .setTypeUrl(io.meshfed.xds.cache.TypeUrls.CLUSTER).build());
+            DiscoveryResponse cds = stream.next();
+            assertEquals(io.meshfed.xds.cache.TypeUrls.CLUSTER, cds.getTypeUrl());
+            assertEquals(java.util.Set.of(io.meshfed.xds.cache.NodeGroup.of("east")), bridge.cache.liveGroups(),
+                    "an Envoy-only stream builds no Istio configuration");
+            stream.send(DiscoveryRequest.newBuilder().setTypeUrl(SE).build());
+            DiscoveryResponse se = stream.next();
+            FederationConfig expected = translator.translate(catalogs(true), "east", Fixtures.T0);
+            assertEquals(expectedResources(expected.serviceEntries()), received(se));
+            assertFalse(cds.getResourcesList().isEmpty());
+            assertEquals(java.util.Set.of(io.meshfed.xds.cache.NodeGroup.of("east"),
+                    io.meshfed.xds.cache.NodeGroup.istio("east")), bridge.cache.liveGroups());
+            assertEquals(0, bridge.cache.snapshot(io.meshfed.xds.cache.NodeGroup.of("east")).resources(SE).resources().size(),
+                    "the Envoy group holds no Istio resources");
+            stream.cancel();
+            for (int i = 0; i < 500 && bridge.cache.watchCount() > 0; i++) {
+                Thread.sleep(10);
+            }
+            assertEquals(0, bridge.cache.watchCount());
+            assertEquals(java.util.Set.of(), bridge.cache.liveGroups());
+        }
+    }
+
     private static void ack(AdsTestClient.Recorded<DiscoveryRequest, DiscoveryResponse> stream, DiscoveryResponse r) {
         stream.send(DiscoveryRequest.newBuilder().setTypeUrl(r.getTypeUrl()).setVersionInfo(r.getVersionInfo())
                 .setResponseNonce(r.getNonce()).build());

@@ -77,6 +77,9 @@ class AdsProtocolTest {
             var s = viaHost.sotw();
             s.send(request(TypeUrls.CLUSTER).setNode(AdsTestClient.node("sidecar~10.2.0.9~istiod.istio-system~x")).build());
             assertEquals(1, s.next().getResourcesCount());
+            for (int i = 0; i < 500 && bridge.clients.all().isEmpty(); i++) {
+                Thread.sleep(10); // the stream records its status right after sending
+            }
             assertEquals("west", bridge.clients.all().get(0).cluster());
         }
     }
