@@ -230,11 +230,12 @@ final class ServiceTranslation {
         Map<String, Long> ports = pieces.portMap(byName);
         ServiceEndpoint[] first = new ServiceEndpoint[service.endpoints().size()];
         int[] size = new int[first.length];
-        int groups = groupReady(service.endpoints(), first, size, pieces);
+        String[] locality = new String[first.length];
+        int groups = groupReady(service.endpoints(), first, size, locality, pieces);
         EndpointLabels labels = new EndpointLabels(cluster.name());
         for (int g = 0; g < groups; g++) {
-            out.add(IstioResources.endpoint(gw.address(), labels.of(first[g].labels()),
-                    pieces.locality(first[g].locality()), cluster.network(), ports, (long) size[g]));
+            out.add(IstioResources.endpoint(gw.address(), labels.of(first[g].labels()), locality[g],
+                    cluster.network(), ports, (long) size[g]));
         }
     }
 
@@ -243,11 +244,11 @@ final class ServiceTranslation {
 
     /**
      * Groups the ready {@code endpoints} by (locality, labels): one member of each group into {@code first}, the
-     * group's size into {@code size}, in {@link #groupOrder}. Returns the number of groups.
+     * group's size into {@code size} and its locality's string form into {@code locality}, ordered by that form,
+     * then by the labels' string form (see {@link #groupOrder}). Returns the number of groups.
      */
     private static int groupReady(List<ServiceEndpoint> endpoints, ServiceEndpoint[] first, int[] size,
-            SharedPieces pieces) {
-        java.util.Comparator<ServiceEndpoint> order = groupOrder(pieces);
+            String[] locality, SharedPieces pieces) {
         int groups = 0;
         if (endpoints.size() <= FEW_ENDPOINTS) {
             for (ServiceEndpoint ep : endpoints) {
@@ -257,7 +258,8 @@ final class ServiceTranslation {
                         g++;
                     }
                     if (g == groups) {
-                        first[groups++] = ep;
+                        first[groups] = ep;
+                        locality[groups++] = pieces.locality(ep.locality());
                     }
                     size[g]++;
                 }
@@ -265,13 +267,16 @@ final class ServiceTranslation {
             for (int i = 1; i < groups; i++) { // insertion sort of the few groups
                 ServiceEndpoint f = first[i];
                 int n = size[i];
+                String l = locality[i];
                 int j = i - 1;
-                for (; j >= 0 && order.compare(first[j], f) > 0; j--) {
+                for (; j >= 0 && compareGroups(locality[j], first[j], l, f) > 0; j--) {
                     first[j + 1] = first[j];
                     size[j + 1] = size[j];
+                    locality[j + 1] = locality[j];
                 }
                 first[j + 1] = f;
                 size[j + 1] = n;
+                locality[j + 1] = l;
             }
             return groups;
         }
@@ -281,16 +286,23 @@ final class ServiceTranslation {
                 ready.add(ep);
             }
         }
-        ready.sort(order);
+        ready.sort(groupOrder(pieces));
         for (ServiceEndpoint ep : ready) {
             if (groups > 0 && sameGroup(first[groups - 1], ep)) {
                 size[groups - 1]++;
             } else {
                 first[groups] = ep;
+                locality[groups] = pieces.locality(ep.locality());
                 size[groups++] = 1;
             }
         }
         return groups;
+    }
+
+    /** {@link #groupOrder} of two different groups, given their locality strings. */
+    private static int compareGroups(String localityA, ServiceEndpoint a, String localityB, ServiceEndpoint b) {
+        int c = localityA.compareTo(localityB);
+        return c != 0 ? c : a.labels().toString().compareTo(b.labels().toString());
     }
 
     private static boolean sameGroup(ServiceEndpoint a, ServiceEndpoint b) {

@@ -1,6 +1,7 @@
 package io.meshfed.federation;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -189,11 +190,30 @@ final class VirtualIps {
      * (and nothing allocated) if probing would run past the last slot, which the general path handles.
      */
     private boolean fill(Set<String> hosts) {
-        List<Placement> sorted = new ArrayList<>(hosts.size());
+        Placement[] byIndex = new Placement[hosts.size()];
+        // (home slot, index) packed into one long: a primitive sort, then equal homes put in host order
+        long[] keys = new long[byIndex.length];
+        int n = 0;
         for (String host : hosts) {
-            sorted.add(new Placement(homeSlot(host, maxSlot), host));
+            byIndex[n] = new Placement(homeSlot(host, maxSlot), host);
+            keys[n] = (long) byIndex[n].home() << 32 | n;
+            n++;
         }
-        sorted.sort(null);
+        Arrays.sort(keys);
+        List<Placement> sorted = new ArrayList<>(n);
+        for (long key : keys) {
+            sorted.add(byIndex[(int) key]);
+        }
+        for (int i = 0; i < n; ) {
+            int j = i + 1;
+            while (j < n && sorted.get(j).home() == sorted.get(i).home()) {
+                j++;
+            }
+            if (j - i > 1) {
+                sorted.subList(i, j).sort(null);
+            }
+            i = j;
+        }
         List<Map.Entry<Placement, Integer>> entries = new ArrayList<>(sorted.size());
         int prev = 0;
         for (Placement p : sorted) {
