@@ -37,24 +37,13 @@ public final class FederationMcpTranslator implements McpTranslator {
     private final TargetConfigs configs;
     /**
      * fabric8 object to its MCP resource. Converting through JSON is the costly part of MCP, and most resources
-     * are shared across target clusters (the translator hands every other cluster the same object for a remote
-     * service) and across generations, so each object is converted once. Keys are compared by identity: hashing
-     * a fabric8 object's content costs about as much as walking it; nothing mutates them after translation.
+     * are equal across target clusters (a remote service looks the same from every other cluster) and across
+     * generations, so each distinct object is converted once. Keys are the translator's objects, compared by
+     * value: equal objects built separately for different targets (a cluster-set host seen the same way from
+     * every cluster on another network) share one conversion, and a value hash costs far less than a conversion.
+     * Nothing mutates them after translation.
      */
-    private final Map<Identity, Message> memo = new ConcurrentHashMap<>();
-
-    /** A map key that is equal only to the very same object. */
-    private record Identity(HasMetadata object) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Identity i && i.object == object;
-        }
-
-        @Override
-        public int hashCode() {
-            return System.identityHashCode(object);
-        }
-    }
+    private final Map<HasMetadata, Message> memo = new ConcurrentHashMap<>();
 
     /** Translates each target from scratch on every call. */
     public FederationMcpTranslator(FederationTranslator translator) {
@@ -128,13 +117,13 @@ public final class FederationMcpTranslator implements McpTranslator {
         for (T o : objects) {
             String name = o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
             Converted before = last.get(name);
-            Message resource = before != null && before.object() == o ? before.resource() : memo.get(new Identity(o));
+            Message resource = before != null && before.object() == o ? before.resource() : memo.get(o);
             if (resource == null) {
                 resource = IstioProtos.mcpResource(o, spec.apply(o));
                 if (memo.size() >= MEMO_LIMIT) {
                     memo.clear();
                 }
-                memo.put(new Identity(o), resource);
+                memo.put(o, resource);
             }
             next.put(name, new Converted(o, resource));
             if (byName.put(name, resource) != null) {
