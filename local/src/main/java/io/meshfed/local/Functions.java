@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.meshfed.export.CatalogSync;
+import io.meshfed.export.ExportEvents;
 import io.meshfed.export.SyncResult;
 import io.meshfed.model.EventTypes;
 import io.meshfed.model.ModelJson;
@@ -22,6 +23,7 @@ import io.meshfed.xds.app.CatalogFeed;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -80,28 +82,25 @@ final class Functions {
     static Subscriber export(CatalogSync sync, Consumer<String> progress) {
         return event -> {
             String type = event.getType();
+            byte[] data = event.getData() == null ? null : event.getData().toBytes();
             SyncResult result;
-            if (EventTypes.CLUSTER_REGISTERED.equals(type)) {
-                JsonNode data = tree(event);
-                String name = data == null ? null : data.path("cluster").path("name").asText(null);
-                long generation = data == null ? 0 : data.path("generation").asLong(0);
-                if (generation < 1) {
-                    throw new BadEventException("data.generation", "must be a positive integer");
+            try {
+                if (EventTypes.CLUSTER_REGISTERED.equals(type)) {
+                    ExportEvents.ClusterRegisteredData registered = ExportEvents.registered(event.getSubject(), data);
+                    result = sync.registered(registered.cluster().name(), registered.generation());
+                } else if (EventTypes.CLUSTER_DEREGISTERED.equals(type)) {
+                    result = sync.deregistered(ExportEvents.deregistered(event.getSubject(), data));
+                } else if (type.startsWith("dev.knative.apiserver.resource.")) {
+                    Object ext = event.getExtension(ExportEvents.CLUSTER_EXTENSION);
+                    result = sync.sync(ExportEvents.apiServerCluster(
+                            ext == null ? Map.of() : Map.of(ExportEvents.CLUSTER_EXTENSION, ext.toString())));
+                } else if (EventTypes.SERVICE_EXPORT_SYNC.equals(type) || "dev.knative.sources.ping".equals(type)) {
+                    result = sync.sync(ExportEvents.syncCluster(event.getSubject(), data));
+                } else {
+                    throw new BadEventException("type", "meshfed-export does not handle " + type);
                 }
-                result = sync.registered(cluster(event.getSubject(), name, "data.cluster.name"), generation);
-            } else if (EventTypes.CLUSTER_DEREGISTERED.equals(type)) {
-                JsonNode data = tree(event);
-                result = sync.deregistered(cluster(event.getSubject(),
-                        data == null ? null : data.path("cluster").asText(null), "data.cluster"));
-            } else if (type.startsWith("dev.knative.apiserver.resource.")) {
-                Object ext = event.getExtension("meshfedcluster");
-                result = sync.sync(cluster(null, ext == null ? null : ext.toString(), "meshfedcluster"));
-            } else if (EventTypes.SERVICE_EXPORT_SYNC.equals(type) || "dev.knative.sources.ping".equals(type)) {
-                JsonNode data = tree(event);
-                result = sync.sync(cluster(event.getSubject(),
-                        data == null ? null : data.path("cluster").asText(null), "data.cluster"));
-            } else {
-                throw new BadEventException("type", "meshfed-export does not handle " + type);
+            } catch (io.meshfed.export.BadEventException e) {
+                throw new BadEventException(e.field(), e.problem());
             }
             if (result instanceof SyncResult.Changed changed) {
                 var c = changed.change();

@@ -12,36 +12,39 @@ import java.util.stream.Collectors;
 
 /**
  * The data of the events the export function handles, read strictly (unknown fields are errors) and checked
- * against the event's subject before anything is read or written.
+ * against the event's subject before anything is read or written. Public so every host of the export function
+ * (the Funqy adapter, local mode) reads events the same way.
+ *
+ * @throws BadEventException from every method, naming the field that is wrong
  */
-final class ExportEvents {
+public final class ExportEvents {
 
     /** Data of {@code io.meshfed.service.export.sync}; optional, the subject alone names the cluster. */
-    record SyncData(String cluster) {
+    public record SyncData(String cluster) {
     }
 
     /** Data of {@code io.meshfed.cluster.registered}, as the registration function sends it. */
-    record ClusterRegisteredData(MeshCluster cluster, Long generation) {
+    public record ClusterRegisteredData(MeshCluster cluster, Long generation) {
     }
 
     /** Data of {@code io.meshfed.cluster.deregistered}; {@code existed} is accepted and not used. */
-    record ClusterDeregisteredData(String cluster, Boolean existed) {
+    public record ClusterDeregisteredData(String cluster, Boolean existed) {
     }
 
     private ExportEvents() {
     }
 
     /** The cluster a sync names: the subject, or {@code data.cluster}; when both are given they must agree. */
-    static String syncCluster(String subject, byte[] data) {
+    public static String syncCluster(String subject, byte[] data) {
         SyncData parsed = isEmpty(data) ? null : parse(data, SyncData.class);
         return agree(subject, parsed == null ? null : parsed.cluster(), "data.cluster");
     }
 
     /** CloudEvents extension naming the cluster on events from an ApiServerSource (set via its ceOverrides). */
-    static final String CLUSTER_EXTENSION = "meshfedcluster";
+    public static final String CLUSTER_EXTENSION = "meshfedcluster";
 
     /** The cluster an ApiServerSource event is about: its {@value #CLUSTER_EXTENSION} extension. */
-    static String apiServerCluster(java.util.Map<String, String> extensions) {
+    public static String apiServerCluster(java.util.Map<String, String> extensions) {
         String name = extensions == null ? null : extensions.get(CLUSTER_EXTENSION);
         if (name == null || name.isBlank()) {
             throw new BadEventException(CLUSTER_EXTENSION, "is required on ApiServerSource events: set it with the"
@@ -53,7 +56,8 @@ final class ExportEvents {
         return name;
     }
 
-    static ClusterRegisteredData registered(String subject, byte[] data) {
+    /** The cluster and registration generation of a registration; the cluster's name must agree with the subject. */
+    public static ClusterRegisteredData registered(String subject, byte[] data) {
         if (isEmpty(data)) {
             throw new BadEventException("data", "is required: {\"cluster\": {...MeshCluster...}, \"generation\": N}");
         }
@@ -68,7 +72,8 @@ final class ExportEvents {
         return parsed;
     }
 
-    static String deregistered(String subject, byte[] data) {
+    /** The cluster a deregistration names: the subject, or {@code data.cluster}; both given, they must agree. */
+    public static String deregistered(String subject, byte[] data) {
         ClusterDeregisteredData parsed = isEmpty(data) ? null : parse(data, ClusterDeregisteredData.class);
         return agree(subject, parsed == null ? null : parsed.cluster(), "data.cluster");
     }
