@@ -86,7 +86,7 @@ public final class BenchDriver {
             int mcpPushed, int expectedAcks,
             int receivedAcks, long bytesPerChange, double cpuMsPerChange, long serializationsPerChange,
             double deltaResourcesPerPush, long heapBeforeChurn, long heapAfterChurn, int churnCycles,
-            String loadDuringChanges, double churnSeconds) {
+            String loadDuringChanges, double churnSeconds, int churnAnswered) {
     }
 
     /** The machine's 1-minute load average, or -1 where /proc/loadavg is not readable. */
@@ -214,7 +214,7 @@ public final class BenchDriver {
             return new Result(warm.size() + rest.size(), perStream, latencies, mcpLatencies, mcpPushed, expected, received,
                     bytes / Math.max(1, changes), cpu / 1e6 / Math.max(1, changes),
                     serializations / Math.max(1, changes), deltaResources, heapBeforeChurn, heapAfterChurn, churn,
-                    String.format("%.1f-%.1f", loadMin, loadMax), churnSeconds);
+                    String.format("%.1f-%.1f", loadMin, loadMax), churnSeconds, churnAnswered.get());
         } finally {
             closeClients();
             serverIn.println("quit");
@@ -310,6 +310,9 @@ public final class BenchDriver {
         shared = null;
     }
 
+    /** Churn streams that got their EDS answer; the rest failed or timed out. */
+    final java.util.concurrent.atomic.AtomicInteger churnAnswered = new java.util.concurrent.atomic.AtomicInteger();
+
     void churn(int cycles) throws Exception {
         int wave = 100;
         for (int done = 0; done < cycles; done += wave) {
@@ -326,6 +329,9 @@ public final class BenchDriver {
                             }
 
                             public void onNext(DiscoveryResponse r) {
+                                if (r.getResourcesCount() == 1) {
+                                    churnAnswered.incrementAndGet();
+                                }
                                 answered.countDown();
                             }
 
@@ -636,7 +642,8 @@ public final class BenchDriver {
         row(sb, results, "heap per idle stream (KiB)", r -> String.valueOf(r.heapIdleBytesPerStream() / 1024));
         row(sb, results, "heap before churn (MiB)", r -> String.valueOf(r.heapBeforeChurn() >> 20));
         row(sb, results, "heap after churn (MiB)", r -> String.valueOf(r.heapAfterChurn() >> 20));
-        row(sb, results, "churn cycles / seconds", r -> r.churnCycles() + " / " + String.format("%.0f", r.churnSeconds()));
+        row(sb, results, "churn cycles / answered with their EDS resource / seconds", r -> r.churnCycles() + " / "
+                + r.churnAnswered() + " / " + String.format("%.0f", r.churnSeconds()));
         row(sb, results, "load average (1 min) at the measured changes", Result::loadDuringChanges);
         return sb.toString();
     }
