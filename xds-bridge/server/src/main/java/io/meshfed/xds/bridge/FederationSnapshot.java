@@ -38,7 +38,7 @@ public final class FederationSnapshot implements SnapshotSource {
     private final McpTranslator mcp;
     private final Instant now;
     /** MCP resources depend only on the cluster: translated once per cluster per generation. */
-    private final Map<String, Once<Map<String, Map<String, Message>>>> mcpByCluster = new ConcurrentHashMap<>();
+    private final Map<String, Once<McpTranslator.McpResources>> mcpByCluster = new ConcurrentHashMap<>();
     /** MCP changes from the previous generation, per cluster. */
     private final Map<String, Once<Changes>> mcpChanges = new ConcurrentHashMap<>();
 
@@ -96,12 +96,12 @@ public final class FederationSnapshot implements SnapshotSource {
     @Override
     public Map<String, Map<String, Message>> resources(NodeGroup group) {
         if (group.kind() == NodeGroup.Kind.ISTIO) {
-            return mcp == null ? Map.of() : mcp(group.cluster());
+            return mcp == null ? Map.of() : mcp(group.cluster()).byType();
         }
         return envoy.translate(index, group, now, null);
     }
 
-    private Map<String, Map<String, Message>> mcp(String cluster) {
+    private McpTranslator.McpResources mcp(String cluster) {
         return mcpByCluster.computeIfAbsent(cluster, c -> new Once<>()).get(() -> mcp.translate(catalogs.values(), cluster, now));
     }
 
@@ -177,12 +177,17 @@ public final class FederationSnapshot implements SnapshotSource {
 
     /** Null when the previous generation has no MCP result for the cluster. */
     private Changes mcpChanges(FederationSnapshot p, String cluster) {
-        Once<Map<String, Map<String, Message>>> translated = p.mcpByCluster.get(cluster);
-        Map<String, Map<String, Message>> before = translated == null ? null : translated.peek();
+        Once<McpTranslator.McpResources> translated = p.mcpByCluster.get(cluster);
+        McpTranslator.McpResources before = translated == null ? null : translated.peek();
         if (before == null) {
             return null;
         }
-        return mcpChanges.computeIfAbsent(cluster, c -> new Once<>()).get(() -> diff(before, mcp(cluster)));
+        return mcpChanges.computeIfAbsent(cluster, c -> new Once<>()).get(() -> {
+            McpTranslator.McpResources after = mcp(cluster);
+            // the translator's own changes when they are relative to exactly what the previous generation had
+            return after.changes() != null && after.base() == before.serial()
+                    ? after.changes() : diff(before.byType(), after.byType());
+        });
     }
 
     private static Changes diff(Map<String, Map<String, Message>> before, Map<String, Map<String, Message>> after) {

@@ -195,7 +195,11 @@ public final class SnapshotCache implements ConfigWatcher {
                 }
             }
             // Building is the expensive, pure part: run it on all cores, and notify each group when it is built.
-            live.parallelStream().forEach(group -> rebuild(group, previous, next));
+            // Envoy groups first: their pushes are small and latency-bound, an istiod's is its whole state.
+            live.stream().filter(g -> g.key.kind() == NodeGroup.Kind.ENVOY).toList().parallelStream()
+                    .forEach(group -> rebuild(group, previous, next));
+            live.stream().filter(g -> g.key.kind() != NodeGroup.Kind.ENVOY).toList().parallelStream()
+                    .forEach(group -> rebuild(group, previous, next));
             if (pool.size() > 2 * pooledAfterSweep + SWEEP_SLACK) {
                 sweep();
             }

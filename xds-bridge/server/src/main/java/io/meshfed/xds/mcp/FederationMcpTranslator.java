@@ -9,14 +9,20 @@ import io.meshfed.federation.FederationTranslator;
 import io.meshfed.model.ClusterCatalog;
 import io.meshfed.xds.cache.TypeUrls;
 import java.time.Instant;
+import io.meshfed.federation.FederationDelta;
+import io.meshfed.xds.cache.SnapshotSource;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -27,14 +33,13 @@ import java.util.function.Function;
 public final class FederationMcpTranslator implements McpTranslator {
     /** Bound of the conversion memo; past it the memo starts over (it only saves work). */
     static final int MEMO_LIMIT = 500_000;
+    private static final AtomicLong SERIALS = new AtomicLong();
 
-    /** Where each target cluster's Istio config comes from. */
-    @FunctionalInterface
-    interface TargetConfigs {
-        FederationConfig of(Collection<ClusterCatalog> catalogs, String targetCluster, Instant now);
-    }
-
-    private final TargetConfigs configs;
+    /** Translates each target from scratch (null for an incremental translator). */
+    private final FederationTranslator whole;
+    /** Keeps a state per target (null for a whole translator). */
+    private final IstioFederationTranslator incremental;
+    private final Map<String, Target> targets = new ConcurrentHashMap<>();
     /**
      * fabric8 object to its MCP resource. Converting through JSON is the costly part of MCP, and most resources
      * are equal across target clusters (a remote service looks the same from every other cluster) and across
@@ -45,94 +50,158 @@ public final class FederationMcpTranslator implements McpTranslator {
      */
     private final Map<HasMetadata, Message> memo = new ConcurrentHashMap<>();
 
+    /** One target cluster's incremental state and the last result handed out for it. */
+    private static final class Target {
+        final FederationState state;
+        McpResources last;
+
+        Target(FederationState state) {
+            this.state = state;
+        }
+    }
+
     /** Translates each target from scratch on every call. */
     public FederationMcpTranslator(FederationTranslator translator) {
-        this.configs = translator::translate;
+        this.whole = translator;
+        this.incremental = null;
     }
 
-    private FederationMcpTranslator(TargetConfigs configs) {
-        this.configs = configs;
+    private FederationMcpTranslator(IstioFederationTranslator translator) {
+        this.whole = null;
+        this.incremental = translator;
     }
 
     /**
-     * Keeps one {@link FederationState} per target cluster and updates it with each generation, so a change
-     * re-translates only the services it touches; the result equals {@link #FederationMcpTranslator a full
-     * translation}. States of clusters that left the federation are dropped.
+     * Keeps one {@link FederationState} per target cluster and updates it with each generation: a change
+     * re-translates and converts only the objects it touches, and the result names them as changes from the
+     * previous result; the resources equal {@link #FederationMcpTranslator a full translation}. States of
+     * clusters that left the federation are dropped.
      */
     public static FederationMcpTranslator incremental(IstioFederationTranslator translator) {
-        Map<String, FederationState> states = new ConcurrentHashMap<>();
-        return new FederationMcpTranslator((TargetConfigs) (catalogs, target, now) -> {
-            Set<String> present = new HashSet<>();
-            catalogs.forEach(c -> present.add(c.clusterName()));
-            states.keySet().retainAll(present);
-            FederationState state = states.computeIfAbsent(target, translator::newState);
-            synchronized (state) { // FederationState has one writer at a time
-                try {
-                    state.update(catalogs, now);
-                } catch (RuntimeException e) {
-                    states.remove(target, state);
-                    throw e;
-                }
-                return state.snapshot();
-            }
-        });
+        return new FederationMcpTranslator(translator);
     }
-
-    /** One converted object: the translator's instance and its MCP resource. */
-    private record Converted(HasMetadata object, Message resource) {
-    }
-
-    /**
-     * Per target cluster and type key, the last conversions by "namespace/name". An incremental translator hands
-     * back the very same object for an unchanged resource, so most lookups are by identity, without hashing the
-     * object's content.
-     */
-    private final Map<String, Map<String, Map<String, Converted>>> lastByTarget = new ConcurrentHashMap<>();
 
     @Override
-    public Map<String, Map<String, Message>> translate(Collection<ClusterCatalog> catalogs, String targetCluster,
-            Instant now) {
-        FederationConfig config = configs.of(catalogs, targetCluster, now);
+    public McpResources translate(Collection<ClusterCatalog> catalogs, String targetCluster, Instant now) {
+        if (whole != null) {
+            return new McpResources(SERIALS.incrementAndGet(), wrapAll(whole.translate(catalogs, targetCluster, now)),
+                    -1, null);
+        }
         Set<String> present = new HashSet<>();
         catalogs.forEach(c -> present.add(c.clusterName()));
-        lastByTarget.keySet().retainAll(present);
-        Map<String, Map<String, Converted>> last = lastByTarget.computeIfAbsent(targetCluster, t -> new ConcurrentHashMap<>());
+        targets.keySet().retainAll(present);
+        Target target = targets.computeIfAbsent(targetCluster, t -> new Target(incremental.newState(t)));
+        synchronized (target) { // FederationState has one writer at a time
+            FederationDelta delta;
+            try {
+                delta = target.state.update(catalogs, now);
+            } catch (RuntimeException e) {
+                targets.remove(targetCluster, target);
+                throw e;
+            }
+            McpResources result = target.last == null
+                    ? new McpResources(SERIALS.incrementAndGet(), wrapAll(target.state.snapshot()), -1, null)
+                    : apply(target.last, delta);
+            target.last = result;
+            return result;
+        }
+    }
+
+    private Map<String, Map<String, Message>> wrapAll(FederationConfig config) {
         Map<String, Map<String, Message>> out = new LinkedHashMap<>();
-        out.put(TypeUrls.SERVICE_ENTRY_KEY, wrap(config.serviceEntries(), last, TypeUrls.SERVICE_ENTRY_KEY,
-                se -> IstioProtos.toProto(se.getSpec(),
-                io.meshfed.xds.mcp.proto.networking.ServiceEntry.newBuilder(), describe(se))));
-        out.put(TypeUrls.DESTINATION_RULE_KEY, wrap(config.destinationRules(), last, TypeUrls.DESTINATION_RULE_KEY,
-                dr -> IstioProtos.toProto(dr.getSpec(),
-                io.meshfed.xds.mcp.proto.networking.DestinationRule.newBuilder(), describe(dr))));
-        out.put(TypeUrls.GATEWAY_KEY, wrap(config.gateways(), last, TypeUrls.GATEWAY_KEY, gw -> IstioProtos.toProto(gw.getSpec(),
-                io.meshfed.xds.mcp.proto.networking.Gateway.newBuilder(), describe(gw))));
+        out.put(TypeUrls.SERVICE_ENTRY_KEY, wrap(config.serviceEntries(), FederationMcpTranslator::serviceEntry));
+        out.put(TypeUrls.DESTINATION_RULE_KEY, wrap(config.destinationRules(), FederationMcpTranslator::destinationRule));
+        out.put(TypeUrls.GATEWAY_KEY, wrap(config.gateways(), FederationMcpTranslator::gateway));
         return out;
     }
 
-    private <T extends HasMetadata> Map<String, Message> wrap(List<T> objects,
-            Map<String, Map<String, Converted>> lastOfTarget, String typeKey, Function<T, Message> spec) {
-        Map<String, Message> byName = new TreeMap<>();
-        Map<String, Converted> last = lastOfTarget.getOrDefault(typeKey, Map.of());
-        Map<String, Converted> next = new java.util.HashMap<>();
+    private <T extends HasMetadata> SortedMap<String, Message> wrap(List<T> objects, Function<T, Message> spec) {
+        TreeMap<String, Message> byName = new TreeMap<>();
         for (T o : objects) {
-            String name = o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
-            Converted before = last.get(name);
-            Message resource = before != null && before.object() == o ? before.resource() : memo.get(o);
-            if (resource == null) {
-                resource = IstioProtos.mcpResource(o, spec.apply(o));
-                if (memo.size() >= MEMO_LIMIT) {
-                    memo.clear();
-                }
-                memo.put(o, resource);
-            }
-            next.put(name, new Converted(o, resource));
-            if (byName.put(name, resource) != null) {
-                throw new InvalidIstioResourceException("two " + o.getKind() + "s named " + name
-                        + " (istiod would silently keep only one)", null);
+            String name = name(o);
+            if (byName.put(name, convert(o, spec)) != null) {
+                throw duplicate(o, name);
             }
         }
-        lastOfTarget.put(typeKey, next);
-        return byName;
+        return Collections.unmodifiableSortedMap(byName);
+    }
+
+    /** The previous result with a delta applied: only the delta's objects are converted; unchanged types are shared. */
+    private McpResources apply(McpResources previous, FederationDelta delta) {
+        Map<String, Map<String, Message>> byType = new LinkedHashMap<>(previous.byType());
+        Map<String, Map<String, Message>> put = new HashMap<>();
+        Map<String, Set<String>> removed = new HashMap<>();
+        applyType(byType, put, removed, TypeUrls.SERVICE_ENTRY_KEY, delta.upsertedServiceEntries(),
+                delta.removedServiceEntries(), FederationMcpTranslator::serviceEntry);
+        applyType(byType, put, removed, TypeUrls.DESTINATION_RULE_KEY, delta.upsertedDestinationRules(),
+                delta.removedDestinationRules(), FederationMcpTranslator::destinationRule);
+        applyType(byType, put, removed, TypeUrls.GATEWAY_KEY, delta.upsertedGateways(), delta.removedGateways(),
+                FederationMcpTranslator::gateway);
+        return new McpResources(SERIALS.incrementAndGet(), byType, previous.serial(),
+                new SnapshotSource.Changes(put, removed));
+    }
+
+    private <T extends HasMetadata> void applyType(Map<String, Map<String, Message>> byType,
+            Map<String, Map<String, Message>> put, Map<String, Set<String>> removed, String typeKey,
+            List<T> upserted, List<String> removedNames, Function<T, Message> spec) {
+        if (upserted.isEmpty() && removedNames.isEmpty()) {
+            return;
+        }
+        Map<String, Message> before = byType.getOrDefault(typeKey, Collections.emptySortedMap());
+        TreeMap<String, Message> next = before instanceof SortedMap<String, Message> sorted
+                ? new TreeMap<>(sorted) : new TreeMap<>(before); // a sorted source is copied in linear time
+        Map<String, Message> puts = new HashMap<>();
+        for (T o : upserted) {
+            String name = name(o);
+            Message resource = convert(o, spec);
+            if (puts.put(name, resource) != null) {
+                throw duplicate(o, name);
+            }
+            next.put(name, resource);
+        }
+        Set<String> gone = new HashSet<>();
+        for (String name : removedNames) {
+            if (!puts.containsKey(name) && next.remove(name) != null) {
+                gone.add(name);
+            }
+        }
+        byType.put(typeKey, Collections.unmodifiableSortedMap(next));
+        put.put(typeKey, puts);
+        removed.put(typeKey, gone);
+    }
+
+    private <T extends HasMetadata> Message convert(T o, Function<T, Message> spec) {
+        Message resource = memo.get(o);
+        if (resource == null) {
+            resource = IstioProtos.mcpResource(o, spec.apply(o));
+            if (memo.size() >= MEMO_LIMIT) {
+                memo.clear();
+            }
+            memo.put(o, resource);
+        }
+        return resource;
+    }
+
+    private static Message serviceEntry(io.fabric8.istio.api.networking.v1.ServiceEntry se) {
+        return IstioProtos.toProto(se.getSpec(), io.meshfed.xds.mcp.proto.networking.ServiceEntry.newBuilder(), describe(se));
+    }
+
+    private static Message destinationRule(io.fabric8.istio.api.networking.v1.DestinationRule dr) {
+        return IstioProtos.toProto(dr.getSpec(), io.meshfed.xds.mcp.proto.networking.DestinationRule.newBuilder(),
+                describe(dr));
+    }
+
+    private static Message gateway(io.fabric8.istio.api.networking.v1.Gateway gw) {
+        return IstioProtos.toProto(gw.getSpec(), io.meshfed.xds.mcp.proto.networking.Gateway.newBuilder(), describe(gw));
+    }
+
+    private static String name(HasMetadata o) {
+        return o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+    }
+
+    private static InvalidIstioResourceException duplicate(HasMetadata o, String name) {
+        return new InvalidIstioResourceException("two " + o.getKind() + "s named " + name
+                + " (istiod would silently keep only one)", null);
     }
 
     private static String describe(HasMetadata o) {
