@@ -217,6 +217,8 @@ public final class BenchDriver {
                     String.format("%.1f-%.1f", loadMin, loadMax), churnSeconds, churnAnswered.get());
         } finally {
             closeClients();
+            mcpLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            envoyLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             serverIn.println("quit");
             serverIn.flush();
             server.waitFor(10, TimeUnit.SECONDS);
@@ -264,8 +266,22 @@ public final class BenchDriver {
         return new long[] {Long.parseLong(p[1]), Long.parseLong(p[2]), Long.parseLong(p[3])};
     }
 
+    /**
+     * The istiod-like clients get their own client event loops: in a mesh they are other processes than the
+     * Envoys, and parsing an istiod's multi-megabyte full state must not delay the Envoy clients' ACKs here.
+     */
+    final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup mcpLoops =
+            new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(2);
+    final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup envoyLoops =
+            new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(2);
+
     ManagedChannel channel(String authority) {
+        return channel(authority, envoyLoops);
+    }
+
+    ManagedChannel channel(String authority, io.grpc.netty.shaded.io.netty.channel.EventLoopGroup loops) {
         NettyChannelBuilder b = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor()
+                .eventLoopGroup(loops).channelType(io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel.class)
                 .maxInboundMessageSize(256 * 1024 * 1024);
         if (authority != null) {
             b.overrideAuthority(authority);
@@ -515,7 +531,7 @@ public final class BenchDriver {
 
         @Override
         void start() {
-            open(channel(Scenario.clusterName(cluster) + ".xds.meshfed.example"));
+            open(channel(Scenario.clusterName(cluster) + ".xds.meshfed.example", mcpLoops));
             Node node = Node.newBuilder().setId("sidecar~10.0.0.1~istiod-" + cluster + ".istio-system~istio-system.svc.cluster.local")
                     .setMetadata(Struct.newBuilder().putFields("GENERATOR", Value.newBuilder().setStringValue("api").build()))
                     .build();

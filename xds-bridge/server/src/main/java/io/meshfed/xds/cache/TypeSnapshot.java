@@ -25,6 +25,8 @@ public final class TypeSnapshot {
     public static final TypeSnapshot EMPTY = of(List.of());
 
     private final String version;
+    /** Owned and never modified; copied from directly (a copy through the unmodifiable view wraps every entry). */
+    private final TreeMap<String, Resource> owned;
     private final SortedMap<String, Resource> resources;
     private final long sumHigh;
     private final long sumLow;
@@ -34,6 +36,7 @@ public final class TypeSnapshot {
     private TypeSnapshot(TreeMap<String, Resource> owned, long sumHigh, long sumLow, String previousVersion,
             Set<String> changedNames) {
         this.version = Digests.hex(sumHigh, sumLow, owned.size());
+        this.owned = owned;
         this.resources = Collections.unmodifiableSortedMap(owned);
         this.sumHigh = sumHigh;
         this.sumLow = sumLow;
@@ -64,7 +67,7 @@ public final class TypeSnapshot {
         if (put.isEmpty() && removed.isEmpty()) {
             return this;
         }
-        TreeMap<String, Resource> next = new TreeMap<>(resources);
+        TreeMap<String, Resource> next = new TreeMap<>(owned);
         Set<String> changed = new HashSet<>();
         long high = sumHigh;
         long low = sumLow;
@@ -116,7 +119,7 @@ public final class TypeSnapshot {
     }
 
     public Resource get(String name) {
-        return resources.get(name);
+        return owned.get(name);
     }
 
     @Override

@@ -19,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,6 +53,11 @@ public final class FederationMcpTranslator implements McpTranslator {
     private static final class Target {
         final FederationState state;
         McpResources last;
+        /**
+         * The maps behind {@code last}'s unmodifiable views, by type key: the next result copies these directly
+         * (a copy through the unmodifiable view wraps every entry).
+         */
+        Map<String, TreeMap<String, Message>> owned = new HashMap<>();
 
         Target(FederationState state) {
             this.state = state;
@@ -84,38 +88,40 @@ public final class FederationMcpTranslator implements McpTranslator {
     @Override
     public McpResources translate(Collection<ClusterCatalog> catalogs, String targetCluster, Instant now) {
         if (whole != null) {
-            return new McpResources(SERIALS.incrementAndGet(), wrapAll(whole.translate(catalogs, targetCluster, now)),
-                    -1, null);
+            return new McpResources(SERIALS.incrementAndGet(), wrapAll(whole.translate(catalogs, targetCluster, now),
+                    new HashMap<>()), -1, null);
         }
         Set<String> present = new HashSet<>();
         catalogs.forEach(c -> present.add(c.clusterName()));
         targets.keySet().retainAll(present);
         Target target = targets.computeIfAbsent(targetCluster, t -> new Target(incremental.newState(t)));
         synchronized (target) { // FederationState has one writer at a time
-            FederationDelta delta;
             try {
-                delta = target.state.update(catalogs, now);
+                FederationDelta delta = target.state.update(catalogs, now);
+                McpResources result = target.last == null
+                        ? new McpResources(SERIALS.incrementAndGet(), wrapAll(target.state.snapshot(), target.owned), -1, null)
+                        : apply(target, delta);
+                target.last = result;
+                return result;
             } catch (RuntimeException e) {
+                // a state that failed half-way is not trusted: the next call starts the target over
                 targets.remove(targetCluster, target);
                 throw e;
             }
-            McpResources result = target.last == null
-                    ? new McpResources(SERIALS.incrementAndGet(), wrapAll(target.state.snapshot()), -1, null)
-                    : apply(target.last, delta);
-            target.last = result;
-            return result;
         }
     }
 
-    private Map<String, Map<String, Message>> wrapAll(FederationConfig config) {
+    /** Every object converted, by type key; the maps behind the returned views go into {@code owned}. */
+    private Map<String, Map<String, Message>> wrapAll(FederationConfig config, Map<String, TreeMap<String, Message>> owned) {
+        owned.put(TypeUrls.SERVICE_ENTRY_KEY, wrap(config.serviceEntries(), FederationMcpTranslator::serviceEntry));
+        owned.put(TypeUrls.DESTINATION_RULE_KEY, wrap(config.destinationRules(), FederationMcpTranslator::destinationRule));
+        owned.put(TypeUrls.GATEWAY_KEY, wrap(config.gateways(), FederationMcpTranslator::gateway));
         Map<String, Map<String, Message>> out = new LinkedHashMap<>();
-        out.put(TypeUrls.SERVICE_ENTRY_KEY, wrap(config.serviceEntries(), FederationMcpTranslator::serviceEntry));
-        out.put(TypeUrls.DESTINATION_RULE_KEY, wrap(config.destinationRules(), FederationMcpTranslator::destinationRule));
-        out.put(TypeUrls.GATEWAY_KEY, wrap(config.gateways(), FederationMcpTranslator::gateway));
+        owned.forEach((type, map) -> out.put(type, Collections.unmodifiableSortedMap(map)));
         return out;
     }
 
-    private <T extends HasMetadata> SortedMap<String, Message> wrap(List<T> objects, Function<T, Message> spec) {
+    private <T extends HasMetadata> TreeMap<String, Message> wrap(List<T> objects, Function<T, Message> spec) {
         TreeMap<String, Message> byName = new TreeMap<>();
         for (T o : objects) {
             String name = name(o);
@@ -123,33 +129,34 @@ public final class FederationMcpTranslator implements McpTranslator {
                 throw duplicate(o, name);
             }
         }
-        return Collections.unmodifiableSortedMap(byName);
+        return byName;
     }
 
     /** The previous result with a delta applied: only the delta's objects are converted; unchanged types are shared. */
-    private McpResources apply(McpResources previous, FederationDelta delta) {
+    private McpResources apply(Target target, FederationDelta delta) {
+        McpResources previous = target.last;
         Map<String, Map<String, Message>> byType = new LinkedHashMap<>(previous.byType());
         Map<String, Map<String, Message>> put = new HashMap<>();
         Map<String, Set<String>> removed = new HashMap<>();
-        applyType(byType, put, removed, TypeUrls.SERVICE_ENTRY_KEY, delta.upsertedServiceEntries(),
+        applyType(target.owned, byType, put, removed, TypeUrls.SERVICE_ENTRY_KEY, delta.upsertedServiceEntries(),
                 delta.removedServiceEntries(), FederationMcpTranslator::serviceEntry);
-        applyType(byType, put, removed, TypeUrls.DESTINATION_RULE_KEY, delta.upsertedDestinationRules(),
+        applyType(target.owned, byType, put, removed, TypeUrls.DESTINATION_RULE_KEY, delta.upsertedDestinationRules(),
                 delta.removedDestinationRules(), FederationMcpTranslator::destinationRule);
-        applyType(byType, put, removed, TypeUrls.GATEWAY_KEY, delta.upsertedGateways(), delta.removedGateways(),
+        applyType(target.owned, byType, put, removed, TypeUrls.GATEWAY_KEY, delta.upsertedGateways(), delta.removedGateways(),
                 FederationMcpTranslator::gateway);
         return new McpResources(SERIALS.incrementAndGet(), byType, previous.serial(),
                 new SnapshotSource.Changes(put, removed));
     }
 
-    private <T extends HasMetadata> void applyType(Map<String, Map<String, Message>> byType,
-            Map<String, Map<String, Message>> put, Map<String, Set<String>> removed, String typeKey,
-            List<T> upserted, List<String> removedNames, Function<T, Message> spec) {
+    private <T extends HasMetadata> void applyType(Map<String, TreeMap<String, Message>> owned,
+            Map<String, Map<String, Message>> byType, Map<String, Map<String, Message>> put,
+            Map<String, Set<String>> removed, String typeKey, List<T> upserted, List<String> removedNames,
+            Function<T, Message> spec) {
         if (upserted.isEmpty() && removedNames.isEmpty()) {
             return;
         }
-        Map<String, Message> before = byType.getOrDefault(typeKey, Collections.emptySortedMap());
-        TreeMap<String, Message> next = before instanceof SortedMap<String, Message> sorted
-                ? new TreeMap<>(sorted) : new TreeMap<>(before); // a sorted source is copied in linear time
+        TreeMap<String, Message> before = owned.get(typeKey);
+        TreeMap<String, Message> next = before == null ? new TreeMap<>() : new TreeMap<>(before); // linear: sorted source
         Map<String, Message> puts = new HashMap<>();
         for (T o : upserted) {
             String name = name(o);
@@ -165,6 +172,7 @@ public final class FederationMcpTranslator implements McpTranslator {
                 gone.add(name);
             }
         }
+        owned.put(typeKey, next);
         byType.put(typeKey, Collections.unmodifiableSortedMap(next));
         put.put(typeKey, puts);
         removed.put(typeKey, gone);
