@@ -216,8 +216,10 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
         DeltaDiscoveryResponse.Builder b = DeltaDiscoveryResponse.newBuilder()
                 .setTypeUrl(t.typeUrl)
                 .setSystemVersionInfo(ts.version())
-                .setControlPlane(SotwStream.CONTROL_PLANE)
                 .addAllRemovedResources(removed);
+        if (t.sentNonce == null) {
+            b.setControlPlane(SotwStream.CONTROL_PLANE); // Envoy keeps the identifier it last received (per type)
+        }
         for (Resource r : changed) {
             b.addResources(io.envoyproxy.envoy.service.discovery.v3.Resource.newBuilder()
                     .setName(r.name()).setVersion(r.version()).setResource(r.body()));

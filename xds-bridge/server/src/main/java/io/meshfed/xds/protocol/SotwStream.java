@@ -152,8 +152,10 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
         }
         DiscoveryResponse.Builder b = DiscoveryResponse.newBuilder()
                 .setTypeUrl(t.typeUrl)
-                .setVersionInfo(version)
-                .setControlPlane(CONTROL_PLANE);
+                .setVersionInfo(version);
+        if (t.sentNonce == null) {
+            b.setControlPlane(CONTROL_PLANE); // Envoy keeps the identifier it last received (per type): once is enough
+        }
         for (Resource r : included) {
             b.addResources(r.body());
         }

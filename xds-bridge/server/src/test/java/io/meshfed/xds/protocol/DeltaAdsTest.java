@@ -40,6 +40,7 @@ class DeltaAdsTest {
                     .setTypeUrl(TypeUrls.CLUSTER).build());
             DeltaDiscoveryResponse cds = s.next();
             assertEquals(List.of(ECHO, CART), names(cds), "legacy wildcard: every cluster");
+            assertEquals("meshfed-xds-bridge", cds.getControlPlane().getIdentifier(), "named on a type's first response");
             s.send(ack(cds));
             s.send(DeltaDiscoveryRequest.newBuilder().setTypeUrl(TypeUrls.ENDPOINT)
                     .addResourceNamesSubscribe(ECHO).addResourceNamesSubscribe(CART)
@@ -55,6 +56,7 @@ class DeltaAdsTest {
             DeltaDiscoveryResponse changed = s.next();
             assertEquals(TypeUrls.ENDPOINT, changed.getTypeUrl());
             assertEquals(List.of(ECHO), names(changed), "only the changed resource");
+            assertEquals(false, changed.hasControlPlane(), "Envoy keeps the identifier: not repeated on every push");
             assertEquals(0, changed.getRemovedResourcesCount());
             s.send(ack(changed));
 
