@@ -23,8 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * One generation of the federation: every registered cluster's catalog at one instant, and the translations that
  * turn it into a node group's resources (an Envoy group's from {@link EnvoyTranslator}, an Istio group's over MCP
- * from {@link McpTranslator}; without an MCP translator Istio groups are empty). Immutable apart from memos (per-cluster MCP results, the change set from the previous
- * generation); {@link #resources} and {@link #changesSince} are pure and thread-safe.
+ * from {@link McpTranslator}; without an MCP translator Istio groups are empty). Immutable apart from memos
+ * (per-cluster MCP results, the change set from the previous generation); {@link #resources} and
+ * {@link #changesSince} are pure and thread-safe.
  *
  * <p>Changes from the previous generation: the exported services whose content or staleness changed (by
  * "namespace/name") are re-translated for the group, and the names they had are removed where they no longer
@@ -102,7 +103,8 @@ public final class FederationSnapshot implements SnapshotSource {
     }
 
     private McpTranslator.McpResources mcp(String cluster) {
-        return mcpByCluster.computeIfAbsent(cluster, c -> new Once<>()).get(() -> mcp.translate(catalogs.values(), cluster, now));
+        return mcpByCluster.computeIfAbsent(cluster, c -> new Once<>())
+                .get(() -> mcp.translate(catalogs.values(), cluster, now));
     }
 
     @Override
