@@ -1,8 +1,12 @@
 package io.meshfed.e2e;
 
+import io.meshfed.local.WorkloadApiServer;
+import io.meshfed.model.ModelJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Writes an example with two clusters on one flat network ({@code net-flat}), so each cluster's istiod and proxies
@@ -15,6 +19,23 @@ final class FlatExample {
     }
 
     record Pod(String address, int port) {
+    }
+
+    /**
+     * Registration data for one of the example's clusters as an operator sends it: on {@code net-flat}, its API
+     * server's URL, CA and a token.
+     */
+    static String registration(WorkloadApiServer api, String name, String region, String zone, String gateway)
+            throws IOException {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("name", name);
+        data.put("network", "net-flat");
+        data.put("locality", Map.of("region", region, "zone", zone));
+        data.put("eastWestGateway", Map.of("address", gateway, "port", 15443));
+        data.put("trustDomain", name + ".e2e.meshfed.example");
+        data.put("apiServer", Map.of("url", api.url(), "caData", api.caPem()));
+        data.put("credentials", Map.of("token", api.token()));
+        return ModelJson.mapper().writeValueAsString(data);
     }
 
     static Path write(Path root, Pod east, Pod west) throws IOException {

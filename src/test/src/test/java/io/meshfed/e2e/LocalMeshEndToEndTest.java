@@ -9,7 +9,6 @@ import io.meshfed.e2e.CloudEventsHttp.Answer;
 import io.meshfed.e2e.CloudEventsHttp.Mode;
 import io.meshfed.local.ExampleCluster;
 import io.meshfed.local.LocalMesh;
-import io.meshfed.local.WorkloadApiServer;
 import io.meshfed.model.ModelJson;
 import io.meshfed.pki.agent.CaCerts;
 import io.meshfed.xds.mcp.proto.networking.ServiceEntry;
@@ -19,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,16 +73,7 @@ class LocalMeshEndToEndTest {
 
     /** Registration data as an operator sends it: the cluster's API server URL, its CA and a token. */
     String registration(String name, String region, String zone, String gateway) throws IOException {
-        WorkloadApiServer api = mesh.apiServer(name);
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("name", name);
-        data.put("network", "net-flat");
-        data.put("locality", Map.of("region", region, "zone", zone));
-        data.put("eastWestGateway", Map.of("address", gateway, "port", 15443));
-        data.put("trustDomain", name + ".e2e.meshfed.example");
-        data.put("apiServer", Map.of("url", api.url(), "caData", api.caPem()));
-        data.put("credentials", Map.of("token", api.token()));
-        return ModelJson.mapper().writeValueAsString(data);
+        return FlatExample.registration(mesh.apiServer(name), name, region, zone, gateway);
     }
 
     @Test

@@ -4,32 +4,21 @@ import static io.meshfed.xds.Fixtures.catalog;
 import static io.meshfed.xds.Fixtures.cluster;
 import static io.meshfed.xds.Fixtures.endpoint;
 import static io.meshfed.xds.Fixtures.grpcService;
+import static io.meshfed.xds.GrpcXdsWorkload.call;
+import static io.meshfed.xds.GrpcXdsWorkload.callUntil;
+import static io.meshfed.xds.GrpcXdsWorkload.whoServer;
+import static io.meshfed.xds.GrpcXdsWorkload.xdsChannel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.CallOptions;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.ServerCalls;
 import io.meshfed.model.ClusterCatalog;
 import io.meshfed.model.Locality;
 import io.meshfed.model.MeshCluster;
 import io.meshfed.xds.cache.TypeUrls;
 import io.meshfed.xds.protocol.ClientStatus;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -43,13 +32,6 @@ import org.junit.jupiter.api.Test;
  * <p>grpc-java reads its xDS bootstrap once per JVM: this class runs in its own JVM (surefire reuseForks=false).
  */
 class GrpcXdsClientFailoverTest {
-    static final MethodDescriptor<String, String> WHO = MethodDescriptor.<String, String>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName("meshfed.test.Who/Name")
-            .setRequestMarshaller(new Utf8())
-            .setResponseMarshaller(new Utf8())
-            .build();
-
     static final Locality EAST_A = new Locality("us-east", "a");
     static final Locality WEST_A = new Locality("us-west", "a");
 
@@ -70,18 +52,11 @@ class GrpcXdsClientFailoverTest {
                             endpoint("127.0.0.1", EAST_A, true))),
                     westCatalog);
 
-            System.setProperty("io.grpc.xds.bootstrapConfig", """
-                    {"xds_servers": [{"server_uri": "127.0.0.1:%d", "channel_creds": [{"type": "insecure"}],
-                                      "server_features": ["xds_v3"]}],
-                     "node": {"id": "proxyless~10.1.0.9~client.demo~demo.svc.cluster.local",
-                              "locality": {"region": "us-east", "zone": "a"},
-                              "metadata": {"CLUSTER_ID": "east"}}}
-                    """.formatted(bridge.port()));
-            ManagedChannel channel = Grpc.newChannelBuilder("xds:///echo.demo.svc.clusterset.local:7070",
-                    InsecureChannelCredentials.create()).build();
+            ManagedChannel channel = xdsChannel(bridge.port(), "east", "us-east", "a",
+                    "xds:///echo.demo.svc.clusterset.local:7070");
             try {
-                assertEquals("east", call(channel), "the local locality (priority 0) answers first");
-                assertEquals("east", call(channel));
+                assertEquals("east", call(channel, 10), "the local locality (priority 0) answers first");
+                assertEquals("east", call(channel, 10));
 
                 eastServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                 bridge.publish(
@@ -89,18 +64,9 @@ class GrpcXdsClientFailoverTest {
                                 endpoint("127.0.0.1", EAST_A, false))),
                         westCatalog);
 
-                List<String> seen = new ArrayList<>();
-                Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
-                while (Instant.now().isBefore(deadline)) {
-                    String who = callOrError(channel);
-                    seen.add(who);
-                    if (who.equals("west")) {
-                        break;
-                    }
-                    Thread.sleep(100);
-                }
+                List<String> seen = callUntil(channel, "west", Duration.ofSeconds(20));
                 assertEquals("west", seen.get(seen.size() - 1), "calls fail over to west; saw " + seen);
-                assertEquals("west", call(channel));
+                assertEquals("west", call(channel, 10));
 
                 ClientStatus status = bridge.clients.all().get(0);
                 assertEquals("east", status.cluster());
@@ -121,43 +87,4 @@ class GrpcXdsClientFailoverTest {
             westServer.shutdownNow();
         }
     }
-
-    private static String call(ManagedChannel channel) {
-        return ClientCalls.blockingUnaryCall(channel, WHO, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), "");
-    }
-
-    private static String callOrError(ManagedChannel channel) {
-        try {
-            return ClientCalls.blockingUnaryCall(channel, WHO, CallOptions.DEFAULT.withDeadlineAfter(2, TimeUnit.SECONDS), "");
-        } catch (StatusRuntimeException e) {
-            return e.getStatus().getCode().toString();
-        }
-    }
-
-    static Server whoServer(String name) throws IOException {
-        ServerServiceDefinition def = ServerServiceDefinition.builder("meshfed.test.Who")
-                .addMethod(WHO, ServerCalls.asyncUnaryCall((req, obs) -> {
-                    obs.onNext(name);
-                    obs.onCompleted();
-                }))
-                .build();
-        return Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()).addService(def).build().start();
-    }
-
-    static final class Utf8 implements MethodDescriptor.Marshaller<String> {
-        @Override
-        public InputStream stream(String value) {
-            return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public String parse(InputStream stream) {
-            try {
-                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    }
-
 }

@@ -1,0 +1,113 @@
+package io.meshfed.xds;
+
+import io.grpc.CallOptions;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A proxyless gRPC workload for failover tests: servers that answer their own name, and a client that resolves an
+ * {@code xds:///} target through grpc-java's own xDS client. Shared by the bridge's tests and the end-to-end tests
+ * (published in this module's test jar).
+ *
+ * <p>grpc-java reads its xDS bootstrap once per JVM: a test class using {@link #bootstrap} needs its own JVM.
+ */
+public final class GrpcXdsWorkload {
+    /** {@code Who/Name}: answers the name its server was started with. */
+    public static final MethodDescriptor<String, String> WHO = MethodDescriptor.<String, String>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName("meshfed.test.Who/Name")
+            .setRequestMarshaller(new Utf8())
+            .setResponseMarshaller(new Utf8())
+            .build();
+
+    private GrpcXdsWorkload() {
+    }
+
+    /** A plaintext server on a free port of all interfaces that answers {@code name}. */
+    public static Server whoServer(String name) throws IOException {
+        ServerServiceDefinition def = ServerServiceDefinition.builder("meshfed.test.Who")
+                .addMethod(WHO, ServerCalls.asyncUnaryCall((req, obs) -> {
+                    obs.onNext(name);
+                    obs.onCompleted();
+                }))
+                .build();
+        return Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()).addService(def).build().start();
+    }
+
+    /**
+     * Points grpc-java's xDS client at the bridge on {@code xdsPort} as a proxyless workload of {@code cluster} in
+     * {@code region}/{@code zone}, and opens a channel to {@code target} (an {@code xds:///} URI).
+     */
+    public static ManagedChannel xdsChannel(int xdsPort, String cluster, String region, String zone, String target) {
+        System.setProperty("io.grpc.xds.bootstrapConfig", """
+                {"xds_servers": [{"server_uri": "127.0.0.1:%d", "channel_creds": [{"type": "insecure"}],
+                                  "server_features": ["xds_v3"]}],
+                 "node": {"id": "proxyless~10.1.0.9~client.demo~demo.svc.cluster.local",
+                          "locality": {"region": "%s", "zone": "%s"},
+                          "metadata": {"CLUSTER_ID": "%s"}}}
+                """.formatted(xdsPort, region, zone, cluster));
+        return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+    }
+
+    /** One call; its answer, or the failure as a status exception. */
+    public static String call(ManagedChannel channel, int seconds) {
+        return ClientCalls.blockingUnaryCall(channel, WHO, CallOptions.DEFAULT.withDeadlineAfter(seconds, TimeUnit.SECONDS), "");
+    }
+
+    /**
+     * Calls every 100 ms until {@code expected} answers or {@code timeout} passes; every answer (or status code of
+     * a failed call) in order, the last one {@code expected} on success.
+     */
+    public static List<String> callUntil(ManagedChannel channel, String expected, Duration timeout)
+            throws InterruptedException {
+        List<String> seen = new ArrayList<>();
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            String who;
+            try {
+                who = call(channel, 2);
+            } catch (StatusRuntimeException e) {
+                who = e.getStatus().getCode().toString();
+            }
+            seen.add(who);
+            if (who.equals(expected)) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        return seen;
+    }
+
+    static final class Utf8 implements MethodDescriptor.Marshaller<String> {
+        @Override
+        public InputStream stream(String value) {
+            return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public String parse(InputStream stream) {
+            try {
+                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}
