@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.http.HttpMessageFactory;
 import io.cloudevents.rw.CloudEventRWException;
+import io.meshfed.model.BadEventException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

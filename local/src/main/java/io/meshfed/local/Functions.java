@@ -7,6 +7,7 @@ import io.cloudevents.core.builder.CloudEventBuilder;
 import io.meshfed.export.CatalogSync;
 import io.meshfed.export.ExportEvents;
 import io.meshfed.export.SyncResult;
+import io.meshfed.model.BadEventException;
 import io.meshfed.model.EventTypes;
 import io.meshfed.model.ModelJson;
 import io.meshfed.model.Rules;
@@ -84,23 +85,19 @@ final class Functions {
             String type = event.getType();
             byte[] data = event.getData() == null ? null : event.getData().toBytes();
             SyncResult result;
-            try {
-                if (EventTypes.CLUSTER_REGISTERED.equals(type)) {
-                    ExportEvents.ClusterRegisteredData registered = ExportEvents.registered(event.getSubject(), data);
-                    result = sync.registered(registered.cluster().name(), registered.generation());
-                } else if (EventTypes.CLUSTER_DEREGISTERED.equals(type)) {
-                    result = sync.deregistered(ExportEvents.deregistered(event.getSubject(), data));
-                } else if (type.startsWith("dev.knative.apiserver.resource.")) {
-                    Object ext = event.getExtension(ExportEvents.CLUSTER_EXTENSION);
-                    result = sync.sync(ExportEvents.apiServerCluster(
-                            ext == null ? Map.of() : Map.of(ExportEvents.CLUSTER_EXTENSION, ext.toString())));
-                } else if (EventTypes.SERVICE_EXPORT_SYNC.equals(type) || "dev.knative.sources.ping".equals(type)) {
-                    result = sync.sync(ExportEvents.syncCluster(event.getSubject(), data));
-                } else {
-                    throw new BadEventException("type", "meshfed-export does not handle " + type);
-                }
-            } catch (io.meshfed.export.BadEventException e) {
-                throw new BadEventException(e.field(), e.problem());
+            if (EventTypes.CLUSTER_REGISTERED.equals(type)) {
+                ExportEvents.ClusterRegisteredData registered = ExportEvents.registered(event.getSubject(), data);
+                result = sync.registered(registered.cluster().name(), registered.generation());
+            } else if (EventTypes.CLUSTER_DEREGISTERED.equals(type)) {
+                result = sync.deregistered(ExportEvents.deregistered(event.getSubject(), data));
+            } else if (type.startsWith("dev.knative.apiserver.resource.")) {
+                Object ext = event.getExtension(ExportEvents.CLUSTER_EXTENSION);
+                result = sync.sync(ExportEvents.apiServerCluster(
+                        ext == null ? Map.of() : Map.of(ExportEvents.CLUSTER_EXTENSION, ext.toString())));
+            } else if (EventTypes.SERVICE_EXPORT_SYNC.equals(type) || "dev.knative.sources.ping".equals(type)) {
+                result = sync.sync(ExportEvents.syncCluster(event.getSubject(), data));
+            } else {
+                throw new BadEventException("type", "meshfed-export does not handle " + type);
             }
             if (result instanceof SyncResult.Changed changed) {
                 var c = changed.change();

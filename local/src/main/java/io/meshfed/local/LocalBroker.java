@@ -1,6 +1,7 @@
 package io.meshfed.local;
 
 import io.cloudevents.CloudEvent;
+import io.meshfed.model.BadEventException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

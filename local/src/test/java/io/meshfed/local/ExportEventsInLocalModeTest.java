@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
+import io.meshfed.model.BadEventException;
 import io.meshfed.model.EventTypes;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

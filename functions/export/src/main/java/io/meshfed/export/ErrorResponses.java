@@ -1,6 +1,7 @@
 package io.meshfed.export;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.meshfed.model.BadEventException;
 import io.meshfed.model.ModelJson;
 import io.meshfed.store.ConcurrentChangeException;
 import io.vertx.ext.web.Router;

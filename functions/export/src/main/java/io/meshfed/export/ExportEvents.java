@@ -3,6 +3,7 @@ package io.meshfed.export;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.meshfed.model.BadEventException;
 import io.meshfed.model.InvalidSpecException;
 import io.meshfed.model.MeshCluster;
 import io.meshfed.model.ModelJson;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.meshfed.model.BadEventException;
 import io.meshfed.model.ModelJson;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;

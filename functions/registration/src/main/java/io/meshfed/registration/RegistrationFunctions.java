@@ -3,6 +3,7 @@ package io.meshfed.registration;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.meshfed.model.BadEventException;
 import io.meshfed.model.EventTypes;
 import io.meshfed.model.ModelJson;
 import io.meshfed.model.MeshCluster;

@@ -1,6 +1,7 @@
 package io.meshfed.xds.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.meshfed.model.BadEventException;
 import io.meshfed.model.Rules;
 import io.quarkus.funqy.Funq;
 import io.quarkus.funqy.knative.events.CloudEvent;

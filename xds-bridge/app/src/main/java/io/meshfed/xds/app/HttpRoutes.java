@@ -1,6 +1,7 @@
 package io.meshfed.xds.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshfed.model.BadEventException;
 import io.meshfed.xds.cache.SnapshotCache;
 import io.meshfed.xds.debug.ConfigDump;
 import io.meshfed.xds.protocol.ConnectedClients;
