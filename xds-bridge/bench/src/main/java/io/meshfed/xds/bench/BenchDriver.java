@@ -84,7 +84,8 @@ public final class BenchDriver {
 
     record Result(int streams, long heapIdleBytesPerStream, List<Long> pushToAckMicros, List<Long> mcpPushToAckMicros,
             int mcpPushed, int expectedAcks,
-            int receivedAcks, long bytesPerChange, double cpuMsPerChange, long serializationsPerChange,
+            int receivedAcks, long bytesPerChange, double cpuMsPerChange, double clientCpuMsPerChange,
+            long serializationsPerChange,
             double deltaResourcesPerPush, long heapBeforeChurn, long heapAfterChurn, int churnCycles,
             String loadDuringChanges, double churnSeconds, int churnAnswered) {
     }
@@ -155,6 +156,7 @@ public final class BenchDriver {
             int received = 0;
             long bytes = 0;
             long cpu = 0;
+            long clientCpu = 0;
             long serializations = 0;
             double loadMin = Double.MAX_VALUE;
             double loadMax = 0;
@@ -167,6 +169,7 @@ public final class BenchDriver {
                     c.ackedAt = 0;
                 }
                 long[] before = cpu();
+                long clientBefore = BenchServer.cpuNanos();
                 changeStart = System.nanoTime();
                 command("change", "CHANGED");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -181,6 +184,7 @@ public final class BenchDriver {
                     lastAck = clients.stream().mapToLong(c -> c.ackedAt).max().orElse(0);
                 }
                 long[] after = cpu();
+                clientCpu += BenchServer.cpuNanos() - clientBefore;
                 for (Client c : clients) {
                     if (c instanceof McpClient && c.ackedAt != 0) {
                         mcpPushed++;
@@ -212,7 +216,7 @@ public final class BenchDriver {
             Collections.sort(latencies);
             Collections.sort(mcpLatencies);
             return new Result(warm.size() + rest.size(), perStream, latencies, mcpLatencies, mcpPushed, expected, received,
-                    bytes / Math.max(1, changes), cpu / 1e6 / Math.max(1, changes),
+                    bytes / Math.max(1, changes), cpu / 1e6 / Math.max(1, changes), clientCpu / 1e6 / Math.max(1, changes),
                     serializations / Math.max(1, changes), deltaResources, heapBeforeChurn, heapAfterChurn, churn,
                     String.format("%.1f-%.1f", loadMin, loadMax), churnSeconds, churnAnswered.get());
         } finally {
@@ -232,12 +236,18 @@ public final class BenchDriver {
 
     void startServer() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        server = new ProcessBuilder(java, "-Xmx" + o.getOrDefault("server-heap", "4g"), "-XX:+UseParallelGC",
-                "-cp", System.getProperty("java.class.path"), BenchServer.class.getName(),
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + o.getOrDefault("server-heap", "4g"), "-XX:+UseParallelGC"));
+        if (o.containsKey("server-jfr")) {
+            // a profile of each server, for finding where a push's time goes (JDK Flight Recorder, one file per impl)
+            cmd.add("-Xlog:jfr+startup=off"); // its start-up lines would go to stdout, the command channel
+            cmd.add("-XX:StartFlightRecording:settings=profile,filename="
+                    + Path.of(o.get("server-jfr"), impl + ".jfr").toAbsolutePath());
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchServer.class.getName(),
                 "--impl", impl.startsWith("meshfed") ? "meshfed" : impl,
                 "--clusters", String.valueOf(clusters), "--services", String.valueOf(services),
-                "--mcp", String.valueOf(impl.equals("meshfed")))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                "--mcp", String.valueOf(impl.equals("meshfed"))));
+        server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         serverOut = new BufferedReader(new InputStreamReader(server.getInputStream()));
         serverIn = new PrintWriter(server.getOutputStream(), true);
         String line = serverOut.readLine();
@@ -652,6 +662,8 @@ public final class BenchDriver {
                         + " (" + r.mcpPushed() + " pushes)");
         row(sb, results, "bytes sent per change", r -> String.valueOf(r.bytesPerChange()));
         row(sb, results, "server CPU per change (ms)", r -> String.format("%.0f", r.cpuMsPerChange()));
+        // the clients share the machine's cores with the server: what they spend is taken from it
+        row(sb, results, "bench clients' CPU per change (ms)", r -> String.format("%.0f", r.clientCpuMsPerChange()));
         row(sb, results, "resources serialized per change", r -> r.serializationsPerChange() <= 0 ? "n/a"
                 : String.valueOf(r.serializationsPerChange()));
         row(sb, results, "resources per Delta push", r -> String.format("%.2f", r.deltaResourcesPerPush()));

@@ -4,7 +4,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.config.core.v3.ControlPlane;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.meshfed.xds.cache.Resource;
 import io.meshfed.xds.cache.TypeSnapshot;
 import io.vertx.core.buffer.Buffer;
@@ -150,18 +149,10 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
         if (!force && version.equals(t.sentVersion)) {
             return;
         }
-        DiscoveryResponse.Builder b = DiscoveryResponse.newBuilder()
-                .setTypeUrl(t.typeUrl)
-                .setVersionInfo(version);
-        if (t.sentNonce == null) {
-            b.setControlPlane(CONTROL_PLANE); // Envoy keeps the identifier it last received (per type): once is enough
-        }
-        for (Resource r : included) {
-            b.addResources(r.body());
-        }
         String nonce = nextNonce();
-        b.setNonce(nonce);
-        send(b.build(), included.size());
+        // Envoy keeps the control plane identifier it last received (per type): once is enough
+        send(SotwResponses.encode(allocator(), t.typeUrl, version, nonce, t.sentNonce == null ? CONTROL_PLANE : null,
+                included), included.size());
         t.sentVersion = version;
         t.sentNonce = nonce;
         t.sentResources = included.size();

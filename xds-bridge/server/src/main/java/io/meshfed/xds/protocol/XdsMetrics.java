@@ -4,13 +4,17 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Counters of the ADS server, all monotonic except {@code streamsOpen}. Thread-safe. */
+/**
+ * Counters of the ADS server, all monotonic except {@code streamsOpen} and {@code responseBytesInFlight} (the
+ * bytes of responses handed to connections and not yet written: what slow clients hold). Thread-safe.
+ */
 public final class XdsMetrics {
     final AtomicLong streamsOpened = new AtomicLong();
     final AtomicLong streamsClosed = new AtomicLong();
     final AtomicLong responses = new AtomicLong();
     final AtomicLong bytesSent = new AtomicLong();
     final AtomicLong resourcesSent = new AtomicLong();
+    final AtomicLong responseBytesInFlight = new AtomicLong();
     final AtomicLong acks = new AtomicLong();
     final AtomicLong nacks = new AtomicLong();
     final AtomicLong rejectedStreams = new AtomicLong();
@@ -31,6 +35,10 @@ public final class XdsMetrics {
         return responses.get();
     }
 
+    public long responseBytesInFlight() {
+        return responseBytesInFlight.get();
+    }
+
     public long streamsOpen() {
         return streamsOpened.get() - streamsClosed.get();
     }
@@ -47,6 +55,7 @@ public final class XdsMetrics {
         m.put("meshfed_xds_responses_total", responses.get());
         m.put("meshfed_xds_response_bytes_total", bytesSent.get());
         m.put("meshfed_xds_resources_sent_total", resourcesSent.get());
+        m.put("meshfed_xds_response_bytes_in_flight", responseBytesInFlight.get());
         m.put("meshfed_xds_acks_total", acks.get());
         m.put("meshfed_xds_nacks_total", nacks.get());
         m.put("meshfed_xds_rejected_streams_total", rejectedStreams.get());

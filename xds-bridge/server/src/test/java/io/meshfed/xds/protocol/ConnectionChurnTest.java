@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * 10,000 streams connect, get their first answer and go away (cancelled, half-closed, or ended by an error), in
  * waves of 100 at once over 10 fresh connections per wave (closed after it, so connection loss is exercised too,
- * and no connection hits the HTTP/2 rapid-reset guard); afterwards no stream, watch, node group or debug entry is
- * left.
+ * and no connection hits the HTTP/2 rapid-reset guard); afterwards no stream, watch, node group, debug entry or
+ * response buffer is left.
  */
 class ConnectionChurnTest {
     static final int CYCLES = 10_000;
@@ -66,11 +66,12 @@ class ConnectionChurnTest {
                     }
                 }
             }
-            for (int i = 0; i < 1000 && bridge.metrics.streamsOpen() > 0; i++) {
+            for (int i = 0; i < 1000 && (bridge.metrics.streamsOpen() > 0 || bridge.metrics.responseBytesInFlight() > 0); i++) {
                 Thread.sleep(10);
             }
             assertEquals(CYCLES, bridge.metrics.streamsOpened.get());
             assertEquals(0, bridge.metrics.streamsOpen(), "every stream was released");
+            assertEquals(0, bridge.metrics.responseBytesInFlight(), "every response buffer was released");
             assertEquals(0, bridge.clients.size(), "no debug entries left");
             assertEquals(0, bridge.cache.watchCount(), "no watches left");
             assertEquals(0, bridge.cache.liveGroups().size(), "no node groups left");
