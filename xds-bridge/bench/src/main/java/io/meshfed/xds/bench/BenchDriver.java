@@ -236,7 +236,9 @@ public final class BenchDriver {
 
     void startServer() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + o.getOrDefault("server-heap", "4g"), "-XX:+UseParallelGC"));
+        // the collector a deployed bridge gets by default (G1 from 2 cores and 2 GiB up); every server gets the same
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + o.getOrDefault("server-heap", "4g"),
+                "-XX:+Use" + o.getOrDefault("server-gc", "G1") + "GC"));
         if (o.containsKey("server-jfr")) {
             // a profile of each server, for finding where a push's time goes (JDK Flight Recorder, one file per impl)
             cmd.add("-Xlog:jfr+startup=off"); // its start-up lines would go to stdout, the command channel
@@ -252,6 +254,7 @@ public final class BenchDriver {
         serverIn = new PrintWriter(server.getOutputStream(), true);
         String line = serverOut.readLine();
         if (line == null || !line.startsWith("PORT ")) {
+            server.destroyForcibly();
             throw new IllegalStateException(impl + " server did not start: " + line);
         }
         port = Integer.parseInt(line.substring(5));

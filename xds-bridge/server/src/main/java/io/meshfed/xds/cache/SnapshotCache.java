@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
@@ -28,7 +27,8 @@ import org.jboss.logging.Logger;
  *
  * <p>Serialization happens once per resource version: every resource built is looked up by name and content in a
  * pool shared by all groups and generations, and an equal one is reused with its packed bytes, whatever group or
- * client it serves. The pool is swept down to the resources of live snapshots when it has grown past twice that.
+ * client it serves. The pool holds its resources weakly: one no live snapshot holds any more leaves it with the
+ * next garbage collection that finds it unreachable, so nothing walks the snapshots to clean it.
  *
  * <p>Thread-safety: {@link #publish} and the registration of a watch serialize on one lock; within a publish,
  * groups are built on several threads, each group by one, and a new group's first build runs outside the lock. Listeners are called from those threads and must not block.
@@ -36,17 +36,13 @@ import org.jboss.logging.Logger;
  */
 public final class SnapshotCache implements ConfigWatcher {
     private static final Logger LOG = Logger.getLogger(SnapshotCache.class);
-    private static final int SWEEP_SLACK = 10_000;
 
     private final Object lock = new Object();
     private final Map<NodeGroup, Group> groups = new ConcurrentHashMap<>();
-    private final AtomicLong serializations = new AtomicLong();
     // @GuardedBy("lock")
     private SnapshotSource source;
     /** Resources by name and content; holds at least every resource of a live snapshot. */
-    private final Map<PoolKey, Resource> pool = new ConcurrentHashMap<>();
-    // @GuardedBy("lock")
-    private int pooledAfterSweep;
+    private final WeakInterner<PoolKey, Resource> pool = new WeakInterner<>();
 
     /** Content equality of a protobuf message is deep, but its hash code is memoized by the message. */
     private record PoolKey(String name, Message message) {
@@ -92,7 +88,6 @@ public final class SnapshotCache implements ConfigWatcher {
                     groups.remove(group.key, group);
                     if (groups.isEmpty()) {
                         pool.clear();
-                        pooledAfterSweep = 0;
                     }
                 }
             }
@@ -200,9 +195,6 @@ public final class SnapshotCache implements ConfigWatcher {
                     .forEach(group -> rebuild(group, previous, next));
             live.stream().filter(g -> g.key.kind() != NodeGroup.Kind.ENVOY).toList().parallelStream()
                     .forEach(group -> rebuild(group, previous, next));
-            if (pool.size() > 2 * pooledAfterSweep + SWEEP_SLACK) {
-                sweep();
-            }
         }
     }
 
@@ -231,17 +223,6 @@ public final class SnapshotCache implements ConfigWatcher {
         }
     }
 
-    /** Drops pooled resources no live snapshot holds. */
-    private void sweep() {
-        Set<PoolKey> live = new HashSet<>();
-        for (Group g : groups.values()) {
-            g.snapshot.types().forEach((typeKey, t) -> t.resources().forEach((name, r) ->
-                    live.add(new PoolKey(name, r.message()))));
-        }
-        pool.keySet().retainAll(live);
-        pooledAfterSweep = pool.size();
-    }
-
     /** The current snapshot of a live group (for diagnostics), or null. */
     public Snapshot snapshot(NodeGroup key) {
         Group g = groups.get(key);
@@ -260,10 +241,10 @@ public final class SnapshotCache implements ConfigWatcher {
 
     /** How many resources were packed (serialized) since start: grows once per new resource version. */
     public long serializations() {
-        return serializations.get();
+        return pool.made();
     }
 
-    /** Resources pooled for reuse (at least those of live snapshots). */
+    /** Resources pooled for reuse: those of live snapshots and any not yet collected. */
     public int pooledResources() {
         return pool.size();
     }
@@ -329,9 +310,6 @@ public final class SnapshotCache implements ConfigWatcher {
     }
 
     private Resource intern(String name, Message message) {
-        return pool.computeIfAbsent(new PoolKey(name, message), k -> {
-            serializations.incrementAndGet();
-            return Resource.pack(name, message);
-        });
+        return pool.intern(new PoolKey(name, message), k -> Resource.pack(name, message));
     }
 }

@@ -20,6 +20,12 @@ import java.util.TreeMap;
  * differ from it ({@link #changedSince}), so a client that holds exactly the previous version can be brought up
  * to date by looking at those names only. It keeps no reference to the previous snapshot: generations never
  * chain in memory.
+ *
+ * <p>For state-of-the-world responses that carry every resource (an istiod's ServiceEntries), {@link #sotwChunks}
+ * gives the resources' encoded response entries in chunks: runs of consecutive resources whose boundaries depend
+ * only on resource names, so the same run in two snapshots (two istiods' views, or two generations of one) is the
+ * same chunk, encoded once and shared by content. A change then re-encodes only the chunks it touches, and a
+ * response is assembled from shared chunks without copying them.
  */
 public final class TypeSnapshot {
     public static final TypeSnapshot EMPTY = of(List.of());
@@ -32,6 +38,17 @@ public final class TypeSnapshot {
     private final long sumLow;
     private final String previousVersion;
     private final Set<String> changedNames;
+    private volatile List<byte[]> chunks;
+
+    /** A chunk ends after a resource whose mixed name hash has these bits clear (about 64 resources a chunk). */
+    static final int CHUNK_MASK = 63;
+    /** ...or when it reaches this many resources, so no run of unlucky names makes one huge chunk. */
+    static final int CHUNK_MAX = 512;
+    private static final WeakInterner<ChunkKey, byte[]> CHUNKS = new WeakInterner<>();
+
+    /** A chunk's content: the digest sum and count of its resources' names and versions (their order is by name). */
+    private record ChunkKey(long high, long low, int count) {
+    }
 
     private TypeSnapshot(TreeMap<String, Resource> owned, long sumHigh, long sumLow, String previousVersion,
             Set<String> changedNames) {
@@ -116,6 +133,65 @@ public final class TypeSnapshot {
 
     public SortedMap<String, Resource> resources() {
         return resources;
+    }
+
+    /**
+     * Every resource's {@link Resource#sotwEntry} in name order, concatenated into chunks shared by content with
+     * other snapshots (computed on first use, then kept with this snapshot).
+     */
+    public List<byte[]> sotwChunks() {
+        List<byte[]> c = chunks;
+        if (c == null) {
+            c = chunk();
+            chunks = c;
+        }
+        return c;
+    }
+
+    private List<byte[]> chunk() {
+        List<byte[]> out = new ArrayList<>();
+        List<Resource> run = new ArrayList<>();
+        long high = 0;
+        long low = 0;
+        for (Resource r : owned.values()) {
+            run.add(r);
+            high += r.digestHigh();
+            low += r.digestLow();
+            if (endsChunk(r.name()) || run.size() == CHUNK_MAX) {
+                out.add(chunkOf(run, high, low));
+                run.clear();
+                high = 0;
+                low = 0;
+            }
+        }
+        if (!run.isEmpty()) {
+            out.add(chunkOf(run, high, low));
+        }
+        return List.copyOf(out);
+    }
+
+    static boolean endsChunk(String name) {
+        int h = name.hashCode();
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        return (h & CHUNK_MASK) == 0;
+    }
+
+    private static byte[] chunkOf(List<Resource> run, long high, long low) {
+        return CHUNKS.intern(new ChunkKey(high, low, run.size()), k -> {
+            int size = 0;
+            for (Resource r : run) {
+                size += r.sotwEntry().size();
+            }
+            byte[] bytes = new byte[size];
+            int at = 0;
+            for (Resource r : run) {
+                r.sotwEntry().copyTo(bytes, at);
+                at += r.sotwEntry().size();
+            }
+            return bytes;
+        });
     }
 
     public Resource get(String name) {

@@ -10,8 +10,6 @@ import io.meshfed.xds.cache.SnapshotUnavailableException;
 import io.meshfed.xds.cache.TypeUrls;
 import io.meshfed.xds.cache.UnknownClusterException;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.grpc.common.GrpcStatus;
 import java.time.Instant;
@@ -31,7 +29,6 @@ import org.jboss.logging.Logger;
  */
 abstract class AdsStream<Q extends Message> {
     private static final Logger LOG = Logger.getLogger(AdsStream.class);
-    private static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
 
     final AdsServer.StreamEnv env;
     final Instant connectedAt = Instant.now();
@@ -275,29 +272,23 @@ abstract class AdsStream<Q extends Message> {
     }
 
     /**
-     * Sends an encoded response held in a buffer this stream owns (off-heap, so a multi-megabyte response waiting
-     * for a slow client's flow-control window costs the garbage collector nothing), and releases it once written or
-     * failed. Vert.x does not release a buffer it did not allocate.
+     * Sends an encoded response and counts its bytes as in flight until the connection has written them (or
+     * failed to), which is what slow clients hold of the bridge's memory.
      */
     void send(ByteBuf encoded, int resources) {
         int length = encoded.readableBytes();
         env.metrics().responseBytesInFlight.addAndGet(length);
-        Runnable release = () -> {
+        Runnable done = () -> {
             env.metrics().responseBytesInFlight.addAndGet(-length);
             encoded.release();
         };
         try {
-            env.call().response().write(Buffer.buffer(encoded)).onComplete(ar -> release.run());
+            env.call().response().write(Buffer.buffer(encoded)).onComplete(ar -> done.run());
         } catch (RuntimeException e) {
-            release.run();
+            done.run();
             throw e;
         }
         sent(length, resources);
-    }
-
-    /** Where response buffers come from: Netty's shared pooled allocator (one past its chunk size is allocated alone). */
-    ByteBufAllocator allocator() {
-        return ALLOCATOR;
     }
 
     private void sent(int bytes, int resources) {

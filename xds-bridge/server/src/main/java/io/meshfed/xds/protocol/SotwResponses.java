@@ -3,48 +3,73 @@ package io.meshfed.xds.protocol;
 import io.envoyproxy.envoy.config.core.v3.ControlPlane;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.meshfed.xds.cache.Resource;
+import io.meshfed.xds.cache.TypeSnapshot;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import java.util.List;
 
 /**
- * Encodes a state-of-the-world {@code DiscoveryResponse} straight into one buffer: the few per-response fields
- * (version, type URL, nonce, control plane) encoded here, then each resource's pre-encoded {@code resources}
- * element ({@link Resource#sotwEntry()}) copied in. Protobuf parsers accept fields in any order and append
- * repeated elements in the order met, so the bytes parse to the same message a builder would produce, at the cost
- * of one copy of the resources' bytes.
+ * Encodes state-of-the-world {@code DiscoveryResponse}s from pre-encoded resources: the few per-response fields
+ * (version, type URL, nonce, control plane) are encoded here, followed by the resources' {@code resources} entries
+ * ({@link Resource#sotwEntry()}) as they are. Protobuf parsers accept fields in any order and append repeated
+ * elements in the order met, so the bytes parse to the message a builder would make of the same resources.
  */
 final class SotwResponses {
     private SotwResponses() {
     }
 
-    /** The encoded response; the caller owns (and releases) the buffer. */
-    static ByteBuf encode(ByteBufAllocator allocator, String typeUrl, String version, String nonce,
-            ControlPlane controlPlane, List<Resource> resources) {
+    /** A response carrying {@code resources} (a named subscription's), in one array. */
+    static ByteBuf encode(String typeUrl, String version, String nonce, ControlPlane controlPlane,
+            List<Resource> resources) {
+        byte[] head = head(typeUrl, version, nonce, controlPlane);
+        long total = head.length;
+        for (Resource r : resources) {
+            total += r.sotwEntry().size();
+        }
+        byte[] out = new byte[checkedSize(typeUrl, total)];
+        System.arraycopy(head, 0, out, 0, head.length);
+        int at = head.length;
+        for (Resource r : resources) {
+            r.sotwEntry().copyTo(out, at);
+            at += r.sotwEntry().size();
+        }
+        return Unpooled.wrappedBuffer(out);
+    }
+
+    /**
+     * A response carrying every resource of {@code snapshot}, assembled from its shared chunks
+     * ({@link TypeSnapshot#sotwChunks}) without copying them: however many clients get the state, its bytes exist
+     * once.
+     */
+    static ByteBuf encodeAll(String typeUrl, String version, String nonce, ControlPlane controlPlane,
+            TypeSnapshot snapshot) {
+        List<byte[]> chunks = snapshot.sotwChunks();
+        byte[] head = head(typeUrl, version, nonce, controlPlane);
+        long total = head.length;
+        byte[][] parts = new byte[chunks.size() + 1][];
+        parts[0] = head;
+        for (int i = 0; i < chunks.size(); i++) {
+            parts[i + 1] = chunks.get(i);
+            total += parts[i + 1].length;
+        }
+        checkedSize(typeUrl, total);
+        return Unpooled.wrappedBuffer(parts.length, parts); // as many components as parts: never consolidated
+    }
+
+    private static byte[] head(String typeUrl, String version, String nonce, ControlPlane controlPlane) {
         DiscoveryResponse.Builder head = DiscoveryResponse.newBuilder().setTypeUrl(typeUrl).setVersionInfo(version)
                 .setNonce(nonce);
         if (controlPlane != null) {
             head.setControlPlane(controlPlane);
         }
-        byte[] headBytes = head.build().toByteArray();
-        long total = headBytes.length;
-        for (Resource r : resources) {
-            total += r.sotwEntry().size();
-        }
+        return head.build().toByteArray();
+    }
+
+    private static int checkedSize(String typeUrl, long total) {
         if (total > Integer.MAX_VALUE - 5) {
-            throw new IllegalStateException(typeUrl + " response of " + resources.size() + " resources would be "
-                    + total + " bytes, more than one gRPC message can carry");
+            throw new IllegalStateException("a " + typeUrl + " response would be " + total
+                    + " bytes, more than one gRPC message can carry");
         }
-        ByteBuf out = allocator.directBuffer((int) total, (int) total);
-        try {
-            out.writeBytes(headBytes);
-            for (Resource r : resources) {
-                out.writeBytes(r.sotwEntry().asReadOnlyByteBuffer());
-            }
-            return out;
-        } catch (RuntimeException e) {
-            out.release();
-            throw e;
-        }
+        return (int) total;
     }
 }

@@ -127,10 +127,10 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
 
     private void respond(TypeState t, boolean force) {
         TypeSnapshot ts = snapshotOf(t.typeUrl).resources(t.typeUrl);
-        List<Resource> included;
+        boolean all = t.wildcard && t.names.isEmpty();
+        List<Resource> included = null;
         String version;
-        if (t.wildcard && t.names.isEmpty()) {
-            included = List.copyOf(ts.resources().values());
+        if (all) {
             version = ts.version();
         } else {
             Set<String> wanted = new TreeSet<>(t.names);
@@ -151,11 +151,13 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
         }
         String nonce = nextNonce();
         // Envoy keeps the control plane identifier it last received (per type): once is enough
-        send(SotwResponses.encode(allocator(), t.typeUrl, version, nonce, t.sentNonce == null ? CONTROL_PLANE : null,
-                included), included.size());
+        ControlPlane cp = t.sentNonce == null ? CONTROL_PLANE : null;
+        int count = all ? ts.resources().size() : included.size();
+        send(all ? SotwResponses.encodeAll(t.typeUrl, version, nonce, cp, ts)
+                : SotwResponses.encode(t.typeUrl, version, nonce, cp, included), count);
         t.sentVersion = version;
         t.sentNonce = nonce;
-        t.sentResources = included.size();
+        t.sentResources = count;
     }
 
     @Override
