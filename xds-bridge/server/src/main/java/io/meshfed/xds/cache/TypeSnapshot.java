@@ -2,11 +2,11 @@ package io.meshfed.xds.cache;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.SortedMap;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -31,9 +31,7 @@ public final class TypeSnapshot {
     public static final TypeSnapshot EMPTY = of(List.of());
 
     private final String version;
-    /** Owned and never modified; copied from directly (a copy through the unmodifiable view wraps every entry). */
-    private final TreeMap<String, Resource> owned;
-    private final SortedMap<String, Resource> resources;
+    private final SortedArrayMap<Resource> resources;
     private final long sumHigh;
     private final long sumLow;
     private final String previousVersion;
@@ -50,11 +48,10 @@ public final class TypeSnapshot {
     private record ChunkKey(long high, long low, int count) {
     }
 
-    private TypeSnapshot(TreeMap<String, Resource> owned, long sumHigh, long sumLow, String previousVersion,
+    private TypeSnapshot(SortedArrayMap<Resource> resources, long sumHigh, long sumLow, String previousVersion,
             Set<String> changedNames) {
-        this.version = Digests.hex(sumHigh, sumLow, owned.size());
-        this.owned = owned;
-        this.resources = Collections.unmodifiableSortedMap(owned);
+        this.version = Digests.hex(sumHigh, sumLow, resources.size());
+        this.resources = resources;
         this.sumHigh = sumHigh;
         this.sumLow = sumLow;
         this.previousVersion = previousVersion;
@@ -73,31 +70,34 @@ public final class TypeSnapshot {
             high += r.digestHigh();
             low += r.digestLow();
         }
-        return new TypeSnapshot(byName, high, low, null, null);
+        return new TypeSnapshot(SortedArrayMap.copyOf(byName), high, low, null, null);
     }
 
     /**
      * This snapshot with {@code put} added or replacing resources of the same name, and {@code removed} names left
-     * out (a name both put and removed is put). Costs the changed resources plus one copy of the sorted map.
+     * out (a name both put and removed is put). Costs the changed resources plus one copy of the sorted arrays.
      */
     public TypeSnapshot with(Collection<Resource> put, Collection<String> removed) {
         if (put.isEmpty() && removed.isEmpty()) {
             return this;
         }
-        TreeMap<String, Resource> next = new TreeMap<>(owned);
+        Map<String, Resource> puts = new HashMap<>();
+        for (Resource r : put) {
+            puts.put(r.name(), r);
+        }
         Set<String> changed = new HashSet<>();
         long high = sumHigh;
         long low = sumLow;
         for (String name : removed) {
-            Resource old = next.remove(name);
-            if (old != null) {
+            Resource old = resources.get(name);
+            if (old != null && !puts.containsKey(name)) {
                 high -= old.digestHigh();
                 low -= old.digestLow();
                 changed.add(name);
             }
         }
-        for (Resource r : put) {
-            Resource old = next.put(r.name(), r);
+        for (Resource r : puts.values()) {
+            Resource old = resources.get(r.name());
             if (old != null) {
                 high -= old.digestHigh();
                 low -= old.digestLow();
@@ -106,7 +106,7 @@ public final class TypeSnapshot {
             low += r.digestLow();
             changed.add(r.name());
         }
-        return new TypeSnapshot(next, high, low, version, Set.copyOf(changed));
+        return new TypeSnapshot(resources.with(puts, removed), high, low, version, Set.copyOf(changed));
     }
 
     /**
@@ -131,7 +131,8 @@ public final class TypeSnapshot {
         return version;
     }
 
-    public SortedMap<String, Resource> resources() {
+    /** By name, iterated in name order; immutable. */
+    public Map<String, Resource> resources() {
         return resources;
     }
 
@@ -153,7 +154,8 @@ public final class TypeSnapshot {
         List<Resource> run = new ArrayList<>();
         long high = 0;
         long low = 0;
-        for (Resource r : owned.values()) {
+        for (int i = 0; i < resources.size(); i++) {
+            Resource r = resources.valueAt(i);
             run.add(r);
             high += r.digestHigh();
             low += r.digestLow();
@@ -195,7 +197,7 @@ public final class TypeSnapshot {
     }
 
     public Resource get(String name) {
-        return owned.get(name);
+        return resources.get(name);
     }
 
     @Override

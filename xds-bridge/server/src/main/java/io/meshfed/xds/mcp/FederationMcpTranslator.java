@@ -11,15 +11,14 @@ import io.meshfed.xds.cache.TypeUrls;
 import java.time.Instant;
 import io.meshfed.federation.FederationDelta;
 import io.meshfed.xds.cache.SnapshotSource;
+import io.meshfed.xds.cache.SortedArrayMap;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -57,7 +56,7 @@ public final class FederationMcpTranslator implements McpTranslator {
          * The maps behind {@code last}'s unmodifiable views, by type key: the next result copies these directly
          * (a copy through the unmodifiable view wraps every entry).
          */
-        Map<String, TreeMap<String, Message>> owned = new HashMap<>();
+        Map<String, SortedArrayMap<Message>> owned = new HashMap<>();
 
         Target(FederationState state) {
             this.state = state;
@@ -112,24 +111,24 @@ public final class FederationMcpTranslator implements McpTranslator {
     }
 
     /** Every object converted, by type key; the maps behind the returned views go into {@code owned}. */
-    private Map<String, Map<String, Message>> wrapAll(FederationConfig config, Map<String, TreeMap<String, Message>> owned) {
+    private Map<String, Map<String, Message>> wrapAll(FederationConfig config, Map<String, SortedArrayMap<Message>> owned) {
         owned.put(TypeUrls.SERVICE_ENTRY_KEY, wrap(config.serviceEntries(), FederationMcpTranslator::serviceEntry));
         owned.put(TypeUrls.DESTINATION_RULE_KEY, wrap(config.destinationRules(), FederationMcpTranslator::destinationRule));
         owned.put(TypeUrls.GATEWAY_KEY, wrap(config.gateways(), FederationMcpTranslator::gateway));
         Map<String, Map<String, Message>> out = new LinkedHashMap<>();
-        owned.forEach((type, map) -> out.put(type, Collections.unmodifiableSortedMap(map)));
+        out.putAll(owned);
         return out;
     }
 
-    private <T extends HasMetadata> TreeMap<String, Message> wrap(List<T> objects, Function<T, Message> spec) {
-        TreeMap<String, Message> byName = new TreeMap<>();
+    private <T extends HasMetadata> SortedArrayMap<Message> wrap(List<T> objects, Function<T, Message> spec) {
+        Map<String, Message> byName = new HashMap<>();
         for (T o : objects) {
             String name = name(o);
             if (byName.put(name, convert(o, spec)) != null) {
                 throw duplicate(o, name);
             }
         }
-        return byName;
+        return SortedArrayMap.copyOf(byName);
     }
 
     /** The previous result with a delta applied: only the delta's objects are converted; unchanged types are shared. */
@@ -148,15 +147,14 @@ public final class FederationMcpTranslator implements McpTranslator {
                 new SnapshotSource.Changes(put, removed));
     }
 
-    private <T extends HasMetadata> void applyType(Map<String, TreeMap<String, Message>> owned,
+    private <T extends HasMetadata> void applyType(Map<String, SortedArrayMap<Message>> owned,
             Map<String, Map<String, Message>> byType, Map<String, Map<String, Message>> put,
             Map<String, Set<String>> removed, String typeKey, List<T> upserted, List<String> removedNames,
             Function<T, Message> spec) {
         if (upserted.isEmpty() && removedNames.isEmpty()) {
             return;
         }
-        TreeMap<String, Message> before = owned.get(typeKey);
-        TreeMap<String, Message> next = before == null ? new TreeMap<>() : new TreeMap<>(before); // linear: sorted source
+        SortedArrayMap<Message> before = owned.getOrDefault(typeKey, SortedArrayMap.empty());
         Map<String, Message> puts = new HashMap<>();
         for (T o : upserted) {
             String name = name(o);
@@ -164,16 +162,16 @@ public final class FederationMcpTranslator implements McpTranslator {
             if (puts.put(name, resource) != null) {
                 throw duplicate(o, name);
             }
-            next.put(name, resource);
         }
         Set<String> gone = new HashSet<>();
         for (String name : removedNames) {
-            if (!puts.containsKey(name) && next.remove(name) != null) {
+            if (!puts.containsKey(name) && before.containsKey(name)) {
                 gone.add(name);
             }
         }
+        SortedArrayMap<Message> next = before.with(puts, gone); // two array copies, not an entry per name
         owned.put(typeKey, next);
-        byType.put(typeKey, Collections.unmodifiableSortedMap(next));
+        byType.put(typeKey, next);
         put.put(typeKey, puts);
         removed.put(typeKey, gone);
     }
