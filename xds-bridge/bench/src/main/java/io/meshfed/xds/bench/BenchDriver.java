@@ -667,7 +667,7 @@ public final class BenchDriver {
         row(sb, results, "server CPU per change (ms)", r -> String.format("%.0f", r.cpuMsPerChange()));
         // the clients share the machine's cores with the server: what they spend is taken from it
         row(sb, results, "bench clients' CPU per change (ms)", r -> String.format("%.0f", r.clientCpuMsPerChange()));
-        row(sb, results, "resources serialized per change", r -> r.serializationsPerChange() <= 0 ? "n/a"
+        row(sb, results, "resources serialized per change", r -> r.serializationsPerChange() < 0 ? "n/a"
                 : String.valueOf(r.serializationsPerChange()));
         row(sb, results, "resources per Delta push", r -> String.format("%.2f", r.deltaResourcesPerPush()));
         row(sb, results, "heap per idle stream (KiB)", r -> String.valueOf(r.heapIdleBytesPerStream() / 1024));

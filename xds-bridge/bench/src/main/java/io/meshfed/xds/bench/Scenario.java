@@ -23,6 +23,7 @@ public final class Scenario {
     final int clusters;
     final int services;
     private int changes;
+    private List<ClusterCatalog> held = List.of();
 
     Scenario(int clusters, int services) {
         this.clusters = clusters;
@@ -51,23 +52,33 @@ public final class Scenario {
         return edsName(0, 0);
     }
 
+    /**
+     * Every cluster's catalog as the bridge holds them: the changed cluster's catalog is rebuilt with the next
+     * generation, every other cluster keeps the catalog (and generation) it reported before, as between catalog
+     * events in a live federation.
+     */
     List<ClusterCatalog> catalogs() {
         List<ClusterCatalog> out = new ArrayList<>(clusters);
         for (int c = 0; c < clusters; c++) {
-            List<ExportedService> svcs = new ArrayList<>(services);
-            for (int s = 0; s < services; s++) {
-                boolean firstReady = !(c == 0 && s == 0 && changes % 2 == 1);
-                List<ServiceEndpoint> eps = new ArrayList<>(3);
-                for (int e = 0; e < 3; e++) {
-                    eps.add(new ServiceEndpoint("10." + (100 + c / 250) + "." + (c % 250) + "." + (s * 3 + e) % 250,
-                            locality(c), e != 0 || firstReady, Map.of("app", "svc-" + s)));
-                }
-                svcs.add(new ExportedService("ns-" + c, "svc-" + s,
-                        List.of(new ServicePort("http", 8080, "HTTP", 8080)), dedupe(eps)));
-            }
-            out.add(ClusterCatalog.fresh(cluster(c), svcs, 1 + changes, READ_AT));
+            out.add(held.size() > c && c != 0 ? held.get(c) : catalog(c));
         }
+        held = out;
         return out;
+    }
+
+    private ClusterCatalog catalog(int c) {
+        List<ExportedService> svcs = new ArrayList<>(services);
+        for (int s = 0; s < services; s++) {
+            boolean firstReady = !(c == 0 && s == 0 && changes % 2 == 1);
+            List<ServiceEndpoint> eps = new ArrayList<>(3);
+            for (int e = 0; e < 3; e++) {
+                eps.add(new ServiceEndpoint("10." + (100 + c / 250) + "." + (c % 250) + "." + (s * 3 + e) % 250,
+                        locality(c), e != 0 || firstReady, Map.of("app", "svc-" + s)));
+            }
+            svcs.add(new ExportedService("ns-" + c, "svc-" + s,
+                    List.of(new ServicePort("http", 8080, "HTTP", 8080)), dedupe(eps)));
+        }
+        return ClusterCatalog.fresh(cluster(c), svcs, 1 + (c == 0 ? changes : 0), READ_AT);
     }
 
     private static List<ServiceEndpoint> dedupe(List<ServiceEndpoint> eps) {

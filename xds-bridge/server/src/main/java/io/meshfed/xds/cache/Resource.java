@@ -18,10 +18,11 @@ import java.util.Objects;
  * <p>{@code sotwEntry} is the resource as one element of a state-of-the-world response's {@code resources} field,
  * tag and length included, so a response is written by copying these bytes one after another: nothing of a
  * resource is encoded again per response, however many clients get it (an istiod's response carries every
- * ServiceEntry of its cluster).
+ * ServiceEntry of its cluster). {@code endsChunk} tells whether a {@link TypeSnapshot#sotwChunks chunk} of such
+ * entries ends after this resource (it depends on the name only).
  */
 public record Resource(String name, String version, Message message, Any body, ByteString sotwEntry, long digestHigh,
-        long digestLow) {
+        long digestLow, boolean endsChunk) {
     /** {@code envoy.service.discovery.v3.DiscoveryResponse.resources}: field 2, length-delimited. */
     public static final int SOTW_RESOURCES_FIELD = 2;
 
@@ -38,7 +39,7 @@ public record Resource(String name, String version, Message message, Any body, B
         Any any = Any.pack(message);
         String version = Digests.of(any.getValue());
         long[] d = Digests.entry(name, version);
-        return new Resource(name, version, message, any, sotwEntry(any), d[0], d[1]);
+        return new Resource(name, version, message, any, sotwEntry(any), d[0], d[1], TypeSnapshot.endsChunk(name));
     }
 
     private static ByteString sotwEntry(Any any) {

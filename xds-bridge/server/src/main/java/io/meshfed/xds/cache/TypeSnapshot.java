@@ -1,5 +1,6 @@
 package io.meshfed.xds.cache;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -36,13 +37,13 @@ public final class TypeSnapshot {
     private final long sumLow;
     private final String previousVersion;
     private final Set<String> changedNames;
-    private volatile List<byte[]> chunks;
+    private volatile List<ByteBuffer> chunks;
 
     /** A chunk ends after a resource whose mixed name hash has these bits clear (about 64 resources a chunk). */
     static final int CHUNK_MASK = 63;
     /** ...or when it reaches this many resources, so no run of unlucky names makes one huge chunk. */
     static final int CHUNK_MAX = 512;
-    private static final WeakInterner<ChunkKey, byte[]> CHUNKS = new WeakInterner<>();
+    private static final WeakInterner<ChunkKey, ByteBuffer> CHUNKS = new WeakInterner<>();
 
     /** A chunk's content: the digest sum and count of its resources' names and versions (their order is by name). */
     private record ChunkKey(long high, long low, int count) {
@@ -138,10 +139,12 @@ public final class TypeSnapshot {
 
     /**
      * Every resource's {@link Resource#sotwEntry} in name order, concatenated into chunks shared by content with
-     * other snapshots (computed on first use, then kept with this snapshot).
+     * other snapshots (computed on first use, then kept with this snapshot). The chunks are direct buffers, so a
+     * connection writes them to its socket without another copy; they are read-only and must be duplicated before
+     * a position or limit is changed. The garbage collector frees a chunk once no snapshot holds it.
      */
-    public List<byte[]> sotwChunks() {
-        List<byte[]> c = chunks;
+    public List<ByteBuffer> sotwChunks() {
+        List<ByteBuffer> c = chunks;
         if (c == null) {
             c = chunk();
             chunks = c;
@@ -149,25 +152,21 @@ public final class TypeSnapshot {
         return c;
     }
 
-    private List<byte[]> chunk() {
-        List<byte[]> out = new ArrayList<>();
-        List<Resource> run = new ArrayList<>();
+    private List<ByteBuffer> chunk() {
+        List<ByteBuffer> out = new ArrayList<>();
+        int start = 0;
         long high = 0;
         long low = 0;
         for (int i = 0; i < resources.size(); i++) {
             Resource r = resources.valueAt(i);
-            run.add(r);
             high += r.digestHigh();
             low += r.digestLow();
-            if (endsChunk(r.name()) || run.size() == CHUNK_MAX) {
-                out.add(chunkOf(run, high, low));
-                run.clear();
+            if (r.endsChunk() || i + 1 - start == CHUNK_MAX || i + 1 == resources.size()) {
+                out.add(chunkOf(start, i + 1, high, low));
+                start = i + 1;
                 high = 0;
                 low = 0;
             }
-        }
-        if (!run.isEmpty()) {
-            out.add(chunkOf(run, high, low));
         }
         return List.copyOf(out);
     }
@@ -180,19 +179,18 @@ public final class TypeSnapshot {
         return (h & CHUNK_MASK) == 0;
     }
 
-    private static byte[] chunkOf(List<Resource> run, long high, long low) {
-        return CHUNKS.intern(new ChunkKey(high, low, run.size()), k -> {
+    /** The chunk of the resources at positions {@code from} (inclusive) to {@code to} (exclusive). */
+    private ByteBuffer chunkOf(int from, int to, long high, long low) {
+        return CHUNKS.intern(new ChunkKey(high, low, to - from), k -> {
             int size = 0;
-            for (Resource r : run) {
-                size += r.sotwEntry().size();
+            for (int i = from; i < to; i++) {
+                size += resources.valueAt(i).sotwEntry().size();
             }
-            byte[] bytes = new byte[size];
-            int at = 0;
-            for (Resource r : run) {
-                r.sotwEntry().copyTo(bytes, at);
-                at += r.sotwEntry().size();
+            ByteBuffer bytes = ByteBuffer.allocateDirect(size);
+            for (int i = from; i < to; i++) {
+                resources.valueAt(i).sotwEntry().copyTo(bytes);
             }
-            return bytes;
+            return bytes.flip().asReadOnlyBuffer();
         });
     }
 

@@ -5,7 +5,10 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.meshfed.xds.cache.Resource;
 import io.meshfed.xds.cache.TypeSnapshot;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -39,21 +42,29 @@ final class SotwResponses {
     /**
      * A response carrying every resource of {@code snapshot}, assembled from its shared chunks
      * ({@link TypeSnapshot#sotwChunks}) without copying them: however many clients get the state, its bytes exist
-     * once.
+     * once. Every part is direct memory, so the connection hands them to the socket as they are.
      */
     static ByteBuf encodeAll(String typeUrl, String version, String nonce, ControlPlane controlPlane,
             TypeSnapshot snapshot) {
-        List<byte[]> chunks = snapshot.sotwChunks();
+        List<ByteBuffer> chunks = snapshot.sotwChunks();
         byte[] head = head(typeUrl, version, nonce, controlPlane);
         long total = head.length;
-        byte[][] parts = new byte[chunks.size() + 1][];
-        parts[0] = head;
-        for (int i = 0; i < chunks.size(); i++) {
-            parts[i + 1] = chunks.get(i);
-            total += parts[i + 1].length;
+        for (ByteBuffer chunk : chunks) {
+            total += chunk.remaining();
         }
         checkedSize(typeUrl, total);
-        return Unpooled.wrappedBuffer(parts.length, parts); // as many components as parts: never consolidated
+        CompositeByteBuf out = PooledByteBufAllocator.DEFAULT.compositeDirectBuffer(chunks.size() + 1);
+        try {
+            out.addComponent(true, PooledByteBufAllocator.DEFAULT.directBuffer(head.length).writeBytes(head));
+            for (ByteBuffer chunk : chunks) {
+                // a view of the shared chunk: releasing it frees nothing, the garbage collector owns the chunk
+                out.addComponent(true, Unpooled.wrappedBuffer(chunk.duplicate()));
+            }
+            return out;
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
     }
 
     private static byte[] head(String typeUrl, String version, String nonce, ControlPlane controlPlane) {

@@ -12,6 +12,7 @@ import io.meshfed.xds.cache.TypeSnapshot;
 import io.meshfed.xds.cache.TypeUrls;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -91,14 +92,14 @@ class SotwResponsesTest {
         // another group's view with the same resources is built on its own and still shares all its chunks
         TypeSnapshot twin = TypeSnapshot.of(new ArrayList<>(resources));
 
-        List<byte[]> a = before.sotwChunks();
-        List<byte[]> b = after.sotwChunks();
+        List<ByteBuffer> a = before.sotwChunks();
+        List<ByteBuffer> b = after.sotwChunks();
         assertTrue(a.size() > 10, "thousands of resources make many chunks: " + a.size());
         assertEquals(a.size(), b.size(), "chunk boundaries depend on names only");
-        Set<byte[]> shared = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<ByteBuffer> shared = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         shared.addAll(a);
         int notShared = 0;
-        for (byte[] chunk : b) {
+        for (ByteBuffer chunk : b) {
             if (!shared.contains(chunk)) {
                 notShared++;
             }
