@@ -118,6 +118,11 @@ public final class SortedArrayMap<V> extends AbstractMap<String, V> {
         return i >= 0 ? (V) values[i] : null;
     }
 
+    /** The position of {@code name} in name order, or {@code -(insertion point) - 1} when absent. */
+    public int indexOf(String name) {
+        return Arrays.binarySearch(keys, name);
+    }
+
     /** The name at position {@code i} in name order. */
     public String keyAt(int i) {
         return keys[i];

@@ -26,7 +26,10 @@ import java.util.TreeMap;
  * gives the resources' encoded response entries in chunks: runs of consecutive resources whose boundaries depend
  * only on resource names, so the same run in two snapshots (two istiods' views, or two generations of one) is the
  * same chunk, encoded once and shared by content. A change then re-encodes only the chunks it touches, and a
- * response is assembled from shared chunks without copying them.
+ * response is assembled from shared chunks without copying them. A snapshot derived by {@link #with} from one
+ * whose chunks exist takes over that snapshot's chunks except those its changed names fall in (it holds the
+ * predecessor's layout, not the predecessor, until it has chunked), so a publish does not walk every resource of
+ * every node group.
  */
 public final class TypeSnapshot {
     public static final TypeSnapshot EMPTY = of(List.of());
@@ -37,7 +40,16 @@ public final class TypeSnapshot {
     private final long sumLow;
     private final String previousVersion;
     private final Set<String> changedNames;
-    private volatile List<ByteBuffer> chunks;
+    private volatile Chunks chunks;
+    /** The predecessor's names and chunks while this snapshot has not chunked yet (then dropped). */
+    private volatile Inherited inherited;
+
+    /** Chunks and the position after each one's last resource. */
+    private record Chunks(List<ByteBuffer> buffers, int[] ends) {
+    }
+
+    private record Inherited(SortedArrayMap<Resource> resources, Chunks chunks) {
+    }
 
     /** A chunk ends after a resource whose mixed name hash has these bits clear (about 64 resources a chunk). */
     static final int CHUNK_MASK = 63;
@@ -107,7 +119,12 @@ public final class TypeSnapshot {
             low += r.digestLow();
             changed.add(r.name());
         }
-        return new TypeSnapshot(resources.with(puts, removed), high, low, version, Set.copyOf(changed));
+        TypeSnapshot next = new TypeSnapshot(resources.with(puts, removed), high, low, version, Set.copyOf(changed));
+        Chunks mine = chunks;
+        if (mine != null) {
+            next.inherited = new Inherited(resources, mine);
+        }
+        return next;
     }
 
     /**
@@ -144,31 +161,115 @@ public final class TypeSnapshot {
      * a position or limit is changed. The garbage collector frees a chunk once no snapshot holds it.
      */
     public List<ByteBuffer> sotwChunks() {
-        List<ByteBuffer> c = chunks;
+        Chunks c = chunks;
         if (c == null) {
-            c = chunk();
+            Inherited from = inherited;
+            c = from == null ? chunkAll() : chunkFrom(from.resources(), from.chunks());
             chunks = c;
+            inherited = null;
         }
-        return c;
+        return c.buffers();
     }
 
-    private List<ByteBuffer> chunk() {
+    private Chunks chunkAll() {
         List<ByteBuffer> out = new ArrayList<>();
-        int start = 0;
+        IntList ends = new IntList();
+        chunk(0, resources.size(), out, ends);
+        return new Chunks(List.copyOf(out), ends.toArray());
+    }
+
+    /** Chunks positions {@code from} to {@code to} (exclusive) into {@code out}, the last chunk ending at {@code to}. */
+    private void chunk(int from, int to, List<ByteBuffer> out, IntList ends) {
+        int start = from;
         long high = 0;
         long low = 0;
-        for (int i = 0; i < resources.size(); i++) {
+        for (int i = from; i < to; i++) {
             Resource r = resources.valueAt(i);
             high += r.digestHigh();
             low += r.digestLow();
-            if (r.endsChunk() || i + 1 - start == CHUNK_MAX || i + 1 == resources.size()) {
+            if (r.endsChunk() || i + 1 - start == CHUNK_MAX || i + 1 == to) {
                 out.add(chunkOf(start, i + 1, high, low));
+                ends.add(i + 1);
                 start = i + 1;
                 high = 0;
                 low = 0;
             }
         }
-        return List.copyOf(out);
+    }
+
+    /**
+     * This snapshot's chunks from its predecessor's: chunks none of the changed names falls in (or next to, for an
+     * added name) are taken over as they are; each run of touched chunks is chunked anew from this snapshot's
+     * resources between the untouched neighbours. The bytes are the same as {@link #chunk}'s.
+     */
+    private Chunks chunkFrom(SortedArrayMap<Resource> before, Chunks previous) {
+        int[] prevEnds = previous.ends();
+        int n = prevEnds.length;
+        if (n == 0 || changedNames == null) {
+            return chunkAll();
+        }
+        boolean[] touched = new boolean[n];
+        for (String name : changedNames) {
+            int p = before.indexOf(name);
+            if (p >= 0) {
+                touched[chunkAt(prevEnds, p)] = true;
+            } else {
+                int q = -p - 1;
+                if (q > 0) {
+                    touched[chunkAt(prevEnds, q - 1)] = true;
+                }
+                if (q < before.size()) {
+                    touched[chunkAt(prevEnds, q)] = true;
+                }
+            }
+        }
+        List<ByteBuffer> out = new ArrayList<>(n + 4);
+        IntList ends = new IntList();
+        int shift = 0; // this snapshot's position minus the predecessor's, after the chunks handled so far
+        for (int i = 0; i < n; ) {
+            if (!touched[i]) {
+                out.add(previous.buffers().get(i));
+                ends.add(prevEnds[i] + shift);
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j + 1 < n && touched[j + 1]) {
+                j++;
+            }
+            int from = i == 0 ? 0 : prevEnds[i - 1] + shift;
+            // the next untouched chunk's first resource is unchanged: where it is now ends the run
+            int to = j + 1 < n ? resources.indexOf(before.keyAt(prevEnds[j])) : resources.size();
+            if (to > from) {
+                chunk(from, to, out, ends);
+            }
+            shift = to - prevEnds[j];
+            i = j + 1;
+        }
+        return new Chunks(List.copyOf(out), ends.toArray());
+    }
+
+    /** The chunk holding position {@code p}: the first whose end is past it. */
+    private static int chunkAt(int[] ends, int p) {
+        int i = java.util.Arrays.binarySearch(ends, p + 1);
+        return i >= 0 ? i : -i - 1;
+    }
+
+    /** A growable list of ints. */
+    private static final class IntList {
+        private int[] values = new int[16];
+        private int size;
+
+        void add(int v) {
+            if (size == values.length) {
+                values = java.util.Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = v;
+        }
+
+        int[] toArray() {
+            return java.util.Arrays.copyOf(values, size);
+        }
     }
 
     static boolean endsChunk(String name) {

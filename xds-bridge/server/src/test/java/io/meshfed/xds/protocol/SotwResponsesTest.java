@@ -110,4 +110,53 @@ class SotwResponsesTest {
         }
         assertSame(a, before.sotwChunks(), "computed once per snapshot");
     }
+
+    @Test
+    void chunksTakenOverFromThePredecessorCarryTheSameBytesAsChunksMadeAnew() {
+        java.util.Random random = new java.util.Random(7);
+        List<Resource> initial = clusters(2000);
+        java.util.TreeMap<String, Resource> expected = new java.util.TreeMap<>();
+        initial.forEach(r -> expected.put(r.name(), r));
+        TypeSnapshot current = TypeSnapshot.of(initial);
+        current.sotwChunks();
+        for (int round = 0; round < 300; round++) {
+            List<Resource> put = new ArrayList<>();
+            List<String> removed = new ArrayList<>();
+            int changes = 1 + random.nextInt(round % 30 == 0 ? 300 : 4);
+            for (int i = 0; i < changes; i++) {
+                int k = random.nextInt(2600); // some names not there yet
+                String name = "outbound|80||svc-" + k + "-" + "x".repeat(k % 200) + ".ns.svc.cluster.local";
+                if (random.nextInt(4) == 0) {
+                    removed.add(name);
+                    expected.remove(name);
+                } else {
+                    Resource r = cluster(name, 1 + random.nextInt(5));
+                    put.removeIf(p -> p.name().equals(name));
+                    put.add(r);
+                }
+            }
+            put.forEach(r -> expected.put(r.name(), r));
+            current = current.with(put, removed);
+            if (round % 7 == 3) {
+                continue; // a generation nobody sent: its successor chunks from scratch
+            }
+            List<ByteBuffer> chunks = current.sotwChunks();
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            for (ByteBuffer c : chunks) {
+                byte[] b = new byte[c.remaining()];
+                c.duplicate().get(b);
+                all.writeBytes(b);
+            }
+            java.io.ByteArrayOutputStream want = new java.io.ByteArrayOutputStream();
+            expected.values().forEach(r -> want.writeBytes(r.sotwEntry().toByteArray()));
+            assertArrayEquals(want.toByteArray(), all.toByteArray(), "round " + round);
+            assertEquals(List.copyOf(expected.keySet()), List.copyOf(current.resources().keySet()));
+            // taken-over chunks are the ones a fresh chunking makes too (shared by content)
+            List<ByteBuffer> fresh = TypeSnapshot.of(List.copyOf(expected.values())).sotwChunks();
+            Set<ByteBuffer> freshSet = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            freshSet.addAll(fresh);
+            long same = chunks.stream().filter(freshSet::contains).count();
+            assertTrue(same >= chunks.size() - 2, "round " + round + ": " + same + " of " + chunks.size() + " shared");
+        }
+    }
 }
