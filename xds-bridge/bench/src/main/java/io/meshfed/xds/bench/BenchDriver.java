@@ -158,6 +158,7 @@ public final class BenchDriver {
             long cpu = 0;
             long clientCpu = 0;
             long serializations = 0;
+            boolean countsSerializations = true;
             double loadMin = Double.MAX_VALUE;
             double loadMax = 0;
             for (int i = 0; i < changes; i++) {
@@ -201,6 +202,7 @@ public final class BenchDriver {
                 cpu += after[0] - before[0];
                 bytes += after[1] - before[1];
                 serializations += after[2] - before[2];
+                countsSerializations = before[2] >= 0; // java-control-plane's server cannot tell
             }
             double deltaResources = clients.stream().filter(c -> c instanceof DeltaEnvoy)
                     .mapToDouble(c -> ((DeltaEnvoy) c).resourcesAfterChange.get() / (double) Math.max(1, changes))
@@ -217,7 +219,7 @@ public final class BenchDriver {
             Collections.sort(mcpLatencies);
             return new Result(warm.size() + rest.size(), perStream, latencies, mcpLatencies, mcpPushed, expected, received,
                     bytes / Math.max(1, changes), cpu / 1e6 / Math.max(1, changes), clientCpu / 1e6 / Math.max(1, changes),
-                    serializations / Math.max(1, changes), deltaResources, heapBeforeChurn, heapAfterChurn, churn,
+                    countsSerializations ? serializations / Math.max(1, changes) : -1, deltaResources, heapBeforeChurn, heapAfterChurn, churn,
                     String.format("%.1f-%.1f", loadMin, loadMax), churnSeconds, churnAnswered.get());
         } finally {
             closeClients();
