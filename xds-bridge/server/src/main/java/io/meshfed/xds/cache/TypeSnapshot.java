@@ -2,12 +2,13 @@ package io.meshfed.xds.cache;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -251,7 +252,7 @@ public final class TypeSnapshot {
 
     /** The chunk holding position {@code p}: the first whose end is past it. */
     private static int chunkAt(int[] ends, int p) {
-        int i = java.util.Arrays.binarySearch(ends, p + 1);
+        int i = Arrays.binarySearch(ends, p + 1);
         return i >= 0 ? i : -i - 1;
     }
 
@@ -262,13 +263,13 @@ public final class TypeSnapshot {
 
         void add(int v) {
             if (size == values.length) {
-                values = java.util.Arrays.copyOf(values, size * 2);
+                values = Arrays.copyOf(values, size * 2);
             }
             values[size++] = v;
         }
 
         int[] toArray() {
-            return java.util.Arrays.copyOf(values, size);
+            return Arrays.copyOf(values, size);
         }
     }
 
