@@ -10,6 +10,7 @@ import io.meshfed.xds.cache.SnapshotUnavailableException;
 import io.meshfed.xds.cache.TypeUrls;
 import io.meshfed.xds.cache.UnknownClusterException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.grpc.common.GrpcStatus;
 import java.time.Instant;
@@ -266,9 +267,7 @@ abstract class AdsStream<Q extends Message> {
     }
 
     void send(Message response, int resources) {
-        byte[] bytes = response.toByteArray();
-        env.call().response().write(Buffer.buffer(bytes));
-        sent(bytes.length, resources);
+        send(Unpooled.wrappedBuffer(response.toByteArray()), resources);
     }
 
     /**
@@ -288,12 +287,8 @@ abstract class AdsStream<Q extends Message> {
             done.run();
             throw e;
         }
-        sent(length, resources);
-    }
-
-    private void sent(int bytes, int resources) {
         env.metrics().responses.incrementAndGet();
-        env.metrics().bytesSent.addAndGet(bytes);
+        env.metrics().bytesSent.addAndGet(length);
         env.metrics().resourcesSent.addAndGet(resources);
     }
 
