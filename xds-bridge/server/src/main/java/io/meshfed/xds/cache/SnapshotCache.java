@@ -31,8 +31,8 @@ import org.jboss.logging.Logger;
  * next garbage collection that finds it unreachable, so nothing walks the snapshots to clean it.
  *
  * <p>Thread-safety: {@link #publish} and the registration of a watch serialize on one lock; within a publish,
- * groups are built on several threads, each group by one, and a new group's first build runs outside the lock. Listeners are called from those threads and must not block.
- * {@link Watch#current()} reads a volatile field.
+ * groups are built on several threads, each group by one, and a new group's first build runs outside the lock.
+ * Listeners are called from those threads and must not block. {@link Watch#current()} reads a volatile field.
  */
 public final class SnapshotCache implements ConfigWatcher {
     private static final Logger LOG = Logger.getLogger(SnapshotCache.class);

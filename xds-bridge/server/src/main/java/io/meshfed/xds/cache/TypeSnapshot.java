@@ -9,7 +9,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Every resource of one type for one node group, by name, with a version that digests all names and resource
@@ -73,7 +72,7 @@ public final class TypeSnapshot {
     }
 
     public static TypeSnapshot of(List<Resource> resources) {
-        TreeMap<String, Resource> byName = new TreeMap<>();
+        Map<String, Resource> byName = new HashMap<>(); // sorted once, by SortedArrayMap.copyOf
         long high = 0;
         long low = 0;
         for (Resource r : resources) {

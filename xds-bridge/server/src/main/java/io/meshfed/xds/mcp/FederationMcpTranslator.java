@@ -52,11 +52,6 @@ public final class FederationMcpTranslator implements McpTranslator {
     private static final class Target {
         final FederationState state;
         McpResources last;
-        /**
-         * The maps behind {@code last}'s unmodifiable views, by type key: the next result copies these directly
-         * (a copy through the unmodifiable view wraps every entry).
-         */
-        Map<String, SortedArrayMap<Message>> owned = new HashMap<>();
 
         Target(FederationState state) {
             this.state = state;
@@ -87,8 +82,8 @@ public final class FederationMcpTranslator implements McpTranslator {
     @Override
     public McpResources translate(Collection<ClusterCatalog> catalogs, String targetCluster, Instant now) {
         if (whole != null) {
-            return new McpResources(SERIALS.incrementAndGet(), wrapAll(whole.translate(catalogs, targetCluster, now),
-                    new HashMap<>()), -1, null);
+            return new McpResources(SERIALS.incrementAndGet(), wrapAll(whole.translate(catalogs, targetCluster, now)),
+                    -1, null);
         }
         Set<String> present = new HashSet<>();
         catalogs.forEach(c -> present.add(c.clusterName()));
@@ -98,7 +93,7 @@ public final class FederationMcpTranslator implements McpTranslator {
             try {
                 FederationDelta delta = target.state.update(catalogs, now);
                 McpResources result = target.last == null
-                        ? new McpResources(SERIALS.incrementAndGet(), wrapAll(target.state.snapshot(), target.owned), -1, null)
+                        ? new McpResources(SERIALS.incrementAndGet(), wrapAll(target.state.snapshot()), -1, null)
                         : apply(target, delta);
                 target.last = result;
                 return result;
@@ -110,13 +105,12 @@ public final class FederationMcpTranslator implements McpTranslator {
         }
     }
 
-    /** Every object converted, by type key; the maps behind the returned views go into {@code owned}. */
-    private Map<String, Map<String, Message>> wrapAll(FederationConfig config, Map<String, SortedArrayMap<Message>> owned) {
-        owned.put(TypeUrls.SERVICE_ENTRY_KEY, wrap(config.serviceEntries(), FederationMcpTranslator::serviceEntry));
-        owned.put(TypeUrls.DESTINATION_RULE_KEY, wrap(config.destinationRules(), FederationMcpTranslator::destinationRule));
-        owned.put(TypeUrls.GATEWAY_KEY, wrap(config.gateways(), FederationMcpTranslator::gateway));
+    /** Every object converted, by type key (each type an immutable {@link SortedArrayMap}). */
+    private Map<String, Map<String, Message>> wrapAll(FederationConfig config) {
         Map<String, Map<String, Message>> out = new LinkedHashMap<>();
-        out.putAll(owned);
+        out.put(TypeUrls.SERVICE_ENTRY_KEY, wrap(config.serviceEntries(), FederationMcpTranslator::serviceEntry));
+        out.put(TypeUrls.DESTINATION_RULE_KEY, wrap(config.destinationRules(), FederationMcpTranslator::destinationRule));
+        out.put(TypeUrls.GATEWAY_KEY, wrap(config.gateways(), FederationMcpTranslator::gateway));
         return out;
     }
 
@@ -137,24 +131,25 @@ public final class FederationMcpTranslator implements McpTranslator {
         Map<String, Map<String, Message>> byType = new LinkedHashMap<>(previous.byType());
         Map<String, Map<String, Message>> put = new HashMap<>();
         Map<String, Set<String>> removed = new HashMap<>();
-        applyType(target.owned, byType, put, removed, TypeUrls.SERVICE_ENTRY_KEY, delta.upsertedServiceEntries(),
+        applyType(byType, put, removed, TypeUrls.SERVICE_ENTRY_KEY, delta.upsertedServiceEntries(),
                 delta.removedServiceEntries(), FederationMcpTranslator::serviceEntry);
-        applyType(target.owned, byType, put, removed, TypeUrls.DESTINATION_RULE_KEY, delta.upsertedDestinationRules(),
+        applyType(byType, put, removed, TypeUrls.DESTINATION_RULE_KEY, delta.upsertedDestinationRules(),
                 delta.removedDestinationRules(), FederationMcpTranslator::destinationRule);
-        applyType(target.owned, byType, put, removed, TypeUrls.GATEWAY_KEY, delta.upsertedGateways(), delta.removedGateways(),
+        applyType(byType, put, removed, TypeUrls.GATEWAY_KEY, delta.upsertedGateways(), delta.removedGateways(),
                 FederationMcpTranslator::gateway);
         return new McpResources(SERIALS.incrementAndGet(), byType, previous.serial(),
                 new SnapshotSource.Changes(put, removed));
     }
 
-    private <T extends HasMetadata> void applyType(Map<String, SortedArrayMap<Message>> owned,
-            Map<String, Map<String, Message>> byType, Map<String, Map<String, Message>> put,
+    private <T extends HasMetadata> void applyType(Map<String, Map<String, Message>> byType,
+            Map<String, Map<String, Message>> put,
             Map<String, Set<String>> removed, String typeKey, List<T> upserted, List<String> removedNames,
             Function<T, Message> spec) {
         if (upserted.isEmpty() && removedNames.isEmpty()) {
             return;
         }
-        SortedArrayMap<Message> before = owned.getOrDefault(typeKey, SortedArrayMap.empty());
+        // the previous result's map of the type, itself (a SortedArrayMap is immutable and copied as is)
+        SortedArrayMap<Message> before = SortedArrayMap.copyOf(byType.getOrDefault(typeKey, Map.of()));
         Map<String, Message> puts = new HashMap<>();
         for (T o : upserted) {
             String name = name(o);
@@ -170,7 +165,6 @@ public final class FederationMcpTranslator implements McpTranslator {
             }
         }
         SortedArrayMap<Message> next = before.with(puts, gone); // two array copies, not an entry per name
-        owned.put(typeKey, next);
         byType.put(typeKey, next);
         put.put(typeKey, puts);
         removed.put(typeKey, gone);
