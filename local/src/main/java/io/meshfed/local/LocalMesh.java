@@ -39,12 +39,12 @@ import io.meshfed.xds.cache.SnapshotCache;
 import io.meshfed.xds.envoy.EnvoyPolicy;
 import io.meshfed.xds.envoy.EnvoyTranslator;
 import io.meshfed.xds.mcp.FederationMcpTranslator;
+import io.meshfed.xds.protocol.AdsListener;
 import io.meshfed.xds.protocol.AdsServer;
 import io.meshfed.xds.protocol.ClusterIdentifier;
 import io.meshfed.xds.protocol.ConnectedClients;
 import io.meshfed.xds.protocol.XdsMetrics;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.io.IOException;
 import java.net.URI;
@@ -104,7 +104,7 @@ public final class LocalMesh implements AutoCloseable {
     private final XdsMetrics metrics = new XdsMetrics();
     private final ConnectedClients xdsClients = new ConnectedClients();
     private final LocalBroker broker;
-    private HttpServer xds;
+    private AdsListener xds;
     private BrokerEndpoint endpoint;
 
     private LocalMesh(Settings settings, Consumer<String> progress) {
@@ -176,9 +176,9 @@ public final class LocalMesh implements AutoCloseable {
         progress.accept("state " + settings.stateDir() + ": " + clusters.list().size() + " registered clusters loaded");
         AdsServer ads = new AdsServer(cache, new ClusterIdentifier(XDS_HOST_DOMAIN), metrics, xdsClients);
         try {
-            xds = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.xdsPort()))
-                    .requestHandler(ads.requestHandler(vertx)).listen().toCompletionStage().toCompletableFuture()
-                    .get(30, TimeUnit.SECONDS);
+            HttpServerOptions port = new HttpServerOptions().setHost(settings.host()).setPort(settings.xdsPort());
+            xds = AdsListener.listen(vertx, ads, port, Runtime.getRuntime().availableProcessors())
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while opening the xDS port", e);
@@ -186,7 +186,7 @@ public final class LocalMesh implements AutoCloseable {
             throw new IOException("cannot listen for xDS on " + settings.host() + ":" + settings.xdsPort() + " ("
                     + e.getCause() + "): stop what listens there or pass --xds-port <port>", e);
         }
-        progress.accept("xDS bridge (ADS, MCP-over-xDS) on " + settings.host() + ":" + xds.actualPort());
+        progress.accept("xDS bridge (ADS, MCP-over-xDS) on " + settings.host() + ":" + xds.port());
         endpoint = new BrokerEndpoint(broker, new ConfigDump(xdsClients, cache, metrics), settings.host(),
                 settings.brokerPort(), progress);
         progress.accept("broker accepts CloudEvents on " + brokerUrl());
@@ -308,7 +308,7 @@ public final class LocalMesh implements AutoCloseable {
     }
 
     public int xdsPort() {
-        return xds.actualPort();
+        return xds.port();
     }
 
     public LocalBroker broker() {

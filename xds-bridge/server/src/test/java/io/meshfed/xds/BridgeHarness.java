@@ -6,12 +6,13 @@ import io.meshfed.xds.cache.SnapshotCache;
 import io.meshfed.xds.envoy.EnvoyPolicy;
 import io.meshfed.xds.envoy.EnvoyTranslator;
 import io.meshfed.xds.mcp.McpTranslator;
+import io.meshfed.xds.protocol.AdsListener;
 import io.meshfed.xds.protocol.AdsServer;
 import io.meshfed.xds.protocol.ClusterIdentifier;
 import io.meshfed.xds.protocol.ConnectedClients;
 import io.meshfed.xds.protocol.XdsMetrics;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -26,16 +27,17 @@ public final class BridgeHarness implements AutoCloseable {
     public final AdsServer server = new AdsServer(cache, new ClusterIdentifier(DOMAIN), metrics, clients);
     private final EnvoyTranslator envoy = new EnvoyTranslator(EnvoyPolicy.DEFAULT);
     private final McpTranslator mcp;
-    private final HttpServer http;
+    private final AdsListener listener;
 
+    /** The port is served on two event loops, as a deployed bridge serves it on several. */
     public BridgeHarness(McpTranslator mcp) throws Exception {
         this.mcp = mcp;
-        this.http = vertx.createHttpServer().requestHandler(server.requestHandler(vertx))
-                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        this.listener = AdsListener.listen(vertx, server, new HttpServerOptions().setHost("127.0.0.1").setPort(0), 2)
+                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     public int port() {
-        return http.actualPort();
+        return listener.port();
     }
 
     public void publish(ClusterCatalog... catalogs) {

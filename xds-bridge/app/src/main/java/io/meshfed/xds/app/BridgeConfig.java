@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** The bridge's settings ({@code meshfed.*} in application.properties or the environment). */
 @ConfigMapping(prefix = "meshfed")
@@ -21,6 +22,9 @@ public interface BridgeConfig {
 
         @WithDefault("0.0.0.0")
         String host();
+
+        /** Event loops that serve the ADS port (connections are spread over them); default one per CPU. */
+        OptionalInt eventLoops();
 
         /** Every cluster's istiod dials {@code <cluster>.<hostDomain>}; the host name tells the cluster. */
         @WithDefault("xds.meshfed.example")

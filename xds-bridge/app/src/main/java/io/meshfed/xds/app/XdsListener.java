@@ -1,11 +1,11 @@
 package io.meshfed.xds.app;
 
+import io.meshfed.xds.protocol.AdsListener;
 import io.meshfed.xds.protocol.AdsServer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientAuth;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
@@ -26,7 +26,7 @@ public class XdsListener {
     private final AdsServer ads;
     private final CatalogFeed feed;
     private final BridgeConfig config;
-    private volatile HttpServer server;
+    private volatile AdsListener listener;
     private long timer = -1;
 
     XdsListener(Vertx vertx, AdsServer ads, CatalogFeed feed, BridgeConfig config) {
@@ -50,33 +50,34 @@ public class XdsListener {
                         .setTrustOptions(new PemTrustOptions().addCertPath(tls.clientCaFile().get()));
             }
         }
-        server = vertx.createHttpServer(options).requestHandler(ads.requestHandler(vertx))
-                .listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        int eventLoops = config.xds().eventLoops().orElse(Runtime.getRuntime().availableProcessors());
+        listener = AdsListener.listen(vertx, ads, options, eventLoops)
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         timer = vertx.setPeriodic(config.xds().republishInterval().toMillis(),
                 id -> vertx.executeBlocking(() -> {
                     feed.republish();
                     return null;
                 }, false));
-        LOG.infof("ADS listening on %s:%d (%s)", config.xds().host(), server.actualPort(),
-                tls.certFile().isPresent() ? "TLS" : "plaintext h2c");
+        LOG.infof("ADS listening on %s:%d (%s, %d event loops)", config.xds().host(), listener.port(),
+                tls.certFile().isPresent() ? "TLS" : "plaintext h2c", eventLoops);
     }
 
     void stop(@Observes ShutdownEvent e) {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
-        if (server != null) {
-            server.close();
+        if (listener != null) {
+            listener.close();
         }
     }
 
     /** True once the catalogs are loaded and the ADS port accepts streams. */
     public boolean listening() {
-        return server != null;
+        return listener != null;
     }
 
     /** The bound ADS port. */
     public int port() {
-        return server.actualPort();
+        return listener.port();
     }
 }

@@ -23,13 +23,13 @@ import io.meshfed.xds.cache.TypeUrls;
 import io.meshfed.xds.envoy.EnvoyPolicy;
 import io.meshfed.xds.envoy.EnvoyTranslator;
 import io.meshfed.xds.mcp.FederationMcpTranslator;
+import io.meshfed.xds.protocol.AdsListener;
 import io.meshfed.xds.protocol.AdsServer;
 import io.meshfed.xds.protocol.ClusterIdentifier;
 import io.meshfed.xds.protocol.ConnectedClients;
 import io.meshfed.xds.protocol.XdsMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -111,12 +111,11 @@ public final class BenchServer {
         AdsServer ads = new AdsServer(cache, new ClusterIdentifier("xds.meshfed.example"), metrics, new ConnectedClients());
         EnvoyTranslator envoy = new EnvoyTranslator(EnvoyPolicy.DEFAULT);
         FederationMcpTranslator mcp = withMcp ? FederationMcpTranslator.incremental(new IstioFederationTranslator()) : null;
-        HttpServer http = vertx.createHttpServer(new HttpServerOptions()
+        AdsListener listener = AdsListener.listen(vertx, ads, new HttpServerOptions().setHost("127.0.0.1").setPort(0)
                         // clients of the benchmark churn streams on few connections
-                        .setHttp2RstFloodMaxRstFramePerWindow(1_000_000))
-                .requestHandler(ads.requestHandler(vertx))
-                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        port = http.actualPort();
+                        .setHttp2RstFloodMaxRstFramePerWindow(1_000_000), 2)
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        port = listener.port();
         return new Impl() {
             public void publish(List<ClusterCatalog> catalogs) {
                 cache.publish(new FederationSnapshot(catalogs, envoy, mcp, Scenario.READ_AT));
