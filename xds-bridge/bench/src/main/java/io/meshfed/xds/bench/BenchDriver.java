@@ -87,7 +87,7 @@ public final class BenchDriver {
             int receivedAcks, long bytesPerChange, double cpuMsPerChange, double clientCpuMsPerChange,
             long serializationsPerChange,
             double deltaResourcesPerPush, long heapBeforeChurn, long heapAfterChurn, int churnCycles,
-            String loadDuringChanges, double churnSeconds, int churnAnswered) {
+            String loadDuringChanges, double churnSeconds, int churnAnswered, int mcpServiceEntries) {
     }
 
     /** The machine's 1-minute load average, or -1 where /proc/loadavg is not readable. */
@@ -173,6 +173,7 @@ public final class BenchDriver {
                 long clientBefore = BenchServer.cpuNanos();
                 changeStart = System.nanoTime();
                 command("change", "CHANGED");
+                System.err.printf("%s %s measured change %d%n", java.time.LocalTime.now(), impl, i);
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (System.nanoTime() < deadline && clients.stream().anyMatch(c -> c.expectsPush() && c.ackedAt == 0)) {
                     Thread.sleep(5);
@@ -214,13 +215,16 @@ public final class BenchDriver {
             churn(churn);
             double churnSeconds = (System.nanoTime() - churnStart) / 1e9;
             long heapAfterChurn = stats()[0];
+            int mcpServiceEntries = clients.stream().filter(c -> c instanceof McpClient)
+                    .mapToInt(c -> ((McpClient) c).serviceEntries).min().orElse(0);
             closeClients();
             Collections.sort(latencies);
             Collections.sort(mcpLatencies);
             return new Result(warm.size() + rest.size(), perStream, latencies, mcpLatencies, mcpPushed, expected, received,
                     bytes / Math.max(1, changes), cpu / 1e6 / Math.max(1, changes), clientCpu / 1e6 / Math.max(1, changes),
                     countsSerializations ? serializations / Math.max(1, changes) : -1, deltaResources, heapBeforeChurn, heapAfterChurn, churn,
-                    String.format("%.1f-%.1f", loadMin, loadMax), churnSeconds, churnAnswered.get());
+                    String.format("%.1f-%.1f", loadMin, loadMax), churnSeconds, churnAnswered.get(),
+                    mcpServiceEntries);
         } finally {
             closeClients();
             mcpLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -286,9 +290,11 @@ public final class BenchDriver {
      * Envoys, and parsing an istiod's multi-megabyte full state must not delay the Envoy clients' ACKs here.
      */
     final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup mcpLoops =
-            new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(2);
+            new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(2,
+                    new io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory("istiods"));
     final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup envoyLoops =
-            new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(2);
+            new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(2,
+                    new io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory("envoys"));
 
     ManagedChannel channel(String authority) {
         return channel(authority, envoyLoops);
@@ -536,9 +542,13 @@ public final class BenchDriver {
         }
     }
 
-    final class McpClient extends SotwClient {
+    final class McpClient extends Client {
         final int cluster;
         int answered;
+        /** ServiceEntries in the last ServiceEntry response (full state). */
+        volatile int serviceEntries;
+        StreamObserver<DiscoveryRequest> requests;
+        ClientCallStreamObserver<DiscoveryRequest> call;
 
         McpClient(int cluster) {
             this.cluster = cluster;
@@ -546,7 +556,24 @@ public final class BenchDriver {
 
         @Override
         void start() {
-            open(channel(Scenario.clusterName(cluster) + ".xds.meshfed.example", mcpLoops));
+            ManagedChannel ch = channel(Scenario.clusterName(cluster) + ".xds.meshfed.example", mcpLoops);
+            requests = io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
+                    ch.newCall(IstiodResponses.method(), io.grpc.CallOptions.DEFAULT),
+                    new ClientResponseObserver<DiscoveryRequest, IstiodResponses.Received>() {
+                        public void beforeStart(ClientCallStreamObserver<DiscoveryRequest> s) {
+                            call = s;
+                        }
+
+                        public void onNext(IstiodResponses.Received r) {
+                            onResponse(r);
+                        }
+
+                        public void onError(Throwable t) {
+                        }
+
+                        public void onCompleted() {
+                        }
+                    });
             Node node = Node.newBuilder().setId("sidecar~10.0.0.1~istiod-" + cluster + ".istio-system~istio-system.svc.cluster.local")
                     .setMetadata(Struct.newBuilder().putFields("GENERATOR", Value.newBuilder().setStringValue("api").build()))
                     .build();
@@ -559,14 +586,24 @@ public final class BenchDriver {
             return false;
         }
 
-        @Override
-        void onResponse(DiscoveryResponse r) {
-            ack(r, List.of());
-            if (r.getTypeUrl().equals(SE) && initialized) {
-                pushed();
+        void onResponse(IstiodResponses.Received r) {
+            requests.onNext(DiscoveryRequest.newBuilder().setTypeUrl(r.typeUrl()).setVersionInfo(r.versionInfo())
+                    .setResponseNonce(r.nonce()).build());
+            if (r.typeUrl().equals(SE)) {
+                serviceEntries = r.resources();
+                if (initialized) {
+                    pushed();
+                }
             }
             if (++answered == 2) {
                 initialized();
+            }
+        }
+
+        @Override
+        void cancel() {
+            if (call != null) {
+                call.cancel("done", null);
             }
         }
     }
@@ -664,7 +701,8 @@ public final class BenchDriver {
         row(sb, results, "Envoy clients that ACKed the change / expected", r -> r.receivedAcks() + " / " + r.expectedAcks());
         row(sb, results, "MCP push-to-ACK p50 / p99 (ms)", r -> r.mcpPushed() == 0 ? "n/a (no MCP)"
                 : ms(percentile(r.mcpPushToAckMicros(), 0.5)) + " / " + ms(percentile(r.mcpPushToAckMicros(), 0.99))
-                        + " (" + r.mcpPushed() + " pushes)");
+                        + " (" + r.mcpPushed() + " pushes; each istiod's last state: " + r.mcpServiceEntries()
+                        + " ServiceEntries or more)");
         row(sb, results, "bytes sent per change", r -> String.valueOf(r.bytesPerChange()));
         row(sb, results, "server CPU per change (ms)", r -> String.format("%.0f", r.cpuMsPerChange()));
         // the clients share the machine's cores with the server: what they spend is taken from it
