@@ -254,7 +254,8 @@ public final class BenchDriver {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchServer.class.getName(),
                 "--impl", impl.startsWith("meshfed") ? "meshfed" : impl,
                 "--clusters", String.valueOf(clusters), "--services", String.valueOf(services),
-                "--mcp", String.valueOf(impl.equals("meshfed"))));
+                "--mcp", String.valueOf(impl.equals("meshfed")),
+                "--event-loops", o.getOrDefault("server-event-loops", "2")));
         server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         serverOut = new BufferedReader(new InputStreamReader(server.getInputStream()));
         serverIn = new PrintWriter(server.getOutputStream(), true);

@@ -60,7 +60,8 @@ public final class BenchServer {
         Map<String, String> opts = BenchDriver.options(args);
         Scenario scenario = new Scenario(Integer.parseInt(opts.get("clusters")), Integer.parseInt(opts.get("services")));
         String implName = opts.get("impl");
-        Impl impl = "jcp".equals(implName) ? jcp(scenario) : meshfed(scenario, !"false".equals(opts.get("mcp")));
+        Impl impl = "jcp".equals(implName) ? jcp(scenario) : meshfed(scenario, !"false".equals(opts.get("mcp")),
+                Integer.parseInt(opts.getOrDefault("event-loops", "2")));
         long t0 = System.nanoTime();
         impl.publish(scenario.catalogs());
         System.err.printf("%s: initial publish of %d clusters x %d services took %d ms%n", implName,
@@ -104,8 +105,8 @@ public final class BenchServer {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    static Impl meshfed(Scenario scenario, boolean withMcp) throws Exception {
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    static Impl meshfed(Scenario scenario, boolean withMcp, int eventLoops) throws Exception {
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, eventLoops)));
         SnapshotCache cache = new SnapshotCache();
         XdsMetrics metrics = new XdsMetrics();
         AdsServer ads = new AdsServer(cache, new ClusterIdentifier("xds.meshfed.example"), metrics, new ConnectedClients());
@@ -113,7 +114,7 @@ public final class BenchServer {
         FederationMcpTranslator mcp = withMcp ? FederationMcpTranslator.incremental(new IstioFederationTranslator()) : null;
         AdsListener listener = AdsListener.listen(vertx, ads, new HttpServerOptions().setHost("127.0.0.1").setPort(0)
                         // clients of the benchmark churn streams on few connections
-                        .setHttp2RstFloodMaxRstFramePerWindow(1_000_000), 2)
+                        .setHttp2RstFloodMaxRstFramePerWindow(1_000_000), eventLoops)
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         port = listener.port();
         return new Impl() {
