@@ -422,10 +422,16 @@ public final class BenchDriver {
         volatile boolean armed;
         volatile long ackedAt;
         boolean initialized;
+        /** The client's ADS call, once started. */
+        ClientCallStreamObserver<?> call;
 
         abstract void start();
 
-        abstract void cancel();
+        void cancel() {
+            if (call != null) {
+                call.cancel("done", null);
+            }
+        }
 
         boolean expectsPush() {
             return true;
@@ -448,7 +454,6 @@ public final class BenchDriver {
 
     abstract class SotwClient extends Client {
         StreamObserver<DiscoveryRequest> requests;
-        ClientCallStreamObserver<DiscoveryRequest> call;
 
         void open(ManagedChannel ch) {
             requests = AggregatedDiscoveryServiceGrpc.newStub(ch).streamAggregatedResources(
@@ -479,13 +484,6 @@ public final class BenchDriver {
         void ack(DiscoveryResponse r, List<String> names) {
             requests.onNext(DiscoveryRequest.newBuilder().setNode(everyRequestNode()).setTypeUrl(r.getTypeUrl())
                     .setVersionInfo(r.getVersionInfo()).setResponseNonce(r.getNonce()).addAllResourceNames(names).build());
-        }
-
-        @Override
-        void cancel() {
-            if (call != null) {
-                call.cancel("done", null);
-            }
         }
     }
 
@@ -549,7 +547,6 @@ public final class BenchDriver {
         /** ServiceEntries in the last ServiceEntry response (full state). */
         volatile int serviceEntries;
         StreamObserver<DiscoveryRequest> requests;
-        ClientCallStreamObserver<DiscoveryRequest> call;
 
         McpClient(int cluster) {
             this.cluster = cluster;
@@ -600,13 +597,6 @@ public final class BenchDriver {
                 initialized();
             }
         }
-
-        @Override
-        void cancel() {
-            if (call != null) {
-                call.cancel("done", null);
-            }
-        }
     }
 
     final class DeltaEnvoy extends Client {
@@ -614,7 +604,6 @@ public final class BenchDriver {
         final int cluster;
         final List<String> names;
         StreamObserver<DeltaDiscoveryRequest> requests;
-        ClientCallStreamObserver<DeltaDiscoveryRequest> call;
         final AtomicLong resourcesAfterChange = new AtomicLong();
         final AtomicInteger edsResponses = new AtomicInteger();
 
@@ -665,13 +654,6 @@ public final class BenchDriver {
             }
             if (edsResponses.incrementAndGet() >= 1 && r.getResourcesCount() > 0) {
                 initialized();
-            }
-        }
-
-        @Override
-        void cancel() {
-            if (call != null) {
-                call.cancel("done", null);
             }
         }
     }
