@@ -177,7 +177,7 @@ public final class LocalMesh implements AutoCloseable {
         AdsServer ads = new AdsServer(cache, new ClusterIdentifier(XDS_HOST_DOMAIN), metrics, xdsClients);
         try {
             HttpServerOptions port = new HttpServerOptions().setHost(settings.host()).setPort(settings.xdsPort());
-            xds = AdsListener.listen(vertx, ads, port, Runtime.getRuntime().availableProcessors())
+            xds = AdsListener.listen(vertx, ads, port, AdsListener.defaultEventLoops())
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -50,7 +50,7 @@ public class XdsListener {
                         .setTrustOptions(new PemTrustOptions().addCertPath(tls.clientCaFile().get()));
             }
         }
-        int eventLoops = config.xds().eventLoops().orElse(Runtime.getRuntime().availableProcessors());
+        int eventLoops = config.xds().eventLoops().orElse(AdsListener.defaultEventLoops());
         listener = AdsListener.listen(vertx, ads, options, eventLoops)
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         timer = vertx.setPeriodic(config.xds().republishInterval().toMillis(),

@@ -30,6 +30,11 @@ public final class AdsListener {
         this.eventLoops = eventLoops;
     }
 
+    /** One event loop per CPU: the count where none is configured. */
+    public static int defaultEventLoops() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
     /**
      * Opens {@code options}' port (0 picks a free one) on {@code eventLoops} event loops of {@code vertx}, each
      * connection answered by {@code ads}.
