@@ -46,6 +46,7 @@ import io.meshfed.xds.protocol.ConnectedClients;
 import io.meshfed.xds.protocol.XdsMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -78,10 +79,24 @@ import java.util.stream.Collectors;
 public final class LocalMesh implements AutoCloseable {
     /** Where everything lives and listens. Port 0 picks a free port. {@code syncInterval} null: no periodic sync. */
     public record Settings(Path stateDir, Path triggersDir, String host, int brokerPort, int xdsPort,
-            List<ExampleCluster> examples, Duration syncInterval) {
+            List<ExampleCluster> examples, Duration syncInterval, XdsTls xdsTls) {
         public Settings {
             examples = List.copyOf(examples);
         }
+
+        /** Plaintext xDS (loopback). */
+        public Settings(Path stateDir, Path triggersDir, String host, int brokerPort, int xdsPort,
+                List<ExampleCluster> examples, Duration syncInterval) {
+            this(stateDir, triggersDir, host, brokerPort, xdsPort, examples, syncInterval, null);
+        }
+    }
+
+    /**
+     * Server TLS on the xDS port: PEM certificate chain and key files. istiod's {@code xds://} config-source client
+     * speaks TLS (tlsSettings mode SIMPLE) and sends its {@code sni} as {@code :authority}, so one certificate for
+     * {@code *.}{@value #XDS_HOST_DOMAIN} lets each cluster's istiod dial 127.0.0.1 and still name its cluster.
+     */
+    public record XdsTls(Path certFile, Path keyFile) {
     }
 
     /** istiod's config-source domain in local mode: cluster X's istiod dials {@code X.xds.meshfed.local}. */
@@ -177,6 +192,11 @@ public final class LocalMesh implements AutoCloseable {
         AdsServer ads = new AdsServer(cache, new ClusterIdentifier(XDS_HOST_DOMAIN), metrics, xdsClients);
         try {
             HttpServerOptions port = new HttpServerOptions().setHost(settings.host()).setPort(settings.xdsPort());
+            if (settings.xdsTls() != null) {
+                port.setSsl(true).setUseAlpn(true).setKeyCertOptions(new PemKeyCertOptions()
+                        .setCertPath(settings.xdsTls().certFile().toString())
+                        .setKeyPath(settings.xdsTls().keyFile().toString()));
+            }
             xds = AdsListener.listen(vertx, ads, port, AdsListener.defaultEventLoops())
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -186,7 +206,8 @@ public final class LocalMesh implements AutoCloseable {
             throw new IOException("cannot listen for xDS on " + settings.host() + ":" + settings.xdsPort() + " ("
                     + e.getCause() + "): stop what listens there or pass --xds-port <port>", e);
         }
-        progress.accept("xDS bridge (ADS, MCP-over-xDS) on " + settings.host() + ":" + xds.port());
+        progress.accept("xDS bridge (ADS, MCP-over-xDS) on " + settings.host() + ":" + xds.port()
+                + (settings.xdsTls() == null ? " (plaintext)" : " (TLS)"));
         endpoint = new BrokerEndpoint(broker, new ConfigDump(xdsClients, cache, metrics), settings.host(),
                 settings.brokerPort(), progress);
         progress.accept("broker accepts CloudEvents on " + brokerUrl());
