@@ -138,7 +138,8 @@ class ClusterRegistryTest {
 
     @Test
     void concurrentRegistrationsOfOneNameProduceOneCluster() throws Exception {
-        int writers = 6;
+        // every conflict a writer sees is another writer's success, so n writers need at most n attempts each
+        int writers = ClusterRegistry.MAX_CONFLICT_RETRIES;
         var pool = Executors.newFixedThreadPool(writers);
         var start = new CountDownLatch(1);
         var futures = new java.util.ArrayList<Future<ClusterRegistry.RegistrationResult>>();

@@ -34,10 +34,22 @@ import java.util.Optional;
  * <p>Content-addressed Secrets make a write all-or-nothing without transactions: the Secret for the new
  * credentials is created first (it is immutable, and a concurrent writer with the same credentials creates
  * the very same one), then the resource is written with its resourceVersion as guard, pointing at it. A
- * reader follows the resource's pointer, so it sees either the old pair or the new pair, never a mix. Only
- * after the resource moved does the previous Secret get deleted; a Secret created by a writer that lost the
- * race is deleted by that writer. The API server bumps {@code metadata.generation} on spec changes.
- * Thread-safe: holds no state beyond the client.
+ * reader follows the resource's pointer, so it sees either the old pair or the new pair, never a mix.
+ *
+ * <p>Invariant: once writers are quiet, the Secret the resource names exists. Because equal credentials share
+ * one Secret, a Secret this writer created or replaced may be the one another writer's resource points to
+ * (two identical registrations delivered at once), and Kubernetes cannot delete "only if unreferenced"
+ * atomically. So no Secret is deleted blindly:
+ * <ul>
+ * <li>a writer whose resource write succeeded re-creates its Secret if it is missing (after the write);</li>
+ * <li>a Secret that may be unreferenced (the one a writer created before losing the race, the one a rotation
+ * replaced) is {@linkplain #release released}: kept if the resource names it; else deleted, the resource read
+ * again, and the Secret restored if the resource names it by then.</li>
+ * </ul>
+ * Whatever the interleaving of a pointer write W (then its re-create) with a release D (delete, then re-read),
+ * either D's delete precedes W's re-create, which restores the Secret, or it follows it, and then D's re-read
+ * follows W's write and D restores it. A Secret can go missing for the moment between the two, never for good.
+ * The API server bumps {@code metadata.generation} on spec changes. Thread-safe: holds no state beyond the client.
  */
 public final class KubernetesClusterStore implements ClusterStore {
     public static final ResourceDefinitionContext MESH_CLUSTER = new ResourceDefinitionContext.Builder()
@@ -94,7 +106,7 @@ public final class KubernetesClusterStore implements ClusterStore {
         if (api.isEmpty()) {
             return Optional.empty();
         }
-        Secret secret = client.secrets().inNamespace(namespace).withName(api.get().credentialsSecret()).get();
+        Secret secret = secrets().withName(api.get().credentialsSecret()).get();
         if (secret == null || secret.getData() == null) {
             return Optional.empty();
         }
@@ -119,31 +131,40 @@ public final class KubernetesClusterStore implements ClusterStore {
         if (before.isPresent() && before.get().cluster().equals(cluster)) {
             return new PutOutcome(PutResult.UNCHANGED, before.get());
         }
-        boolean createdSecret = credentials.isPresent() && createSecret(cluster, credentials.get());
+        Optional<Secret> secret = credentials.map(c -> credentialsSecret(cluster, c));
+        boolean createdSecret = secret.isPresent() && createSecret(secret.get());
+        GenericKubernetesResource written;
         try {
-            GenericKubernetesResource written = existing == null
+            written = existing == null
                     ? resources().resource(newResource(cluster)).create()
                     : resources().resource(updatedResource(existing, cluster)).update();
-            before.map(b -> b.cluster().apiServer()).map(ApiServerRef::credentialsSecret)
-                    .filter(previous -> !previous.equals(secretOf(cluster)))
-                    .ifPresent(this::deleteSecret);
-            return new PutOutcome(existing == null ? PutResult.CREATED : PutResult.UPDATED, toStored(written));
         } catch (KubernetesClientException e) {
             if (createdSecret) {
-                deleteSecret(secretOf(cluster));
+                // an identical concurrent write may have won, pointing at this very Secret
+                try {
+                    release(cluster.name(), secret.get());
+                } catch (KubernetesClientException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
             }
             if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
                 throw new ConcurrentChangeException("MeshCluster " + cluster.name() + " was changed concurrently", e);
             }
             throw e;
         }
+        // a concurrent writer may have released (deleted) it between our create and our write
+        secret.ifPresent(this::createSecret);
+        before.map(b -> b.cluster().apiServer()).map(ApiServerRef::credentialsSecret)
+                .filter(previous -> !previous.equals(secretOf(cluster)))
+                .flatMap(previous -> Optional.ofNullable(secrets().withName(previous).get()))
+                .ifPresent(previous -> release(cluster.name(), previous));
+        return new PutOutcome(existing == null ? PutResult.CREATED : PutResult.UPDATED, toStored(written));
     }
 
     @Override
     public boolean delete(String name) {
         boolean removedResource = !resources().withName(name).delete().isEmpty();
-        boolean removedSecrets = !client.secrets().inNamespace(namespace).withLabel(CLUSTER_LABEL, name)
-                .delete().isEmpty();
+        boolean removedSecrets = !secrets().withLabel(CLUSTER_LABEL, name).delete().isEmpty();
         return removedResource || removedSecrets;
     }
 
@@ -157,18 +178,27 @@ public final class KubernetesClusterStore implements ClusterStore {
         return cluster.apiServer() == null ? null : cluster.apiServer().credentialsSecret();
     }
 
-    /** Creates the content-addressed Secret; false when it already existed (same name, same content). */
-    private boolean createSecret(MeshCluster cluster, ClusterCredentials c) {
+    private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<Secret, io.fabric8.kubernetes.api.model.SecretList,
+            io.fabric8.kubernetes.client.dsl.Resource<Secret>> secrets() {
+        return client.secrets().inNamespace(namespace);
+    }
+
+    /** The content-addressed Secret holding {@code c} for {@code cluster}. */
+    private Secret credentialsSecret(MeshCluster cluster, ClusterCredentials c) {
         Map<String, String> data = new LinkedHashMap<>();
         putEncoded(data, "token", c.token());
         putEncoded(data, "client-certificate", c.clientCertificate());
         putEncoded(data, "client-key", c.clientKey());
-        Secret secret = new SecretBuilder()
+        return new SecretBuilder()
                 .withNewMetadata().withName(secretOf(cluster)).withNamespace(namespace)
                 .addToLabels(MANAGED_BY, "meshfed").addToLabels(CLUSTER_LABEL, cluster.name()).endMetadata()
                 .withType("Opaque").withImmutable(true).withData(data).build();
+    }
+
+    /** Creates the Secret; false when it already existed (same name, so the same content). */
+    private boolean createSecret(Secret secret) {
         try {
-            client.secrets().inNamespace(namespace).resource(secret).create();
+            secrets().resource(secret).create();
             return true;
         } catch (KubernetesClientException e) {
             if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
@@ -178,9 +208,27 @@ public final class KubernetesClusterStore implements ClusterStore {
         }
     }
 
-    private void deleteSecret(String name) {
-        client.secrets().inNamespace(namespace).withName(name).delete();
+    /**
+     * Deletes {@code secret} unless {@code cluster}'s resource names it, and restores it when the resource names it
+     * after the delete (a writer pointed at it meanwhile). See the class comment for why this ordering is safe.
+     */
+    private void release(String cluster, Secret secret) {
+        String name = secret.getMetadata().getName();
+        if (name.equals(currentSecretOf(cluster))) {
+            return;
+        }
+        secrets().withName(name).delete();
+        if (name.equals(currentSecretOf(cluster))) {
+            createSecret(new SecretBuilder(secret).editMetadata().withResourceVersion(null).withUid(null)
+                    .withCreationTimestamp(null).withManagedFields(List.of()).endMetadata().build());
+        }
     }
+
+    /** The Secret {@code cluster}'s resource names now; null when there is no resource or it names none. */
+    private String currentSecretOf(String cluster) {
+        return get(cluster).map(StoredCluster::cluster).map(KubernetesClusterStore::secretOf).orElse(null);
+    }
+
     private GenericKubernetesResource newResource(MeshCluster cluster) {
         return new GenericKubernetesResourceBuilder()
                 .withApiVersion("meshfed.io/v1alpha1").withKind("MeshCluster")

@@ -47,11 +47,11 @@ class FileStoresTest {
     @Test
     void catalogStoreVersionsOnlyMoveForward() {
         var store = new FileCatalogStore(state);
-        ClusterCatalog v1 = KubernetesCatalogStoreTest.catalog(1, 2);
+        ClusterCatalog v1 = StoreFixtures.catalog(1, 2);
         store.put(v1, 0);
-        assertThrows(ConcurrentChangeException.class, () -> store.put(KubernetesCatalogStoreTest.catalog(2, 3), 0));
-        assertThrows(IllegalArgumentException.class, () -> store.put(KubernetesCatalogStoreTest.catalog(1, 3), 1));
-        ClusterCatalog stale = v1.markedStale(KubernetesCatalogStoreTest.T0.plusSeconds(30));
+        assertThrows(ConcurrentChangeException.class, () -> store.put(StoreFixtures.catalog(2, 3), 0));
+        assertThrows(IllegalArgumentException.class, () -> store.put(StoreFixtures.catalog(1, 3), 1));
+        ClusterCatalog stale = v1.markedStale(StoreFixtures.T0.plusSeconds(30));
         store.put(stale, 1);
         assertEquals(List.of(stale), new FileCatalogStore(state).list());
         assertTrue(store.delete("east"));
