@@ -1,0 +1,294 @@
+package io.meshfed.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.cloudevents.CloudEvent;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshfed.e2e.CloudEventsHttp.Answer;
+import io.meshfed.e2e.CloudEventsHttp.Mode;
+import io.meshfed.local.ExampleCluster;
+import io.meshfed.local.LocalMesh;
+import io.meshfed.model.ModelJson;
+import io.meshfed.testsupport.peers.Etcd;
+import io.meshfed.testsupport.peers.Istiod;
+import io.meshfed.testsupport.peers.KubeApiServer;
+import io.meshfed.testsupport.peers.PeerTls;
+import io.meshfed.testsupport.peers.Peers;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A fleet of real programs for the real-Istio tests: one etcd, one real kube-apiserver per workload cluster, and
+ * meshfed's local mode (registration, export, PKI, xDS bridge with TLS on its ADS port) registered with those API
+ * servers through CloudEvents. Workload objects are ordinary Kubernetes YAML written to the real API servers; export
+ * reads them with the least-privilege reader ServiceAccount shipped in {@code knative/workload/}.
+ *
+ * <p>Clusters: {@code east} (us-east/us-east-a) and {@code west} (us-west/us-west-a) on one flat network
+ * {@code net-flat}, each exporting {@code demo/echo} (gRPC) with one pod at the address and port given. With remote
+ * networks: {@code north} (eu-north/eu-north-a) on network {@code net-north}, whose east-west gateway is known only
+ * by a DNS name, exporting {@code shop/cart}; {@code south} (sa-south/sa-south-a) on network {@code net-south}, its
+ * gateway at {@value #SOUTH_GATEWAY}, exporting {@code shop/orders}. istiods are started per test with
+ * {@link #startIstiod}.
+ */
+final class RealFleet implements AutoCloseable {
+    static final String NORTH_GATEWAY = "gw.north.e2e.meshfed.example";
+    static final String SOUTH_GATEWAY = "198.51.100.4";
+
+    record Pod(String address, int port) {
+    }
+
+    private final Path dir;
+    private final Etcd etcd;
+    private final Map<String, KubeApiServer> apiServers = new LinkedHashMap<>();
+    private final LocalMesh mesh;
+    private final CloudEventsHttp events;
+    private final PeerTls xdsTls;
+    private final List<String> progress = new ArrayList<>();
+
+    private RealFleet(Path dir, Pod east, Pod west, boolean remoteNetworks) throws IOException {
+        this.dir = dir;
+        Peers peers = Peers.get();
+        etcd = Etcd.start();
+        try {
+            for (String cluster : remoteNetworks ? List.of("east", "west", "north", "south") : List.of("east", "west")) {
+                KubeApiServer api = KubeApiServer.start(cluster, etcd);
+                apiServers.put(cluster, api);
+                api.apply(peers.file("mcs.crds"));
+                api.apply(peers.istio().crds());
+                api.apply(Path.of(System.getProperty("meshfed.workload-manifests", "../../knative/workload"))
+                        .resolve("export-reader.yaml"));
+            }
+            seed("east", "us-east-a", east);
+            seed("west", "us-west-a", west);
+            if (remoteNetworks) {
+                seedRemote("north", "cart", 8080, "10.3.0.8", "eu-north-a");
+                seedRemote("south", "orders", 9090, "10.4.0.8", "sa-south-a");
+            }
+            // the bridge's ADS port serves TLS for *.xds.meshfed.local: istiod sends its config source's sni as
+            // :authority, which names its cluster
+            xdsTls = PeerTls.create("meshfed-xds", List.of("*." + LocalMesh.XDS_HOST_DOMAIN), List.of("127.0.0.1"));
+            Path tls = Files.createDirectories(dir.resolve("xds-tls"));
+            Files.writeString(tls.resolve("tls.crt"), xdsTls.certificatePem() + xdsTls.caPem());
+            Files.writeString(tls.resolve("tls.key"), xdsTls.keyPem());
+            mesh = LocalMesh.start(new LocalMesh.Settings(dir.resolve("state"),
+                    Path.of(System.getProperty("meshfed.triggers", "../../knative/manifests/eventing/triggers")),
+                    "127.0.0.1", 0, 0, List.<ExampleCluster>of(), null,
+                    new LocalMesh.XdsTls(tls.resolve("tls.crt"), tls.resolve("tls.key"))), progress::add);
+            events = new CloudEventsHttp(mesh.brokerUrl());
+            register("east", "net-flat", "us-east", "us-east-a", "198.51.100.1");
+            register("west", "net-flat", "us-west", "us-west-a", "198.51.100.2");
+            if (remoteNetworks) {
+                register("north", "net-north", "eu-north", "eu-north-a", NORTH_GATEWAY);
+                register("south", "net-south", "sa-south", "sa-south-a", SOUTH_GATEWAY);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * This machine's first non-loopback IPv4 address: where test backends are dialed, since a real API server
+     * refuses loopback addresses in EndpointSlices.
+     */
+    static String hostAddress() throws IOException {
+        for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            if (!nic.isUp() || nic.isLoopback()) {
+                continue;
+            }
+            for (var a : java.util.Collections.list(nic.getInetAddresses())) {
+                if (a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+                    return a.getHostAddress();
+                }
+            }
+        }
+        throw new IOException("this machine has no non-loopback IPv4 address for test backends");
+    }
+
+    /** east and west on one flat network. */
+    static RealFleet start(Path dir, Pod east, Pod west) throws IOException {
+        return new RealFleet(dir, east, west, false);
+    }
+
+    /** east and west on one flat network, north and south on networks of their own. */
+    static RealFleet withRemoteNetworks(Path dir, Pod east, Pod west) throws IOException {
+        return new RealFleet(dir, east, west, true);
+    }
+
+    private void register(String name, String network, String region, String zone, String gateway) throws IOException {
+        KubeApiServer api = apiServers.get(name);
+        String token = api.serviceAccountToken("meshfed-system", "meshfed-export-reader", KubeApiServer.ISSUER,
+                Duration.ofHours(2));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("name", name);
+        data.put("network", network);
+        data.put("locality", Map.of("region", region, "zone", zone));
+        data.put("eastWestGateway", Map.of("address", gateway, "port", 15443));
+        data.put("trustDomain", name + ".e2e.meshfed.example");
+        data.put("apiServer", Map.of("url", api.url(), "caData", api.caPem()));
+        data.put("credentials", Map.of("token", token));
+        try {
+            Answer answer = events.send(CloudEventsHttp.event("io.meshfed.cluster.registration.requested", null,
+                    ModelJson.mapper().writeValueAsString(data)), Mode.BINARY);
+            CloudEvent reply = answer.reply().orElseThrow(() -> new AssertionError("no reply: " + answer.body()));
+            assertEquals("io.meshfed.cluster.registered", reply.getType(), answer.replyData());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted registering " + name, e);
+        }
+    }
+
+    /** Namespace demo, Service echo (gRPC 7070 to the pod's port), its EndpointSlice and Pod; exported via MCS. */
+    private void seed(String cluster, String zone, Pod pod) {
+        apply(cluster, """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: demo}
+                ---
+                apiVersion: multicluster.x-k8s.io/v1alpha1
+                kind: ServiceExport
+                metadata: {name: echo, namespace: demo}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: echo, namespace: demo}
+                spec:
+                  selector: {app: echo}
+                  ports: [{name: grpc, port: 7070, targetPort: %d, appProtocol: grpc}]
+                ---
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata: {name: echo-1, namespace: demo, labels: {kubernetes.io/service-name: echo}}
+                addressType: IPv4
+                ports: [{name: grpc, port: %d, protocol: TCP}]
+                endpoints:
+                  - addresses: ["%s"]
+                    conditions: {ready: true}
+                    zone: %s
+                    targetRef: {kind: Pod, namespace: demo, name: echo-%s-0}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: echo-%s-0, namespace: demo, labels: {app: echo, version: v1}}
+                spec:
+                  containers: [{name: echo, image: echo}]
+                """.formatted(pod.port(), pod.port(), pod.address(), zone, cluster, cluster));
+    }
+
+    /** shop/{@code service} (HTTP {@code port} -> port+1), one ready pod; reached from other networks via the gateway. */
+    private void seedRemote(String cluster, String service, int port, String podIp, String zone) {
+        apply(cluster, """
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: shop}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: %1$s, namespace: shop, labels: {meshfed.io/export: "true"}}
+                spec:
+                  selector: {app: %1$s}
+                  ports: [{name: http, port: %2$d, targetPort: %3$d, appProtocol: http}]
+                ---
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata: {name: %1$s-1, namespace: shop, labels: {kubernetes.io/service-name: %1$s}}
+                addressType: IPv4
+                ports: [{name: http, port: %3$d, protocol: TCP}]
+                endpoints:
+                  - addresses: ["%4$s"]
+                    conditions: {ready: true}
+                    zone: %5$s
+                """.formatted(service, port, port + 1, podIp, zone));
+    }
+
+    void apply(String cluster, String yaml) {
+        KubernetesClient client = apiServers.get(cluster).admin();
+        for (HasMetadata o : client.load(new java.io.ByteArrayInputStream(yaml.getBytes(
+                java.nio.charset.StandardCharsets.UTF_8))).items()) {
+            if (o instanceof io.fabric8.kubernetes.api.model.Namespace) {
+                client.resource(o).serverSideApply();
+            } else {
+                client.resource(o).forceConflicts().serverSideApply();
+            }
+        }
+    }
+
+    /**
+     * istiod's mesh config naming the bridge as its {@code xds://} source over TLS (mode SIMPLE, the bridge's CA
+     * inline, sni {@code <cluster>.xds.meshfed.local}) beside its own API server ({@code k8s://}).
+     */
+    String meshConfig(String cluster) {
+        StringBuilder ca = new StringBuilder();
+        for (String line : xdsTls.caPem().strip().split("\n")) {
+            ca.append("          ").append(line).append('\n');
+        }
+        return """
+                trustDomain: %s.e2e.meshfed.example
+                rootNamespace: istio-system
+                configSources:
+                  - address: xds://127.0.0.1:%d
+                    tlsSettings:
+                      mode: SIMPLE
+                      sni: %s.%s
+                      caCertificates: |
+                %s  - address: k8s://
+                """.formatted(cluster, mesh.xdsPort(), cluster, LocalMesh.XDS_HOST_DOMAIN, ca);
+    }
+
+    Istiod startIstiod(String cluster, Peers.IstioVersion version, Map<String, String> env) {
+        return Istiod.start(new Istiod.Settings(cluster, version, apiServers.get(cluster), meshConfig(cluster), env));
+    }
+
+    KubeApiServer apiServer(String cluster) {
+        return apiServers.get(cluster);
+    }
+
+    LocalMesh mesh() {
+        return mesh;
+    }
+
+    CloudEventsHttp events() {
+        return events;
+    }
+
+    List<String> progress() {
+        return List.copyOf(progress);
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (mesh != null) {
+                mesh.close();
+            }
+        } catch (Exception e) {
+            // closing the rest matters more
+        }
+        apiServers.values().forEach(KubeApiServer::close);
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    static Service service(KubernetesClient client, String ns, String name) {
+        return client.services().inNamespace(ns).withName(name).get();
+    }
+
+    static void namespace(KubernetesClient client, String ns) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+                .serverSideApply();
+    }
+}
