@@ -200,6 +200,10 @@ public final class Fabric8WorkloadReader implements WorkloadClusterReader {
             return new RemoteReadException(FailureReason.FORBIDDEN,
                     where + " answered 403 Forbidden: " + statusMessage(e), e);
         }
+        if (code == 429) {
+            return new RemoteReadException(FailureReason.THROTTLED,
+                    where + " answered 429 Too Many Requests, retry later: " + statusMessage(e), e);
+        }
         if (code >= 500) {
             return new RemoteReadException(FailureReason.SERVER_ERROR,
                     where + " answered " + code + ": " + statusMessage(e), e);

@@ -17,6 +17,11 @@ public enum FailureReason {
     UNAUTHORIZED("unauthorized"),
     /** HTTP 403: authenticated, but not allowed to list Services, EndpointSlices, Pods, Nodes or ServiceExports. */
     FORBIDDEN("forbidden"),
+    /**
+     * HTTP 429: the API server asked to be retried later (priority and fairness, or a just-started server whose
+     * storage is still initializing). The next sync event is the retry.
+     */
+    THROTTLED("throttled"),
     /** HTTP 5xx. */
     SERVER_ERROR("server-error"),
     /** Any other status, or a body that is not the expected Kubernetes object. */

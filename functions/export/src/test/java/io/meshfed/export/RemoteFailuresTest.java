@@ -58,7 +58,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A workload API server that fails: WireMock over HTTPS (its certificate signed by a CA that the registration
- * stores) serves a small cluster, then answers 503, 401 and too late. The catalog must be kept, marked stale once,
+ * stores) serves a small cluster, then answers 503, 429, 401 and too late. The catalog must be kept, marked stale once,
  * and each failure reported as {@code io.meshfed.service.export.failed}; the first good read clears it.
  */
 @QuarkusTest
@@ -113,6 +113,15 @@ class RemoteFailuresTest {
         assertFailed(unavailable, new ExportFailed("flaky", FailureReason.SERVER_ERROR,
                 url() + " answered 503: etcd unavailable", stale.staleSince(), good.lastGoodRead(), 2));
         String staleVersion = catalogMap("flaky").getMetadata().getResourceVersion();
+
+        // what a just-started kube-apiserver answers while its storage initializes (seen in the real-peer tests)
+        apiServer.removeStub(outage);
+        outage = apiServer.stubFor(any(anyUrl()).atPriority(1).willReturn(status(429, "storage is (re)initializing")
+                .withHeader("Retry-After", "1")));
+        Answer throttled = events.send(ExportFunctionsTest.sync("flaky"), Mode.BINARY);
+        assertFailed(throttled, new ExportFailed("flaky", FailureReason.THROTTLED,
+                url() + " answered 429 Too Many Requests, retry later: storage is (re)initializing", stale.staleSince(),
+                good.lastGoodRead(), 2));
 
         apiServer.removeStub(outage);
         outage = apiServer.stubFor(any(anyUrl()).atPriority(1).willReturn(status(401, "Unauthorized")));
