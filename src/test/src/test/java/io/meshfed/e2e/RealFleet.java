@@ -82,13 +82,19 @@ final class RealFleet implements AutoCloseable {
             mesh = LocalMesh.start(new LocalMesh.Settings(dir.resolve("state"),
                     Path.of(System.getProperty("meshfed.triggers", "../../knative/manifests/eventing/triggers")),
                     "127.0.0.1", 0, 0, List.<ExampleCluster>of(), null,
-                    new LocalMesh.XdsTls(tls.resolve("tls.crt"), tls.resolve("tls.key"))), progress::add);
+                    new LocalMesh.XdsTls(tls.resolve("tls.crt"), tls.resolve("tls.key"))), line -> {
+                        progress.add(line);
+                        System.out.println("meshfed: " + line);
+                    });
             events = new CloudEventsHttp(mesh.brokerUrl());
             register("east", "net-flat", "us-east", "us-east-a", "198.51.100.1");
             register("west", "net-flat", "us-west", "us-west-a", "198.51.100.2");
             if (remoteNetworks) {
                 register("north", "net-north", "eu-north", "eu-north-a", NORTH_GATEWAY);
                 register("south", "net-south", "sa-south", "sa-south-a", SOUTH_GATEWAY);
+            }
+            for (String cluster : apiServers.keySet()) {
+                syncExport(cluster);
             }
         } catch (IOException | RuntimeException | Error e) {
             close();
@@ -144,6 +150,31 @@ final class RealFleet implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted registering " + name, e);
+        }
+    }
+
+    /**
+     * Has export read {@code cluster} now and waits for its answer: the catalog is in once this returns (a new one
+     * announced with catalog.changed, 200; or unchanged, 202). Anything else fails with the answer's body.
+     */
+    void syncExport(String cluster) throws IOException {
+        try {
+            for (int attempt = 1; ; attempt++) {
+                Answer sync = events.send(CloudEventsHttp.event("io.meshfed.service.export.sync", cluster, null),
+                        Mode.BINARY);
+                if (sync.status() == 200 || sync.status() == 202) {
+                    return;
+                }
+                // a just-started API server answers 429 while its storage initializes; export reports it as such
+                if (attempt == 30 || !sync.body().contains("throttled")) {
+                    throw new AssertionError("export sync of " + cluster + " answered " + sync.status() + ": "
+                            + sync.body());
+                }
+                Thread.sleep(500);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted syncing " + cluster, e);
         }
     }
 
