@@ -66,6 +66,32 @@ public final class GrpcXdsWorkload {
         return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
     }
 
+    /**
+     * Points grpc-java's xDS client at a real istiod's plaintext xDS port as a proxyless workload ({@code GENERATOR:
+     * grpc}, a sidecar node id, no Pod), in {@code region}/{@code zone}, and opens a channel to {@code target}.
+     *
+     * <p>istiod turns a DestinationRule's {@code ISTIO_MUTUAL} into an UpstreamTlsContext naming the certificate
+     * provider instance {@code default}, which grpc-java refuses unless its bootstrap defines it (as istio-agent's
+     * bootstrap does, with a {@code file_watcher} over the workload certificate). The bootstrap here defines it over
+     * {@code certDir}'s {@code cert.pem}, {@code key.pem} and {@code ca.pem}; the channel itself uses plaintext
+     * credentials, so calls reach plaintext test backends.
+     */
+    public static ManagedChannel istiodChannel(int istiodGrpcPort, String region, String zone, String target,
+            java.nio.file.Path certDir) {
+        System.setProperty("io.grpc.xds.bootstrapConfig", """
+                {"xds_servers": [{"server_uri": "127.0.0.1:%d", "channel_creds": [{"type": "insecure"}],
+                                  "server_features": ["xds_v3"]}],
+                 "node": {"id": "sidecar~127.0.0.9~client.demo~demo.svc.cluster.local",
+                          "locality": {"region": "%s", "zone": "%s"},
+                          "metadata": {"GENERATOR": "grpc", "NAMESPACE": "demo", "ISTIO_VERSION": "1.31.0"}},
+                 "certificate_providers": {"default": {"plugin_name": "file_watcher", "config": {
+                     "certificate_file": "%s", "private_key_file": "%s", "ca_certificate_file": "%s",
+                     "refresh_interval": "900s"}}}}
+                """.formatted(istiodGrpcPort, region, zone, certDir.resolve("cert.pem"), certDir.resolve("key.pem"),
+                        certDir.resolve("ca.pem")));
+        return Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+    }
+
     /** One call; its answer, or the failure as a status exception. */
     public static String call(ManagedChannel channel, int seconds) {
         return ClientCalls.blockingUnaryCall(channel, WHO, CallOptions.DEFAULT.withDeadlineAfter(seconds, TimeUnit.SECONDS), "");
