@@ -81,7 +81,15 @@ final class FlatExample {
                   ports: [{name: tls, port: 15443, targetPort: 15443}]
                 status: {loadBalancer: {ingress: [{ip: %s}]}}
                 """.formatted(gateway));
-        Files.writeString(dir.resolve("echo.yaml"), """
+        Files.writeString(dir.resolve("echo.yaml"), echo(name, zone, pod));
+    }
+
+    /**
+     * {@code demo/echo} of cluster {@code name}: exported by an MCS ServiceExport, gRPC 7070 to the pod's port, one
+     * ready endpoint in {@code zone} and its Pod (labels app=echo, version=v1).
+     */
+    static String echo(String name, String zone, Pod pod) {
+        return """
                 apiVersion: multicluster.x-k8s.io/v1alpha1
                 kind: ServiceExport
                 metadata: {name: echo, namespace: demo}
@@ -109,6 +117,6 @@ final class FlatExample {
                 metadata: {name: echo-%s-0, namespace: demo, labels: {app: echo, version: v1}}
                 spec:
                   containers: [{name: echo, image: echo}]
-                """.formatted(pod.port(), pod.port(), pod.address(), zone, name, name));
+                """.formatted(pod.port(), pod.port(), pod.address(), zone, name, name);
     }
 }

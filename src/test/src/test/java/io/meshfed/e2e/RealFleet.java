@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.cloudevents.CloudEvent;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.e2e.CloudEventsHttp.Answer;
 import io.meshfed.e2e.CloudEventsHttp.Mode;
@@ -43,9 +41,6 @@ final class RealFleet implements AutoCloseable {
     static final String NORTH_GATEWAY = "gw.north.e2e.meshfed.example";
     static final String SOUTH_GATEWAY = "198.51.100.4";
 
-    record Pod(String address, int port) {
-    }
-
     private final Path dir;
     private final Etcd etcd;
     private final Map<String, KubeApiServer> apiServers = new LinkedHashMap<>();
@@ -54,7 +49,7 @@ final class RealFleet implements AutoCloseable {
     private final PeerTls xdsTls;
     private final List<String> progress = new ArrayList<>();
 
-    private RealFleet(Path dir, Pod east, Pod west, boolean remoteNetworks) throws IOException {
+    private RealFleet(Path dir, FlatExample.Pod east, FlatExample.Pod west, boolean remoteNetworks) throws IOException {
         this.dir = dir;
         Peers peers = Peers.get();
         etcd = Etcd.start();
@@ -121,12 +116,12 @@ final class RealFleet implements AutoCloseable {
     }
 
     /** east and west on one flat network. */
-    static RealFleet start(Path dir, Pod east, Pod west) throws IOException {
+    static RealFleet start(Path dir, FlatExample.Pod east, FlatExample.Pod west) throws IOException {
         return new RealFleet(dir, east, west, false);
     }
 
     /** east and west on one flat network, north and south on networks of their own. */
-    static RealFleet withRemoteNetworks(Path dir, Pod east, Pod west) throws IOException {
+    static RealFleet withRemoteNetworks(Path dir, FlatExample.Pod east, FlatExample.Pod west) throws IOException {
         return new RealFleet(dir, east, west, true);
     }
 
@@ -178,41 +173,10 @@ final class RealFleet implements AutoCloseable {
         }
     }
 
-    /** Namespace demo, Service echo (gRPC 7070 to the pod's port), its EndpointSlice and Pod; exported via MCS. */
-    private void seed(String cluster, String zone, Pod pod) {
-        apply(cluster, """
-                apiVersion: v1
-                kind: Namespace
-                metadata: {name: demo}
-                ---
-                apiVersion: multicluster.x-k8s.io/v1alpha1
-                kind: ServiceExport
-                metadata: {name: echo, namespace: demo}
-                ---
-                apiVersion: v1
-                kind: Service
-                metadata: {name: echo, namespace: demo}
-                spec:
-                  selector: {app: echo}
-                  ports: [{name: grpc, port: 7070, targetPort: %d, appProtocol: grpc}]
-                ---
-                apiVersion: discovery.k8s.io/v1
-                kind: EndpointSlice
-                metadata: {name: echo-1, namespace: demo, labels: {kubernetes.io/service-name: echo}}
-                addressType: IPv4
-                ports: [{name: grpc, port: %d, protocol: TCP}]
-                endpoints:
-                  - addresses: ["%s"]
-                    conditions: {ready: true}
-                    zone: %s
-                    targetRef: {kind: Pod, namespace: demo, name: echo-%s-0}
-                ---
-                apiVersion: v1
-                kind: Pod
-                metadata: {name: echo-%s-0, namespace: demo, labels: {app: echo, version: v1}}
-                spec:
-                  containers: [{name: echo, image: echo}]
-                """.formatted(pod.port(), pod.port(), pod.address(), zone, cluster, cluster));
+    /** Namespace demo and {@link FlatExample#echo}: Service echo, its EndpointSlice and Pod, exported via MCS. */
+    private void seed(String cluster, String zone, FlatExample.Pod pod) {
+        apply(cluster, "apiVersion: v1\nkind: Namespace\nmetadata: {name: demo}\n---\n"
+                + FlatExample.echo(cluster, zone, pod));
     }
 
     /** shop/{@code service} (HTTP {@code port} -> port+1), one ready pod; reached from other networks via the gateway. */
@@ -312,14 +276,5 @@ final class RealFleet implements AutoCloseable {
         if (etcd != null) {
             etcd.close();
         }
-    }
-
-    static Service service(KubernetesClient client, String ns, String name) {
-        return client.services().inNamespace(ns).withName(name).get();
-    }
-
-    static void namespace(KubernetesClient client, String ns) {
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-                .serverSideApply();
     }
 }

@@ -39,7 +39,7 @@ class RealIstiodFederationTest {
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        fleet = RealFleet.withRemoteNetworks(dir, new RealFleet.Pod("10.1.0.7", 7070), new RealFleet.Pod("10.2.0.7", 7070));
+        fleet = RealFleet.withRemoteNetworks(dir, new FlatExample.Pod("10.1.0.7", 7070), new FlatExample.Pod("10.2.0.7", 7070));
     }
 
     @AfterAll

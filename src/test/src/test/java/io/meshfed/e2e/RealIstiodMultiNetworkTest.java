@@ -45,7 +45,7 @@ class RealIstiodMultiNetworkTest {
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        fleet = RealFleet.withRemoteNetworks(dir, new RealFleet.Pod("10.1.0.7", 7070), new RealFleet.Pod("10.2.0.7", 7070));
+        fleet = RealFleet.withRemoteNetworks(dir, new FlatExample.Pod("10.1.0.7", 7070), new FlatExample.Pod("10.2.0.7", 7070));
         istiod = fleet.startIstiod("east", Peers.get().istio(), Map.of());
         try (SidecarAdsClient sidecar = new SidecarAdsClient(istiod.grpcPort(), "east", "net-flat", "us-east", "us-east-a")) {
             clusters = new LinkedHashMap<>();

@@ -45,8 +45,8 @@ class RealIstiodProxylessFailoverTest {
         java.nio.file.Files.writeString(certs.resolve("cert.pem"), workload.certificatePem());
         java.nio.file.Files.writeString(certs.resolve("key.pem"), workload.keyPem());
         java.nio.file.Files.writeString(certs.resolve("ca.pem"), workload.caPem());
-        try (RealFleet fleet = RealFleet.start(dir, new RealFleet.Pod(host, eastServer.getPort()),
-                new RealFleet.Pod(host, westServer.getPort()));
+        try (RealFleet fleet = RealFleet.start(dir, new FlatExample.Pod(host, eastServer.getPort()),
+                new FlatExample.Pod(host, westServer.getPort()));
                 Istiod istiod = fleet.startIstiod("east", Peers.get().istio(), Map.of())) {
             for (String target : List.of("xds:///echo.demo.svc.clusterset.local:7070", "xds:///echo.demo.svc.east.global:7070")) {
                 ManagedChannel channel = GrpcXdsWorkload.istiodChannel(istiod.grpcPort(), "us-east", "us-east-a", target, certs);

@@ -125,7 +125,7 @@ class RealIstiodTrustTest {
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
         // no traffic flows here, so the pods are addresses only (the API server refuses loopback in EndpointSlices)
-        fleet = RealFleet.start(dir, new RealFleet.Pod("10.1.0.7", 7070), new RealFleet.Pod("10.2.0.7", 7070));
+        fleet = RealFleet.start(dir, new FlatExample.Pod("10.1.0.7", 7070), new FlatExample.Pod("10.2.0.7", 7070));
         meshfedRoots = new FileCaStore(dir.resolve("state/pki/ca.json"), Clock.systemUTC()).load()
                 .orElseThrow(() -> new AssertionError("the PKI stored no CA state")).trustBundlePem();
         for (String cluster : CLUSTERS) {
