@@ -5,14 +5,19 @@ import io.meshfed.xds.debug.ConfigDump;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.cloudevents.CloudEvent;
+import io.cloudevents.core.format.EventDeserializationException;
 import io.cloudevents.http.HttpMessageFactory;
 import io.cloudevents.rw.CloudEventRWException;
+import io.meshfed.export.UnknownClusterException;
 import io.meshfed.model.BadEventException;
+import io.meshfed.store.ConcurrentChangeException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,13 +27,27 @@ import java.util.function.Consumer;
 
 /**
  * The broker's HTTP ingress: CloudEvents in binary or structured mode on {@code POST /}. It answers like calling the
- * subscribed function directly: {@code 200} with the reply event (binary mode) when the first hop replied, {@code 202}
- * when it did not (or no Trigger matched: the event is dropped, as a Knative broker does), {@code 400} with
- * {@code {"field":..., "problem":...}} for an event that is malformed or that its function refuses. This is the one
- * place where errors become HTTP codes. {@code GET /debug/config_dump} is the bridge's debug view ({@link ConfigDump})
- * and {@code GET /healthz} answers {@code ok}.
+ * subscribed function directly, with the statuses of docs/events.md ("HTTP answers that are not events"):
+ * {@code 200} with the reply event (binary mode) when the first hop replied, {@code 202} when it did not (or no
+ * Trigger matched: the event is dropped, as a Knative broker does), and for a refusal a JSON body
+ * {@code {"field": ..., "message": ...}}: {@code 400} for a request that is not a CloudEvent or that its function
+ * refuses, {@code 413} for a body above {@value #MAX_BODY_BYTES} bytes, {@code 422} for an export event naming a
+ * cluster that is not registered, {@code 503} when the catalog stayed contended, {@code 500} for anything else.
+ * This is the one place where errors become HTTP codes, and every request gets an answer. {@code GET
+ * /debug/config_dump} is the bridge's debug view ({@link ConfigDump}) and {@code GET /healthz} answers {@code ok}.
  */
 public final class BrokerEndpoint implements AutoCloseable {
+    /**
+     * The largest request body taken: 256 KiB, the limit docs/events.md states and the Funqy functions set
+     * ({@code quarkus.http.limits.max-body-size}). A larger body is answered 413 without being parsed.
+     */
+    public static final int MAX_BODY_BYTES = 256 * 1024;
+    /**
+     * How much of an oversized body is read and discarded so the client, still sending, gets the 413 rather than
+     * a reset connection; beyond this the connection is closed after the answer.
+     */
+    private static final long MAX_DISCARDED_BYTES = 64L * 1024 * 1024;
+
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "broker-http");
@@ -61,69 +80,113 @@ public final class BrokerEndpoint implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
-            if ("GET".equals(exchange.getRequestMethod()) && "/healthz".equals(exchange.getRequestURI().getPath())) {
-                send(exchange, 200, "text/plain", "ok\n");
-                return;
-            }
-            if ("GET".equals(exchange.getRequestMethod())
-                    && "/debug/config_dump".equals(exchange.getRequestURI().getPath())) {
-                String query = exchange.getRequestURI().getQuery();
-                send(exchange, 200, "application/json", configDump.render(query != null
-                        && query.contains("resources=true")));
-                return;
-            }
-            if (!"POST".equals(exchange.getRequestMethod())) {
-                send(exchange, 405, "application/json", problem("method", "POST a CloudEvent to /"));
-                return;
-            }
-            byte[] body = exchange.getRequestBody().readAllBytes();
-            Map<String, List<String>> headers = new HashMap<>();
-            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
-            CloudEvent event;
             try {
-                event = HttpMessageFactory.createReaderFromMultimap(headers, body).toEvent();
-            } catch (CloudEventRWException | IllegalStateException e) {
-                send(exchange, 400, "application/json", problem("event", "not a CloudEvent: " + e.getMessage()));
-                return;
-            }
-            LocalBroker.Outcome outcome;
-            try {
-                outcome = broker.publish(event);
-            } catch (BadEventException e) {
-                progress.accept("refused " + event.getType() + ": " + e.getMessage());
-                send(exchange, 400, "application/json", problem(e.field(), e.getMessage()));
-                return;
-            }
-            if (outcome.deliveries().isEmpty()) {
-                progress.accept("no Trigger for type " + event.getType() + "; event dropped");
-            }
-            if (outcome.replies().isEmpty()) {
-                exchange.sendResponseHeaders(202, -1);
-                return;
-            }
-            CloudEvent reply = outcome.replies().get(0);
-            byte[][] out = new byte[1][];
-            HttpMessageFactory.createWriter(exchange.getResponseHeaders()::add, b -> out[0] = b).writeBinary(reply);
-            byte[] bytes = out[0] == null ? new byte[0] : out[0];
-            exchange.sendResponseHeaders(200, bytes.length == 0 ? -1 : bytes.length);
-            if (bytes.length > 0) {
-                try (OutputStream os = exchange.getResponseBody()) {
-                    os.write(bytes);
-                }
-            }
-        } catch (RuntimeException e) {
-            progress.accept("error handling an event: " + e);
-            try {
-                send(exchange, 500, "application/json", problem("event", String.valueOf(e.getMessage())));
-            } catch (IOException | RuntimeException ignored) {
-                // the response was already started; the client sees a broken reply
+                answer(exchange);
+            } catch (RuntimeException e) {
+                progress.accept("error handling an event: " + e);
+                send(exchange, 500, "application/json", problem("event", "the management plane failed: "
+                        + e.getMessage()));
             }
         }
     }
 
-    private static String problem(String field, String problem) {
+    private void answer(HttpExchange exchange) throws IOException {
+        if ("GET".equals(exchange.getRequestMethod()) && "/healthz".equals(exchange.getRequestURI().getPath())) {
+            send(exchange, 200, "text/plain", "ok\n");
+            return;
+        }
+        if ("GET".equals(exchange.getRequestMethod())
+                && "/debug/config_dump".equals(exchange.getRequestURI().getPath())) {
+            String query = exchange.getRequestURI().getQuery();
+            send(exchange, 200, "application/json", configDump.render(query != null
+                    && query.contains("resources=true")));
+            return;
+        }
+        if (!"POST".equals(exchange.getRequestMethod())) {
+            send(exchange, 405, "application/json", problem("method", "POST a CloudEvent to /"));
+            return;
+        }
+        byte[] body = readBody(exchange);
+        if (body == null) {
+            progress.accept("refused an event: body larger than " + MAX_BODY_BYTES + " bytes");
+            send(exchange, 413, "application/json", problem("body", "the event is larger than the "
+                    + MAX_BODY_BYTES / 1024 + " KiB maximum"));
+            return;
+        }
+        Map<String, List<String>> headers = new HashMap<>();
+        exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
+        CloudEvent event;
         try {
-            return io.meshfed.model.ModelJson.mapper().writeValueAsString(Map.of("field", field, "problem", problem));
+            event = HttpMessageFactory.createReaderFromMultimap(headers, body).toEvent();
+        } catch (CloudEventRWException | EventDeserializationException | IllegalStateException e) {
+            send(exchange, 400, "application/json", problem("event", "is not a CloudEvent: " + e.getMessage()));
+            return;
+        }
+        LocalBroker.Outcome outcome;
+        try {
+            outcome = broker.publish(event);
+        } catch (BadEventException e) {
+            progress.accept("refused " + event.getType() + ": " + e.getMessage());
+            send(exchange, 400, "application/json", problem(e.field(), e.problem()));
+            return;
+        } catch (UnknownClusterException e) {
+            progress.accept("refused " + event.getType() + ": " + e.getMessage());
+            send(exchange, 422, "application/json", problem("subject", e.getMessage()));
+            return;
+        } catch (ConcurrentChangeException e) {
+            progress.accept("gave up on " + event.getType() + ": " + e.getMessage());
+            send(exchange, 503, "application/json", problem("subject", e.getMessage()));
+            return;
+        }
+        if (outcome.deliveries().isEmpty()) {
+            progress.accept("no Trigger for type " + event.getType() + "; event dropped");
+        }
+        if (outcome.replies().isEmpty()) {
+            exchange.sendResponseHeaders(202, -1);
+            return;
+        }
+        CloudEvent reply = outcome.replies().get(0);
+        byte[][] out = new byte[1][];
+        HttpMessageFactory.createWriter(exchange.getResponseHeaders()::add, b -> out[0] = b).writeBinary(reply);
+        byte[] bytes = out[0] == null ? new byte[0] : out[0];
+        exchange.sendResponseHeaders(200, bytes.length == 0 ? -1 : bytes.length);
+        if (bytes.length > 0) {
+            try (OutputStream os = exchange.getResponseBody()) {
+                os.write(bytes);
+            }
+        }
+    }
+
+    /** The request body, or null when it is larger than {@link #MAX_BODY_BYTES} (read and dropped, up to a bound). */
+    private static byte[] readBody(HttpExchange exchange) throws IOException {
+        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        boolean tooLarge = false;
+        try {
+            tooLarge = declared != null && Long.parseLong(declared.trim()) > MAX_BODY_BYTES;
+        } catch (NumberFormatException e) {
+            // the server has refused a malformed Content-Length before we get here; read what comes
+        }
+        InputStream in = exchange.getRequestBody();
+        if (!tooLarge) {
+            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (body.length <= MAX_BODY_BYTES) {
+                return body;
+            }
+        }
+        long discarded = 0;
+        byte[] sink = new byte[64 * 1024];
+        for (int n; discarded < MAX_DISCARDED_BYTES && (n = in.read(sink)) > 0; ) {
+            discarded += n;
+        }
+        return null;
+    }
+
+    private static String problem(String field, String message) {
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("field", field);
+        body.put("message", message);
+        try {
+            return io.meshfed.model.ModelJson.mapper().writeValueAsString(body);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

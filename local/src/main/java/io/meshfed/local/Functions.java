@@ -18,6 +18,7 @@ import io.meshfed.pki.signing.Rejection;
 import io.meshfed.pki.signing.RejectionReason;
 import io.meshfed.pki.signing.SigningOutcome;
 import io.meshfed.registration.ClusterRegistry;
+import io.meshfed.registration.RegistrationEvents;
 import io.meshfed.registration.RegistrationFunctions;
 import io.meshfed.registration.RegistrationRequest;
 import io.meshfed.xds.app.CatalogFeed;
@@ -45,7 +46,7 @@ final class Functions {
     static Subscriber registration(ClusterRegistry registry, Consumer<String> progress) {
         return event -> {
             if (EventTypes.CLUSTER_REGISTRATION_REQUESTED.equals(event.getType())) {
-                RegistrationRequest request = read(event, RegistrationRequest.class);
+                RegistrationRequest request = RegistrationEvents.registration(tree(event));
                 ClusterRegistry.RegistrationResult result = registry.register(request);
                 if (result instanceof ClusterRegistry.Registered r) {
                     String change = r.change().name().toLowerCase(Locale.ROOT);
@@ -62,15 +63,7 @@ final class Functions {
                                 rejected.reasons())).build());
             }
             if (EventTypes.CLUSTER_DEREGISTRATION_REQUESTED.equals(event.getType())) {
-                JsonNode data = tree(event);
-                String name = data == null ? null : data.path("name").asText(null);
-                Rules.dns1123Label(name).ifPresent(p -> {
-                    throw new BadEventException("data.name", p);
-                });
-                if (event.getSubject() != null && !event.getSubject().equals(name)) {
-                    throw new BadEventException("subject", "names cluster '" + event.getSubject()
-                            + "' but data.name is '" + name + "'");
-                }
+                String name = RegistrationEvents.deregistration(event.getSubject(), tree(event));
                 ClusterRegistry.Deregistered d = registry.deregister(name);
                 progress.accept("cluster " + name + " deregistered (existed: " + d.existed() + ")");
                 return Optional.of(reply(event, EventTypes.CLUSTER_DEREGISTERED, name, "meshfed/registration",
@@ -178,7 +171,8 @@ final class Functions {
         try {
             return ModelJson.mapper().readTree(event.getData().toBytes());
         } catch (java.io.IOException e) {
-            throw new BadEventException("data", "is not JSON: " + e.getMessage());
+            throw new BadEventException("data", "is not valid JSON: " + (e instanceof JsonProcessingException j
+                    ? j.getOriginalMessage() : e.getMessage()));
         }
     }
 

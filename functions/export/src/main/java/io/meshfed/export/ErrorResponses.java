@@ -17,6 +17,8 @@ import org.jboss.logging.Logger;
  * <ul>
  * <li>400 {@code bad-event}: the event's data or subject cannot be interpreted, or the structured-mode envelope is
  * not JSON. Knative does not retry it.</li>
+ * <li>413 {@code too-large}: the body is above {@code quarkus.http.limits.max-body-size} (256 KiB, as every meshfed
+ * entry point); it was not read.</li>
  * <li>422 {@code unknown-cluster}: the event names a cluster that is not registered and has no catalog. Not 404,
  * because Knative retries 404 (it also means "subscriber not ready yet") and retrying cannot help.</li>
  * <li>503 {@code contended}: other writers kept changing the catalog; Knative retries it later.</li>
@@ -31,6 +33,10 @@ public class ErrorResponses {
     }
 
     private void handle(RoutingContext ctx) {
+        if (ctx.statusCode() == 413) {
+            respond(ctx, 413, "too-large", "body", "the event is larger than the 256 KiB maximum");
+            return;
+        }
         Throwable failure = ctx.failure();
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof BadEventException bad) {

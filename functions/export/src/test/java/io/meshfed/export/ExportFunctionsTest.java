@@ -315,6 +315,16 @@ class ExportFunctionsTest {
                 "{\"specversion\":\"1.0\",".getBytes(StandardCharsets.UTF_8));
         assertError(brokenEnvelope, 400, "bad-event", "event");
 
+        Answer notAString = events.send(event(EventTypes.SERVICE_EXPORT_SYNC, null, "{\"cluster\":123}"),
+                Mode.BINARY);
+        assertError(notAString, 400, "bad-event", "data.cluster");
+
+        String fiveMegabytes = "{\"cluster\":\"east\",\"padding\":\"" + "x".repeat(5 * 1024 * 1024) + "\"}";
+        for (Mode mode : Mode.values()) {
+            Answer tooLarge = events.send(event(EventTypes.SERVICE_EXPORT_SYNC, "east", fiveMegabytes), mode);
+            assertError(tooLarge, 413, "too-large", "body");
+        }
+
         assertEquals(before.stream().map(c -> c.getMetadata().getName() + "@" + c.getMetadata().getResourceVersion())
                 .toList(), management.configMaps().inNamespace(NAMESPACE).list().getItems().stream()
                 .map(c -> c.getMetadata().getName() + "@" + c.getMetadata().getResourceVersion()).toList());

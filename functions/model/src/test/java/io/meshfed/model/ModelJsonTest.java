@@ -54,6 +54,26 @@ class ModelJsonTest {
     }
 
     @Test
+    void aValueIsReadOnlyFromItsOwnJsonType() throws Exception {
+        var mapper = ModelJson.mapper();
+        for (String wrong : List.of("{\"region\":123}", "{\"region\":1.5}", "{\"region\":true}")) {
+            var e = assertThrows(com.fasterxml.jackson.databind.exc.MismatchedInputException.class,
+                    () -> mapper.readValue(wrong, Locality.class), wrong);
+            assertEquals("region", e.getPath().get(0).getFieldName());
+        }
+        for (String wrong : List.of("{\"address\":\"gw\",\"port\":\"15443\"}",
+                "{\"address\":\"gw\",\"port\":15443.5}", "{\"address\":\"gw\",\"port\":true}")) {
+            assertThrows(com.fasterxml.jackson.databind.exc.MismatchedInputException.class,
+                    () -> mapper.readValue(wrong, GatewayAddress.class), wrong);
+        }
+        assertThrows(com.fasterxml.jackson.databind.exc.MismatchedInputException.class,
+                () -> mapper.treeToValue(mapper.readTree("{\"region\":123}"), Locality.class), "from a tree too");
+        assertEquals(new GatewayAddress("gw", 15443), mapper.readValue("{\"address\":\"gw\",\"port\":15443}",
+                GatewayAddress.class));
+        assertEquals(EAST, roundTrip(EAST, MeshCluster.class));
+    }
+
+    @Test
     void ruleEdges() {
         assertTrue(Rules.dns1123Label("a".repeat(63)).isEmpty());
         assertTrue(Rules.dns1123Label("a".repeat(64)).isPresent());

@@ -1,13 +1,8 @@
 package io.meshfed.registration;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.meshfed.model.BadEventException;
 import io.meshfed.model.EventTypes;
-import io.meshfed.model.ModelJson;
 import io.meshfed.model.MeshCluster;
-import io.meshfed.model.Rules;
 import io.meshfed.registration.ClusterRegistry.Deregistered;
 import io.meshfed.registration.ClusterRegistry.Registered;
 import io.meshfed.registration.ClusterRegistry.Rejected;
@@ -47,7 +42,7 @@ public class RegistrationFunctions {
 
     @Funq("register")
     public CloudEvent<Object> register(CloudEvent<JsonNode> event) {
-        ClusterRegistry.RegistrationResult result = registry.register(read(event, RegistrationRequest.class));
+        ClusterRegistry.RegistrationResult result = registry.register(RegistrationEvents.registration(event.data()));
         if (result instanceof Registered r) {
             LOG.infof("cluster %s registered (%s, generation %d)", r.cluster().name(),
                     r.change().name().toLowerCase(Locale.ROOT), r.generation());
@@ -63,36 +58,11 @@ public class RegistrationFunctions {
 
     @Funq("deregister")
     public CloudEvent<Object> deregister(CloudEvent<JsonNode> event) {
-        DeregistrationRequest request = read(event, DeregistrationRequest.class);
-        String name = request == null ? null : request.name();
-        Rules.dns1123Label(name).ifPresent(problem -> {
-            throw new BadEventException("data.name", problem);
-        });
-        if (event.subject() != null && !event.subject().equals(name)) {
-            throw new BadEventException("subject", "names cluster '" + event.subject() + "' but data.name is '"
-                    + name + "'");
-        }
+        String name = RegistrationEvents.deregistration(event.subject(), event.data());
         Deregistered d = registry.deregister(name);
         LOG.infof("cluster %s deregistered (existed: %s)", name, d.existed());
         return reply(event, EventTypes.CLUSTER_DEREGISTERED, name, Map.of(),
                 new ClusterDeregisteredData(d.cluster(), d.existed()));
-    }
-
-    /**
-     * Reads the event's data strictly (unknown fields and wrong types are errors), with meshfed's own
-     * mapping rather than the framework's lenient one. A problem becomes {@link BadEventException}.
-     */
-    static <T> T read(CloudEvent<JsonNode> event, Class<T> type) {
-        if (event.data() == null || event.data().isNull()) {
-            return null;
-        }
-        try {
-            return ModelJson.mapper().treeToValue(event.data(), type);
-        } catch (JsonMappingException e) {
-            throw BadInputResponses.toBadEvent(e);
-        } catch (JsonProcessingException e) {
-            throw new BadEventException("data", e.getOriginalMessage());
-        }
     }
 
     private static CloudEvent<Object> reply(CloudEvent<?> request, String type, String subject,

@@ -250,4 +250,62 @@ class RegistrationFunctionTest {
         assertEquals(400, reply.status());
         assertEquals("data.name", ModelJson.mapper().readTree(reply.bodyText()).get("field").asText());
     }
+
+    static CloudEvent rawEvent(String id, String type, String subject, String json) {
+        CloudEventBuilder b = CloudEventBuilder.v1().withId(id).withType(type).withSource(URI.create("test/operator"))
+                .withDataContentType("application/json").withData(json.getBytes(StandardCharsets.UTF_8));
+        return subject == null ? b.build() : b.withSubject(subject).build();
+    }
+
+    @Test
+    void aDeregistrationWithAnUnknownFieldIsA400AndRemovesNothing() throws Exception {
+        events().send(event("req-8", EventTypes.CLUSTER_REGISTRATION_REQUESTED,
+                Requests.valid("east", "10.0.0.1", apiUrl(), tls.caPem())), mode(false));
+        for (boolean structured : new boolean[] {false, true}) {
+            var reply = events().send(rawEvent("req-9", EventTypes.CLUSTER_DEREGISTRATION_REQUESTED, "east",
+                    "{\"name\":\"east\",\"force\":true}"), mode(structured));
+            assertEquals(400, reply.status(), reply.bodyText());
+            JsonNode error = ModelJson.mapper().readTree(reply.bodyText());
+            assertEquals("data.force", error.get("field").asText());
+            assertTrue(error.get("message").asText().contains("not a known field"), reply.bodyText());
+            assertNull(reply.event());
+            assertEquals(List.of("east"), storedClusters());
+            assertEquals(1, storedSecrets());
+        }
+    }
+
+    @Test
+    void aNameThatIsNotAStringIsA400() throws Exception {
+        events().send(event("req-10", EventTypes.CLUSTER_REGISTRATION_REQUESTED,
+                Requests.valid("east", "10.0.0.1", apiUrl(), tls.caPem())), mode(false));
+        for (String type : List.of(EventTypes.CLUSTER_DEREGISTRATION_REQUESTED, EventTypes.CLUSTER_REGISTRATION_REQUESTED)) {
+            var reply = events().send(rawEvent("req-11", type, null, "{\"name\":123}"), mode(false));
+            assertEquals(400, reply.status(), reply.bodyText());
+            JsonNode error = ModelJson.mapper().readTree(reply.bodyText());
+            assertEquals("data.name", error.get("field").asText(), reply.bodyText());
+            assertTrue(error.get("message").asText().contains("a string"), reply.bodyText());
+        }
+        assertEquals(List.of("east"), storedClusters());
+        assertEquals(1, storedSecrets());
+    }
+
+    @Test
+    void aFiveMegabyteEventIsA413WithABody() throws Exception {
+        String big = "{\"name\":\"east\",\"padding\":\"" + "x".repeat(5 * 1024 * 1024) + "\"}";
+        var reply = events().send(rawEvent("req-12", EventTypes.CLUSTER_DEREGISTRATION_REQUESTED, null, big),
+                mode(false));
+        assertEquals(413, reply.status());
+        assertEquals("body", ModelJson.mapper().readTree(reply.bodyText()).get("field").asText(), reply.bodyText());
+    }
+
+    @Test
+    void aStructuredEventThatIsNotJsonIsA400NamingTheEvent() throws Exception {
+        var reply = events().sendRaw(Map.of("Content-Type", "application/cloudevents+json"),
+                "{\"specversion\":\"1.0\",\"type\":\"io.meshfed.cluster.deregistration.requested\","
+                        .getBytes(StandardCharsets.UTF_8));
+        assertEquals(400, reply.status(), reply.bodyText());
+        JsonNode error = ModelJson.mapper().readTree(reply.bodyText());
+        assertEquals("event", error.get("field").asText(), reply.bodyText());
+        assertTrue(error.get("message").asText().startsWith("is not valid JSON"), reply.bodyText());
+    }
 }

@@ -14,7 +14,7 @@ import java.util.Properties;
  */
 public final class Peers {
     /** System property naming the properties file; the parent POM sets it for every test JVM. */
-    public static final String PROPERTY = "meshfed.peers";
+    public static final String PROPERTY = "test-peers.file";
 
     private static Peers loaded;
 

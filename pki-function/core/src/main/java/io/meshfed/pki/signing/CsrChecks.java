@@ -126,6 +126,13 @@ public final class CsrChecks {
         if (!verifiesDirectly(csr)) {
             Optional<String> signatureProblem = signatureProblem(csr);
             if (signatureProblem.isPresent()) {
+                // A signature that cannot even be checked because the key is of a kind meshfed does not take
+                // (secp256k1, which the JDK no longer verifies; Ed448; ...) is the key's problem, not a forgery:
+                // the sender can only fix it by changing the key, so say that.
+                Optional<String> keyProblem = keyProblem(csr.getSubjectPublicKeyInfo());
+                if (keyProblem.isPresent()) {
+                    return Verdict.reject(RejectionReason.KEY_NOT_ALLOWED, keyProblem.get());
+                }
                 return Verdict.reject(RejectionReason.BAD_SIGNATURE, signatureProblem.get());
             }
         }
@@ -327,7 +334,8 @@ public final class CsrChecks {
                     || curve.equals(SECObjectIdentifiers.secp384r1))) {
                 return Optional.empty();
             }
-            return Optional.of("EC key on curve " + parameters + " is not allowed; use P-256 or P-384 (named curve)");
+            return Optional.of("EC key on " + curveName(parameters)
+                    + " is not allowed; use P-256 or P-384 (named curve)");
         }
         if (algorithm.equals(PKCSObjectIdentifiers.rsaEncryption)) {
             try {
@@ -341,7 +349,31 @@ public final class CsrChecks {
                 return Optional.of("RSA key does not decode");
             }
         }
-        return Optional.of("key algorithm " + algorithm + " is not allowed; use ECDSA P-256/P-384 or RSA >= 2048");
+        return Optional.of(keyAlgorithmName(algorithm) + " keys are not allowed; use ECDSA P-256/P-384 or RSA >= 2048");
+    }
+
+    /** Key algorithms a CSR may plausibly carry, named as people know them (X.509 and RFC 8410 OIDs). */
+    private static final java.util.Map<ASN1ObjectIdentifier, String> KEY_ALGORITHM_NAMES = java.util.Map.of(
+            X9ObjectIdentifiers.id_dsa, "DSA",
+            PKCSObjectIdentifiers.id_RSASSA_PSS, "RSASSA-PSS",
+            org.bouncycastle.asn1.edec.EdECObjectIdentifiers.id_Ed25519, "Ed25519",
+            org.bouncycastle.asn1.edec.EdECObjectIdentifiers.id_Ed448, "Ed448",
+            org.bouncycastle.asn1.edec.EdECObjectIdentifiers.id_X25519, "X25519",
+            org.bouncycastle.asn1.edec.EdECObjectIdentifiers.id_X448, "X448",
+            X9ObjectIdentifiers.dhpublicnumber, "Diffie-Hellman");
+
+    private static String keyAlgorithmName(ASN1ObjectIdentifier algorithm) {
+        String name = KEY_ALGORITHM_NAMES.get(algorithm);
+        return name != null ? name + " (" + algorithm.getId() + ")" : "key algorithm " + algorithm.getId();
+    }
+
+    /** "curve secp256k1 (1.3.132.0.10)", or what the parameters are when they name no curve. */
+    private static String curveName(ASN1Encodable parameters) {
+        if (parameters instanceof ASN1ObjectIdentifier curve) {
+            String name = org.bouncycastle.asn1.x9.ECNamedCurveTable.getName(curve);
+            return "curve " + (name == null ? curve.getId() : name + " (" + curve.getId() + ")");
+        }
+        return "explicit curve parameters (only named curves are taken)";
     }
 
     /** The extensionRequest, or null when the CSR has none; rejects any other attribute or extension. */
@@ -433,11 +465,38 @@ public final class CsrChecks {
                     }
                 }
                 default -> {
-                    return Optional.of("SAN of type " + name.getTagNo() + " is not allowed; only DNS and SPIFFE URI");
+                    return Optional.of(describeSan(name) + " is not allowed; only DNS and SPIFFE URI SANs");
                 }
             }
         }
         return Optional.empty();
+    }
+
+    /** A SAN of a kind meshfed never signs, named in words with its value where it has a readable one. */
+    private static String describeSan(GeneralName name) {
+        return switch (name.getTagNo()) {
+            case GeneralName.iPAddress -> "IP address SAN " + ipAddress(name);
+            case GeneralName.rfc822Name -> "email SAN '" + clip(name.getName() instanceof ASN1String s
+                    ? s.getString() : "") + "'";
+            case GeneralName.otherName -> "otherName SAN";
+            case GeneralName.x400Address -> "X.400 address SAN";
+            case GeneralName.directoryName -> "directory name SAN '" + clip(name.getName().toString()) + "'";
+            case GeneralName.ediPartyName -> "EDI party name SAN";
+            case GeneralName.registeredID -> "registered ID SAN " + clip(name.getName().toString());
+            default -> "SAN of type " + name.getTagNo();
+        };
+    }
+
+    private static String ipAddress(GeneralName name) {
+        byte[] octets = org.bouncycastle.asn1.ASN1OctetString.getInstance(name.getName()).getOctets();
+        if (octets.length != 4 && octets.length != 16) {
+            return "of " + octets.length + " bytes";
+        }
+        try {
+            return java.net.InetAddress.getByAddress(octets).getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            return "of " + octets.length + " bytes";
+        }
     }
 
     private static boolean isPlainUri(String value) {

@@ -152,6 +152,56 @@ class CsrChecksTest {
                 "1024 bits");
     }
 
+    /** A CSR signed with {@code provider}: the JDK cannot make or verify every key meshfed must name. */
+    private static String csrSignedBy(KeyPair keys, String signatureAlgorithm, java.security.Provider provider)
+            throws Exception {
+        var builder = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+                new org.bouncycastle.asn1.x500.X500Name("O=" + TD), keys.getPublic());
+        return Csrs.pem(builder.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(signatureAlgorithm)
+                .setProvider(provider).build(keys.getPrivate())));
+    }
+
+    @Test
+    void anUnsupportedCurveIsAKeyProblemWhateverTheProviderCanVerify() throws Exception {
+        var bc = new org.bouncycastle.jce.provider.BouncyCastleProvider();
+        KeyPairGenerator k1 = KeyPairGenerator.getInstance("EC", bc);
+        k1.initialize(new ECGenParameterSpec("secp256k1"));
+        String csr = csrSignedBy(k1.generateKeyPair(), "SHA256withECDSA", bc);
+        // jdk: SunEC no longer verifies secp256k1, so the self-signature cannot be checked; bc: it verifies.
+        for (String provider : List.of("jdk", "bc")) {
+            CsrChecks checks = new CsrChecks(SigningPolicy.defaults(), pki.clusters, CryptoProviders.named(provider));
+            Rejection rejection = checks.check(submit(csr)).rejection().orElseThrow();
+            assertEquals(RejectionReason.KEY_NOT_ALLOWED, rejection.reason(), provider + ": " + rejection.message());
+            assertEquals("EC key on curve secp256k1 (1.3.132.0.10) is not allowed; use P-256 or P-384 (named curve)",
+                    rejection.message(), provider);
+        }
+        assertReason(RejectionReason.KEY_NOT_ALLOWED, submit(csr), "secp256k1");
+    }
+
+    @Test
+    void aDsaKeyIsNamedInWords() throws Exception {
+        KeyPairGenerator dsa = KeyPairGenerator.getInstance("DSA");
+        dsa.initialize(2048);
+        assertReason(RejectionReason.KEY_NOT_ALLOWED, submit(csrSignedBy(dsa.generateKeyPair(), "SHA256withDSA",
+                new org.bouncycastle.jce.provider.BouncyCastleProvider())), "DSA (1.2.840.10040.4.1) keys are not allowed");
+        KeyPairGenerator ed = KeyPairGenerator.getInstance("Ed25519");
+        assertReason(RejectionReason.KEY_NOT_ALLOWED, submit(csrSignedBy(ed.generateKeyPair(), "Ed25519",
+                new org.bouncycastle.jce.provider.BouncyCastleProvider())), "Ed25519 (1.3.101.112) keys are not allowed");
+    }
+
+    @Test
+    void aForgedSignatureOnAnAllowedKeyIsStillABadSignature() throws Exception {
+        var csr = Csrs.build(p256, "O=" + TD, null, null);
+        byte[] der = csr.getEncoded().clone();
+        der[der.length - 5] ^= 0x01;
+        String pem = "-----BEGIN CERTIFICATE REQUEST-----\n" + Base64.getMimeEncoder().encodeToString(der)
+                + "\n-----END CERTIFICATE REQUEST-----\n";
+        for (String provider : List.of("jdk", "bc")) {
+            CsrChecks checks = new CsrChecks(SigningPolicy.defaults(), pki.clusters, CryptoProviders.named(provider));
+            assertEquals(RejectionReason.BAD_SIGNATURE, checks.check(submit(pem)).rejection().orElseThrow().reason());
+        }
+    }
+
     @Test
     void unexpectedExtensionsAreRejected() {
         Extension eku = new Extension(Extension.extendedKeyUsage, false,
@@ -171,7 +221,12 @@ class CsrChecksTest {
         assertReason(RejectionReason.SUBJECT_NOT_ALLOWED, submit(Csrs.pem(Csrs.build(p256, "O=" + TD,
                 List.of(new GeneralName(GeneralName.dNSName, "kubernetes.default.svc")), null))), "DNS SAN");
         assertReason(RejectionReason.SUBJECT_NOT_ALLOWED, submit(Csrs.pem(Csrs.build(p256, "O=" + TD,
-                List.of(new GeneralName(GeneralName.iPAddress, "10.0.0.1")), null))), "type 7");
+                List.of(new GeneralName(GeneralName.iPAddress, "10.0.0.1")), null))), "IP address SAN 10.0.0.1");
+        assertReason(RejectionReason.SUBJECT_NOT_ALLOWED, submit(Csrs.pem(Csrs.build(p256, "O=" + TD,
+                List.of(new GeneralName(GeneralName.iPAddress, "2001:db8::1")), null))), "IP address SAN 2001:db8:");
+        assertReason(RejectionReason.SUBJECT_NOT_ALLOWED, submit(Csrs.pem(Csrs.build(p256, "O=" + TD,
+                List.of(new GeneralName(GeneralName.rfc822Name, "admin@east.example.org")), null))),
+                "email SAN 'admin@east.example.org' is not allowed");
         assertReason(RejectionReason.SUBJECT_NOT_ALLOWED, submit(Csrs.pem(Csrs.build(p256, "E=a@b.c", null, null))),
                 "is not allowed");
     }

@@ -19,7 +19,9 @@ import jakarta.inject.Inject;
  *       nonce it was last sent, the last version it ACKed and its last NACK, with the names and versions of the
  *       resources its node group holds; {@code ?resources=true} adds each resource as JSON.</li>
  *   <li>{@code GET /debug/metrics}: the ADS counters in Prometheus text format.</li>
- *   <li>a {@link BadEventException} anywhere in event handling is answered 400 with the field and problem.</li>
+ *   <li>a {@link BadEventException} anywhere in event handling, or JSON that does not parse, is answered 400
+ *       (a body above 256 KiB 413) with
+ *       {@code {"field": ..., "message": ...}}, the body every meshfed entry point uses (docs/events.md).</li>
  * </ul>
  */
 public class HttpRoutes {
@@ -39,14 +41,28 @@ public class HttpRoutes {
     }
 
     private void failure(RoutingContext ctx) {
+        if (ctx.statusCode() == 413) {
+            refuse(ctx, 413, "body", "the event is larger than the 256 KiB maximum");
+            return;
+        }
         for (Throwable t = ctx.failure(); t != null; t = t.getCause()) {
             if (t instanceof BadEventException bad) {
-                ctx.response().setStatusCode(400).putHeader("content-type", "application/json")
-                        .end("{\"field\":" + quote(bad.field()) + ",\"problem\":" + quote(bad.problem()) + "}");
+                refuse(ctx, 400, bad.field(), bad.problem());
+                return;
+            }
+            if (t instanceof com.fasterxml.jackson.core.JsonParseException parse) {
+                String contentType = String.valueOf(ctx.request().getHeader("content-type"));
+                refuse(ctx, 400, contentType.startsWith("application/cloudevents") ? "event" : "data",
+                        "is not valid JSON: " + parse.getOriginalMessage());
                 return;
             }
         }
         ctx.next();
+    }
+
+    private static void refuse(RoutingContext ctx, int status, String field, String message) {
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
+                .end("{\"field\":" + quote(field) + ",\"message\":" + quote(message) + "}");
     }
 
     private static String quote(String s) {

@@ -98,6 +98,20 @@ class BridgeAppTest {
             HttpResponse<String> bad = post(event(EventTypes.CATALOG_CHANGED, null, "{\"version\":3}"), false);
             assertEquals(400, bad.statusCode());
             assertTrue(bad.body().contains("\"field\":\"subject\""), bad.body());
+            assertTrue(bad.body().contains("\"message\":\"names no cluster"), "the documented body: " + bad.body());
+            HttpResponse<String> notJson = post(event(EventTypes.CATALOG_CHANGED, "east", "{\"cluster\":"), false);
+            assertEquals(400, notJson.statusCode(), notJson.body());
+            assertTrue(notJson.body().startsWith("{\"field\":\"data\",\"message\":\"is not valid JSON"), notJson.body());
+            HttpResponse<String> brokenEnvelope = http.send(HttpRequest.newBuilder(root.toURI())
+                    .header("content-type", "application/cloudevents+json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"specversion\":\"1.0\",")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, brokenEnvelope.statusCode(), brokenEnvelope.body());
+            assertTrue(brokenEnvelope.body().startsWith("{\"field\":\"event\""), brokenEnvelope.body());
+            HttpResponse<String> tooLarge = post(event(EventTypes.CATALOG_CHANGED, "east",
+                    "{\"cluster\":\"east\",\"padding\":\"" + "x".repeat(5 * 1024 * 1024) + "\"}"), false);
+            assertEquals(413, tooLarge.statusCode(), tooLarge.body());
+            assertTrue(tooLarge.body().startsWith("{\"field\":\"body\""), tooLarge.body());
 
             HttpResponse<String> dump = http.send(HttpRequest.newBuilder(root.toURI().resolve("/debug/config_dump"))
                     .build(), HttpResponse.BodyHandlers.ofString());
