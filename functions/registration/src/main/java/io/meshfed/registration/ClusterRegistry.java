@@ -11,27 +11,40 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Registers and deregisters workload clusters. The Funqy function is a thin adapter over this class.
  *
  * <p>Order of a registration, nothing written before the last step: every field rule (all violations
- * reported together) and gateway uniqueness; then, unless the stored registration is already identical,
+ * reported together), gateway uniqueness and trust-domain ownership; then, unless the stored registration is already identical,
  * the API-server connectivity check; then one store write. At-least-once delivery is safe: a repeated
  * request finds an identical stored cluster and answers the same {@link Registered} without writing or
  * probing. Concurrent writers of one name are serialized by the store's optimistic concurrency; a loser
  * re-reads and decides again. Thread-safe.
+ *
+ * <p>A trust domain belongs to one registered cluster: the PKI signs each cluster's intermediate constrained to
+ * its trust domain, so a second cluster claiming a taken one could mint identities of the first's workloads. An
+ * operator who runs several clusters in one trust domain on purpose declares it shared
+ * ({@code meshfed.registration.shared-trust-domains}).
  */
 public final class ClusterRegistry {
     static final int MAX_CONFLICT_RETRIES = 5;
 
     private final ClusterStore store;
     private final ApiServerProbe probe;
+    private final Set<String> sharedTrustDomains;
     private final RegistrationValidator validator = new RegistrationValidator();
 
     public ClusterRegistry(ClusterStore store, ApiServerProbe probe) {
+        this(store, probe, Set.of());
+    }
+
+    /** @param sharedTrustDomains trust domains the operator lets more than one cluster use */
+    public ClusterRegistry(ClusterStore store, ApiServerProbe probe, Set<String> sharedTrustDomains) {
         this.store = Objects.requireNonNull(store);
         this.probe = Objects.requireNonNull(probe);
+        this.sharedTrustDomains = Set.copyOf(sharedTrustDomains);
     }
 
     /** The outcome of a registration request. */
@@ -70,9 +83,14 @@ public final class ClusterRegistry {
         RegistrationValidator.Valid valid = outcome.valid().get();
         MeshCluster cluster = valid.cluster();
         for (int attempt = 1; ; attempt++) {
-            Optional<RejectionReason> gatewayClash = gatewayInUse(cluster);
-            if (gatewayClash.isPresent()) {
-                return new Rejected(name, List.of(gatewayClash.get()));
+            List<StoredCluster> others = store.list().stream()
+                    .filter(other -> !other.cluster().name().equals(cluster.name()))
+                    .toList();
+            List<RejectionReason> clashes = new ArrayList<>();
+            gatewayInUse(cluster, others).ifPresent(clashes::add);
+            trustDomainInUse(cluster, others).ifPresent(clashes::add);
+            if (!clashes.isEmpty()) {
+                return new Rejected(name, clashes);
             }
             Optional<StoredCluster> stored = store.get(cluster.name());
             // the credentials Secret's name hashes the credentials, so equal clusters have equal credentials
@@ -100,14 +118,26 @@ public final class ClusterRegistry {
         return new Deregistered(name, store.delete(name));
     }
 
-    private Optional<RejectionReason> gatewayInUse(MeshCluster cluster) {
-        return store.list().stream()
+    private static Optional<RejectionReason> gatewayInUse(MeshCluster cluster, List<StoredCluster> others) {
+        return others.stream()
                 .map(StoredCluster::cluster)
-                .filter(other -> !other.name().equals(cluster.name()))
                 .filter(other -> other.eastWestGateway().equals(cluster.eastWestGateway()))
                 .findFirst()
                 .map(other -> new RejectionReason(Code.GATEWAY_IN_USE, "eastWestGateway",
                         "address " + cluster.eastWestGateway().address() + ":" + cluster.eastWestGateway().port()
                                 + " is already the east-west gateway of cluster '" + other.name() + "'"));
+    }
+
+    private Optional<RejectionReason> trustDomainInUse(MeshCluster cluster, List<StoredCluster> others) {
+        if (sharedTrustDomains.contains(cluster.trustDomain())) {
+            return Optional.empty();
+        }
+        return others.stream()
+                .map(StoredCluster::cluster)
+                .filter(other -> other.trustDomain().equals(cluster.trustDomain()))
+                .findFirst()
+                .map(other -> new RejectionReason(Code.TRUST_DOMAIN_IN_USE, "trustDomain",
+                        "trust domain '" + cluster.trustDomain() + "' belongs to cluster '" + other.name()
+                                + "'; an operator may declare it shared (meshfed.registration.shared-trust-domains)"));
     }
 }

@@ -9,6 +9,8 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -40,7 +42,8 @@ public class RegistrationBeans {
     @Produces
     @Singleton
     ClusterRegistry clusterRegistry(ClusterStore store,
-            @ConfigProperty(name = "meshfed.registration.api-check-timeout", defaultValue = "5s") Duration timeout) {
-        return new ClusterRegistry(store, new HttpApiServerProbe(timeout));
+            @ConfigProperty(name = "meshfed.registration.api-check-timeout", defaultValue = "5s") Duration timeout,
+            @ConfigProperty(name = "meshfed.registration.shared-trust-domains") Optional<Set<String>> shared) {
+        return new ClusterRegistry(store, new HttpApiServerProbe(timeout), shared.orElse(Set.of()));
     }
 }

@@ -7,6 +7,8 @@ public record RejectionReason(Code code, String field, String message) {
         INVALID_FIELD,
         /** Another registered cluster already uses this east-west gateway address and port. */
         GATEWAY_IN_USE,
+        /** Another registered cluster owns this trust domain, and the operator has not declared it shared. */
+        TRUST_DOMAIN_IN_USE,
         /** The API server could not be reached in time (connection refused, DNS, timeout). */
         API_SERVER_UNREACHABLE,
         /** TLS failed: the server's certificate does not chain to the given CA or does not match the host. */

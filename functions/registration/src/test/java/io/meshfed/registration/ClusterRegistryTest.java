@@ -126,6 +126,51 @@ class ClusterRegistryTest {
     }
 
     @Test
+    void trustDomainOfAnotherClusterIsRefusedBeforeAnyProbe() {
+        registry.register(Requests.valid("east", "10.0.0.1", URL, CA));
+        int probesBefore = probes.get();
+        var r = Requests.valid("west", "10.0.0.2", URL, CA);
+        var claim = new RegistrationRequest(r.name(), r.network(), r.locality(), r.eastWestGateway(),
+                "east.example.org", r.apiAccess(), r.apiServer(), r.credentials());
+        var rejected = (Rejected) registry.register(claim);
+        assertEquals(List.of(Code.TRUST_DOMAIN_IN_USE), rejected.reasons().stream().map(RejectionReason::code).toList());
+        assertEquals("trustDomain", rejected.reasons().get(0).field());
+        assertTrue(rejected.reasons().get(0).message().contains("'east'"), rejected.reasons().get(0).message());
+        assertEquals(probesBefore, probes.get());
+        assertEquals(List.of("east"), store.list().stream().map(s -> s.cluster().name()).toList());
+    }
+
+    @Test
+    void gatewayAndTrustDomainClashesAreReportedTogether() {
+        registry.register(Requests.valid("east", "10.0.0.1", URL, CA));
+        var r = Requests.valid("west", "10.0.0.1", URL, CA);
+        var claim = new RegistrationRequest(r.name(), r.network(), r.locality(), r.eastWestGateway(),
+                "east.example.org", r.apiAccess(), r.apiServer(), r.credentials());
+        var rejected = (Rejected) registry.register(claim);
+        assertEquals(List.of(Code.GATEWAY_IN_USE, Code.TRUST_DOMAIN_IN_USE),
+                rejected.reasons().stream().map(RejectionReason::code).toList());
+    }
+
+    @Test
+    void aTrustDomainTheOperatorDeclaredSharedMayBeUsedTwice() {
+        var shared = new ClusterRegistry(store, (api, creds) -> Optional.empty(), java.util.Set.of("mesh.example.org"));
+        for (String name : List.of("east", "west")) {
+            var r = Requests.valid(name, name.equals("east") ? "10.0.0.1" : "10.0.0.2", URL, CA);
+            var req = new RegistrationRequest(r.name(), r.network(), r.locality(), r.eastWestGateway(),
+                    "mesh.example.org", r.apiAccess(), r.apiServer(), r.credentials());
+            assertInstanceOf(Registered.class, shared.register(req), name);
+        }
+        assertEquals(2, store.list().size());
+    }
+
+    @Test
+    void reRegisteringOnesOwnTrustDomainIsNoClash() {
+        registry.register(Requests.valid("east", "10.0.0.1", URL, CA));
+        var again = assertInstanceOf(Registered.class, registry.register(Requests.valid("east", "10.0.0.9", URL, CA)));
+        assertEquals(PutResult.UPDATED, again.change());
+    }
+
+    @Test
     void probeFailuresAreRejectionsAndWriteNothing() {
         for (Code code : List.of(Code.API_SERVER_UNREACHABLE, Code.API_SERVER_TLS_FAILURE,
                 Code.API_SERVER_UNAUTHORIZED, Code.API_SERVER_FORBIDDEN, Code.API_SERVER_ERROR)) {
