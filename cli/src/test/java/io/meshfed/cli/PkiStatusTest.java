@@ -52,9 +52,11 @@ class PkiStatusTest {
 
         store.initialize(CaState.of(first));
         Cli.Run stable = cli.run("pki", "status", "--state-dir", state.toString());
-        store.save(store.load().orElseThrow().introduce(second));
+        var read = store.read().orElseThrow();
+        store.save(read.state().introduce(second), read.version());
         Cli.Run introduced = cli.run("pki", "status", "--state-dir", state.toString(), "-o", "json");
-        store.save(store.load().orElseThrow().activate());
+        read = store.read().orElseThrow();
+        store.save(read.state().activate(), read.version());
         Cli.Run activated = cli.run("pki", "status", "--state-dir", state.toString(), "-o", "json");
 
         assertEquals(0, stable.exitCode(), stable.err());

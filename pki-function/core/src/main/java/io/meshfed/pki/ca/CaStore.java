@@ -1,5 +1,6 @@
 package io.meshfed.pki.ca;
 
+import io.meshfed.store.ConcurrentChangeException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -8,13 +9,30 @@ import java.util.Optional;
 /**
  * Where the CA state lives: a Kubernetes Secret in the management cluster, or a 0600 file in local mode.
  * A save replaces the whole state in one write; a reader sees the old state or the new one, never a mix.
- * Implementations are thread-safe.
+ *
+ * <p>Writes compare-and-set on the version they read: a rotation step reads the state, derives the next one and
+ * saves it only if nobody saved in between. Of two rotations at once, one lands and the other gets
+ * {@link ConcurrentChangeException} and must re-read (and, usually, find its step already done or no longer
+ * valid). Implementations are thread-safe.
  */
 public interface CaStore {
 
-    Optional<CaState> load();
+    /** A stored state and the version it was read at; versions are opaque. */
+    record Versioned(CaState state, String version) {
+    }
 
-    void save(CaState state);
+    Optional<Versioned> read();
+
+    default Optional<CaState> load() {
+        return read().map(Versioned::state);
+    }
+
+    /**
+     * Replaces the state stored at {@code expectedVersion} with {@code state}.
+     *
+     * @throws ConcurrentChangeException when the stored state is no longer at {@code expectedVersion} (or is gone)
+     */
+    void save(CaState state, String expectedVersion);
 
     /**
      * Stores {@code state} only if no state exists yet and returns whichever state is stored afterwards: of two

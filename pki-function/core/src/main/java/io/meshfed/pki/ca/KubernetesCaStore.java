@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.meshfed.store.ConcurrentChangeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Base64;
@@ -15,8 +16,9 @@ import java.util.Optional;
  * The CA state as one Opaque Secret ({@code meshfed-pki-ca} by default) in the management cluster.
  *
  * <p>Parsed state is cached by the Secret's resourceVersion, so a reader pays one GET per call and parses
- * keys only after a change. A save is a single create-or-replace of the whole Secret: atomic on the API
- * server. Thread-safe.
+ * keys only after a change. A save is a single replace of the whole Secret carrying the resourceVersion it read:
+ * atomic on the API server, and refused with 409 (a {@link ConcurrentChangeException}) when another writer saved
+ * in between. Thread-safe.
  */
 public final class KubernetesCaStore implements CaStore {
     public static final String DEFAULT_NAME = "meshfed-pki-ca";
@@ -38,7 +40,7 @@ public final class KubernetesCaStore implements CaStore {
     }
 
     @Override
-    public Optional<CaState> load() {
+    public Optional<Versioned> read() {
         Secret secret;
         try {
             secret = client.secrets().inNamespace(namespace).withName(name).get();
@@ -51,7 +53,7 @@ public final class KubernetesCaStore implements CaStore {
         String version = secret.getMetadata().getResourceVersion();
         Cached current = cached;
         if (current != null && version != null && version.equals(current.resourceVersion())) {
-            return Optional.of(current.state());
+            return Optional.of(new Versioned(current.state(), version));
         }
         Map<String, String> entries = new LinkedHashMap<>();
         if (secret.getData() != null) {
@@ -63,7 +65,7 @@ public final class KubernetesCaStore implements CaStore {
         }
         CaState state = Entries.decode(entries, clock);
         cached = new Cached(version, state);
-        return Optional.of(state);
+        return Optional.of(new Versioned(state, version));
     }
 
     @Override
@@ -81,17 +83,17 @@ public final class KubernetesCaStore implements CaStore {
     }
 
     @Override
-    public void save(CaState state) {
+    public void save(CaState state, String expectedVersion) {
         Secret secret = secret(state);
+        secret.getMetadata().setResourceVersion(java.util.Objects.requireNonNull(expectedVersion, "expectedVersion"));
         try {
-            Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
-            if (existing == null) {
-                client.secrets().inNamespace(namespace).resource(secret).create();
-            } else {
-                secret.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
-                client.secrets().inNamespace(namespace).resource(secret).update();
-            }
+            client.secrets().inNamespace(namespace).resource(secret).update();
         } catch (KubernetesClientException e) {
+            if (e.getCode() == java.net.HttpURLConnection.HTTP_CONFLICT
+                    || e.getCode() == java.net.HttpURLConnection.HTTP_NOT_FOUND) {
+                throw new ConcurrentChangeException("Secret " + namespace + "/" + name + " changed since it was read"
+                        + " at resourceVersion " + expectedVersion + " (HTTP " + e.getCode() + "): re-read it", null);
+            }
             // The message of a failed write may echo the request body; keep only the status.
             throw new CaStoreException("writing Secret " + namespace + "/" + name + " failed with HTTP "
                     + e.getCode(), null);

@@ -2,6 +2,7 @@ package io.meshfed.pki.ca;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.meshfed.store.ConcurrentChangeException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -72,15 +73,22 @@ public final class PkiAdmin {
                     }
                     print(store.initialize(CaState.of(authority(options))), out);
                 }
-                case "introduce" -> save(store, current(store).introduce(authority(options)), out);
-                case "activate" -> save(store, current(store).activate(), out);
-                case "retire" -> save(store, current(store).retire(), out);
+                case "introduce" -> {
+                    CertificateAuthority next = authority(options);
+                    step(store, s -> s.introduce(next), out);
+                }
+                case "activate" -> step(store, CaState::activate, out);
+                case "retire" -> step(store, CaState::retire, out);
                 default -> {
                     err.println("unknown command '" + args[0] + "'\n" + USAGE);
                     return 2;
                 }
             }
             return 0;
+        } catch (ConcurrentChangeException e) {
+            err.println(args[0] + " refused: another writer changed the CA state meanwhile (" + e.getMessage()
+                    + "); run 'status' and decide again");
+            return 1;
         } catch (InvalidCaMaterialException | IllegalStateException | IllegalArgumentException | CaStoreException e) {
             err.println(args[0] + " refused: " + e.getMessage());
             return 1;
@@ -91,13 +99,13 @@ public final class PkiAdmin {
         }
     }
 
-    private static CaState current(CaStore store) {
-        return store.load().orElseThrow(() -> new IllegalStateException("no CA state stored; run init first"));
-    }
-
-    private static void save(CaStore store, CaState state, PrintStream out) {
-        store.save(state);
-        print(state, out);
+    /** One rotation step on the state as read, saved only if nobody saved since (compare-and-set). */
+    private static void step(CaStore store, java.util.function.UnaryOperator<CaState> change, PrintStream out) {
+        CaStore.Versioned current = store.read()
+                .orElseThrow(() -> new IllegalStateException("no CA state stored; run init first"));
+        CaState next = change.apply(current.state());
+        store.save(next, current.version());
+        print(next, out);
     }
 
     private static CertificateAuthority authority(Map<String, String> options) {

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.meshfed.pki.testing.TestPki;
+import io.meshfed.store.ConcurrentChangeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -43,16 +44,17 @@ class CaStoresTest {
                 Clock.systemUTC());
         assertTrue(store.load().isEmpty());
         CaState state = rotatingState();
-        store.save(state);
+        store.initialize(state);
         Secret secret = client.secrets().inNamespace("meshfed").withName("meshfed-pki-ca").get();
         assertEquals(Set.of("signer-key.pem", "signer-chain.pem", "next-key.pem", "next-chain.pem",
                 "trust-bundle.pem"), secret.getData().keySet());
-        CaState loaded = store.load().orElseThrow();
+        CaStore.Versioned read = store.read().orElseThrow();
+        CaState loaded = read.state();
         assertSameState(state, loaded);
         assertSame(loaded, store.load().orElseThrow(), "unchanged Secret: parsed state reused");
 
         CaState activated = loaded.activate();
-        store.save(activated);
+        store.save(activated, read.version());
         assertEquals(activated.signer().fingerprint(), store.load().orElseThrow().signer().fingerprint());
     }
 
@@ -62,7 +64,7 @@ class CaStoresTest {
         FileCaStore store = new FileCaStore(file, Clock.systemUTC());
         assertTrue(store.load().isEmpty());
         CaState state = rotatingState();
-        store.save(state);
+        store.initialize(state);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         assertSameState(state, new FileCaStore(file, Clock.systemUTC()).load().orElseThrow());
 
@@ -101,5 +103,72 @@ class CaStoresTest {
         assertEquals(java.util.List.of(newRoot.root()), retired.trustedRoots());
         assertThrows(IllegalStateException.class, retired::activate);
         assertThrows(IllegalStateException.class, () -> introduced.introduce(oldRoot));
+    }
+
+    @Test
+    void kubernetesSaveLosesToAWriteSinceItsRead() {
+        KubernetesCaStore store = new KubernetesCaStore(client, "meshfed", "cas-test", Clock.systemUTC());
+        store.initialize(CaState.of(TestPki.root(KeyAlgorithm.ECDSA_P256, "root")));
+        assertConcurrentRotationsLandOnce(store, () -> new KubernetesCaStore(client, "meshfed", "cas-test",
+                Clock.systemUTC()));
+    }
+
+    @Test
+    void fileSaveLosesToAWriteSinceItsRead() {
+        Path file = dir.resolve("pki/ca.json");
+        FileCaStore store = new FileCaStore(file, Clock.systemUTC());
+        store.initialize(CaState.of(TestPki.root(KeyAlgorithm.ECDSA_P256, "root")));
+        assertConcurrentRotationsLandOnce(store, () -> new FileCaStore(file, Clock.systemUTC()));
+    }
+
+    /**
+     * Two operators introduce a next root from the same read: the first save lands, the second is refused with
+     * {@link ConcurrentChangeException} and leaves the first's state; then many rotations race from one read and
+     * exactly one lands.
+     */
+    private static void assertConcurrentRotationsLandOnce(CaStore store, java.util.function.Supplier<CaStore> another) {
+        CaStore.Versioned read = store.read().orElseThrow();
+        CaStore.Versioned sameRead = another.get().read().orElseThrow();
+        CaState mine = read.state().introduce(TestPki.root(KeyAlgorithm.ECDSA_P256, "mine"));
+        CaState theirs = sameRead.state().introduce(TestPki.root(KeyAlgorithm.ECDSA_P256, "theirs"));
+        store.save(mine, read.version());
+        ConcurrentChangeException conflict = assertThrows(ConcurrentChangeException.class,
+                () -> another.get().save(theirs, sameRead.version()));
+        assertTrue(conflict.getMessage().contains("re-read"), conflict.getMessage());
+        assertEquals(mine.next().orElseThrow().fingerprint(),
+                another.get().load().orElseThrow().next().orElseThrow().fingerprint());
+
+        CaStore.Versioned before = store.read().orElseThrow();
+        int racers = 8;
+        var start = new java.util.concurrent.CountDownLatch(1);
+        var landed = new java.util.concurrent.atomic.AtomicInteger();
+        var refused = new java.util.concurrent.atomic.AtomicInteger();
+        var threads = new java.util.ArrayList<Thread>();
+        for (int i = 0; i < racers; i++) {
+            CaStore racer = another.get();
+            Thread t = new Thread(() -> {
+                try {
+                    start.await();
+                    racer.save(before.state().activate(), before.version());
+                    landed.incrementAndGet();
+                } catch (ConcurrentChangeException e) {
+                    refused.incrementAndGet();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            t.start();
+            threads.add(t);
+        }
+        start.countDown();
+        threads.forEach(t -> {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertEquals(1, landed.get(), "exactly one of the racing saves lands");
+        assertEquals(racers - 1, refused.get());
     }
 }

@@ -2,8 +2,10 @@ package io.meshfed.pki.ca;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshfed.pki.testing.TestPki;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -47,5 +49,20 @@ class PkiAdminTest {
         assertEquals(2, run("rotate", "--file", file));
         assertEquals(1, run("introduce", "--file", file, "--algorithm", "dsa-1024"));
         assertTrue(err.toString().contains("unknown key algorithm 'dsa-1024'"), err.toString());
+    }
+
+    @Test
+    void aRotationStepRacingAnotherIsRefusedAndChangesNothing() {
+        String file = dir.resolve("ca.json").toString();
+        assertEquals(0, run("init", "--file", file, "--common-name", "root one"));
+        FileCaStore store = new FileCaStore(Path.of(file), Clock.systemUTC());
+        CaStore.Versioned read = store.read().orElseThrow();
+        assertEquals(0, run("introduce", "--file", file, "--common-name", "root two"));
+        String afterIntroduce = store.read().orElseThrow().version();
+        assertThrows(io.meshfed.store.ConcurrentChangeException.class,
+                () -> store.save(read.state().introduce(TestPki.root(KeyAlgorithm.ECDSA_P256, "root three")),
+                        read.version()));
+        assertEquals(afterIntroduce, store.read().orElseThrow().version());
+        assertTrue(store.load().orElseThrow().next().orElseThrow().toString().contains("root two"));
     }
 }
