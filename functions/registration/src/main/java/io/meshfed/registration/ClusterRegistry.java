@@ -97,6 +97,10 @@ public final class ClusterRegistry {
             if (stored.isPresent() && stored.get().cluster().equals(cluster)) {
                 return new Registered(cluster, stored.get().generation(), ClusterStore.PutResult.UNCHANGED);
             }
+            Optional<RejectionReason> notOwner = ownershipNotProven(stored, cluster, valid);
+            if (notOwner.isPresent()) {
+                return new Rejected(name, List.of(notOwner.get()));
+            }
             if (cluster.hasApiAccess()) {
                 Optional<RejectionReason> unreachable = probe.check(cluster.apiServer(), valid.credentials().orElseThrow());
                 if (unreachable.isPresent()) {
@@ -116,6 +120,36 @@ public final class ClusterRegistry {
 
     public Deregistered deregister(String name) {
         return new Deregistered(name, store.delete(name));
+    }
+
+    /**
+     * A change to a cluster registered with API access must come from someone who holds credentials its
+     * registered API server accepts: the same proof its first registration gave. So an update cannot drop API
+     * access (that would skip the proof), and one that moves the API server must present credentials the
+     * registered one accepts as well as the new one (the latter is the ordinary probe). An update that keeps the
+     * API server is proven by the ordinary probe. Clusters registered without API access have nothing to prove
+     * ownership with: their updates are as trusted as the sender (see docs/security.md).
+     */
+    private Optional<RejectionReason> ownershipNotProven(Optional<StoredCluster> stored, MeshCluster cluster,
+            RegistrationValidator.Valid valid) {
+        if (stored.isEmpty() || !stored.get().cluster().hasApiAccess()) {
+            return Optional.empty();
+        }
+        MeshCluster registered = stored.get().cluster();
+        if (!cluster.hasApiAccess()) {
+            return Optional.of(new RejectionReason(Code.OWNERSHIP_NOT_PROVEN, "apiAccess", "cluster '"
+                    + registered.name() + "' is registered with API access; an update without credentials cannot"
+                    + " prove it comes from the cluster's owner (deregister it first to change its access mode)"));
+        }
+        if (registered.apiServer().url().equals(cluster.apiServer().url())
+                && registered.apiServer().caData().equals(cluster.apiServer().caData())) {
+            return Optional.empty();
+        }
+        return probe.check(registered.apiServer(), valid.credentials().orElseThrow())
+                .map(refused -> new RejectionReason(Code.OWNERSHIP_NOT_PROVEN, "credentials", "cluster '"
+                        + registered.name() + "' is registered at " + registered.apiServer().url()
+                        + "; moving it needs credentials that API server accepts too, and it refused them: "
+                        + refused.message()));
     }
 
     private static Optional<RejectionReason> gatewayInUse(MeshCluster cluster, List<StoredCluster> others) {

@@ -9,6 +9,11 @@ public record RejectionReason(Code code, String field, String message) {
         GATEWAY_IN_USE,
         /** Another registered cluster owns this trust domain, and the operator has not declared it shared. */
         TRUST_DOMAIN_IN_USE,
+        /**
+         * An update of a cluster registered with API access does not prove it comes from the cluster's owner: it
+         * drops API access, or moves the API server with credentials the registered one refuses.
+         */
+        OWNERSHIP_NOT_PROVEN,
         /** The API server could not be reached in time (connection refused, DNS, timeout). */
         API_SERVER_UNREACHABLE,
         /** TLS failed: the server's certificate does not chain to the given CA or does not match the host. */

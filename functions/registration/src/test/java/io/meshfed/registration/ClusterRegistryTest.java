@@ -171,6 +171,33 @@ class ClusterRegistryTest {
     }
 
     @Test
+    void movingTheApiServerNeedsCredentialsTheRegisteredOneAccepts() {
+        registry.register(Requests.valid("east", "10.0.0.1", URL, CA));
+        String version = store.get("east").orElseThrow().resourceVersion();
+        var scripted = new ClusterRegistry(store, (api, creds) -> api.url().equals(URL)
+                ? Optional.of(new RejectionReason(Code.API_SERVER_UNAUTHORIZED, "credentials", "401 from " + api.url()))
+                : Optional.empty());
+        var rejected = assertInstanceOf(Rejected.class,
+                scripted.register(Requests.valid("east", "10.0.0.1", "https://elsewhere.example.org:6443", CA)));
+        assertEquals(List.of(Code.OWNERSHIP_NOT_PROVEN), rejected.reasons().stream().map(RejectionReason::code).toList());
+        assertTrue(rejected.reasons().get(0).message().contains("401 from " + URL), rejected.reasons().get(0).message());
+        assertEquals(version, store.get("east").orElseThrow().resourceVersion());
+
+        var accepting = new ClusterRegistry(store, (api, creds) -> Optional.empty());
+        assertInstanceOf(Registered.class,
+                accepting.register(Requests.valid("east", "10.0.0.1", "https://elsewhere.example.org:6443", CA)));
+    }
+
+    @Test
+    void anUpdateMayNotDropApiAccess() {
+        registry.register(Requests.valid("east", "10.0.0.1", URL, CA));
+        var rejected = assertInstanceOf(Rejected.class, registry.register(Requests.configOnly("east", "10.0.0.7")));
+        assertEquals(List.of(Code.OWNERSHIP_NOT_PROVEN), rejected.reasons().stream().map(RejectionReason::code).toList());
+        assertEquals("apiAccess", rejected.reasons().get(0).field());
+        assertTrue(store.get("east").orElseThrow().cluster().hasApiAccess());
+    }
+
+    @Test
     void probeFailuresAreRejectionsAndWriteNothing() {
         for (Code code : List.of(Code.API_SERVER_UNREACHABLE, Code.API_SERVER_TLS_FAILURE,
                 Code.API_SERVER_UNAUTHORIZED, Code.API_SERVER_FORBIDDEN, Code.API_SERVER_ERROR)) {
