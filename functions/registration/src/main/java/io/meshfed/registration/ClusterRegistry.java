@@ -126,8 +126,9 @@ public final class ClusterRegistry {
      * A change to a cluster registered with API access must come from someone who holds credentials its
      * registered API server accepts: the same proof its first registration gave. So an update cannot drop API
      * access (that would skip the proof), and one that moves the API server must present credentials the
-     * registered one accepts as well as the new one (the latter is the ordinary probe). An update that keeps the
-     * API server is proven by the ordinary probe. Clusters registered without API access have nothing to prove
+     * registered one accepts as well as the new one (the latter is the ordinary probe), unless they are the very
+     * credentials stored for it (local mode's clusters come back on new ports with the same token). An update that
+     * keeps the API server is proven by the ordinary probe. Clusters registered without API access have nothing to prove
      * ownership with: their updates are as trusted as the sender (see docs/security.md).
      */
     private Optional<RejectionReason> ownershipNotProven(Optional<StoredCluster> stored, MeshCluster cluster,
@@ -144,6 +145,10 @@ public final class ClusterRegistry {
         if (registered.apiServer().url().equals(cluster.apiServer().url())
                 && registered.apiServer().caData().equals(cluster.apiServer().caData())) {
             return Optional.empty();
+        }
+        if (store.credentials(registered.name()).equals(valid.credentials())) {
+            return Optional.empty(); // the very credentials the owner registered: as good a proof, and the only
+                                     // one left when the registered API server is gone for good
         }
         return probe.check(registered.apiServer(), valid.credentials().orElseThrow())
                 .map(refused -> new RejectionReason(Code.OWNERSHIP_NOT_PROVEN, "credentials", "cluster '"

@@ -177,15 +177,22 @@ class ClusterRegistryTest {
         var scripted = new ClusterRegistry(store, (api, creds) -> api.url().equals(URL)
                 ? Optional.of(new RejectionReason(Code.API_SERVER_UNAUTHORIZED, "credentials", "401 from " + api.url()))
                 : Optional.empty());
-        var rejected = assertInstanceOf(Rejected.class,
-                scripted.register(Requests.valid("east", "10.0.0.1", "https://elsewhere.example.org:6443", CA)));
+        var moved = Requests.valid("east", "10.0.0.1", "https://elsewhere.example.org:6443", CA);
+        var withAnotherToken = new RegistrationRequest(moved.name(), moved.network(), moved.locality(),
+                moved.eastWestGateway(), moved.trustDomain(), moved.apiAccess(), moved.apiServer(),
+                new RegistrationRequest.CredentialsInput("another-token", null, null));
+
+        var rejected = assertInstanceOf(Rejected.class, scripted.register(withAnotherToken));
         assertEquals(List.of(Code.OWNERSHIP_NOT_PROVEN), rejected.reasons().stream().map(RejectionReason::code).toList());
         assertTrue(rejected.reasons().get(0).message().contains("401 from " + URL), rejected.reasons().get(0).message());
         assertEquals(version, store.get("east").orElseThrow().resourceVersion());
 
+        assertInstanceOf(Registered.class, scripted.register(moved),
+                "the stored credentials prove ownership even when the registered API server refuses or is gone");
+        registry.register(Requests.valid("east", "10.0.0.1", URL, CA));
         var accepting = new ClusterRegistry(store, (api, creds) -> Optional.empty());
-        assertInstanceOf(Registered.class,
-                accepting.register(Requests.valid("east", "10.0.0.1", "https://elsewhere.example.org:6443", CA)));
+        assertInstanceOf(Registered.class, accepting.register(withAnotherToken),
+                "credentials the registered API server accepts prove ownership");
     }
 
     @Test
