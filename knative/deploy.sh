@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs meshfed into the current kube context with kn (and kubectl for what kn does not manage: namespace, CRD,
-# RBAC, the bridge's direct gRPC Service). Every value comes from knative/manifests/: the Services, the Broker, each
-# file in eventing/triggers/ and the PingSource template. Safe to re-run: what exists is updated, not recreated.
+# Installs meshfed into the current kube context with kn (and kubectl for what kn does not manage: namespaces, CRD,
+# RBAC, the Broker's EventPolicies, the bridge's direct gRPC Service). Every value comes from knative/manifests/: the
+# Services, the Broker, each file in eventing/policies/ and eventing/triggers/ and the PingSource template. Safe to
+# re-run: what exists is updated, not recreated. The cluster's Knative Eventing must run with OIDC authentication
+# and deny-all authorization, and the bridge's TLS Secret must exist first (docs/deploy.md, "Before you deploy").
 #
 #   knative/deploy.sh [--dry-run [--assume-installed]] [--image-prefix REGISTRY/PATH] [--tag TAG] [--cluster NAME]...
 #
@@ -44,10 +46,20 @@ fi
 
 ns="$(yaml_get "$m/namespace.yaml" metadata.name)"
 
-# 1. What kn does not manage. kubectl apply is idempotent by itself.
+# 1. What kn does not manage. kubectl apply is idempotent by itself. namespace.yaml holds meshfed and meshfed-pki
+# (the CA Secret's own namespace).
 run kubectl apply -f "$m/namespace.yaml"
 run kubectl apply -f "$m/crd/meshcluster.yaml"
 for f in "$m"/rbac/*.yaml; do run kubectl apply -f "$f"; done
+
+# The bridge mounts its serving certificate and client CA from this Secret; without it its pod never starts and
+# `kn service create` waits out its timeout. Stop here with the way out instead.
+tls_secret="$(yaml_get "$m/serving/xds-bridge.yaml" spec.template.spec.volumes.secret.secretName)"
+if ! $DRY_RUN && ! kubectl get secret "$tls_secret" -n "$ns" >/dev/null 2>&1; then
+  echo "deploy.sh: Secret $ns/$tls_secret (the xDS bridge's TLS certificate, key and client CA) does not exist;" \
+    "create it (docs/deploy.md, \"The xDS bridge's TLS\") and re-run" >&2
+  exit 1
+fi
 
 # 2. The broker, with the delivery policy of its manifest.
 broker="$(yaml_get "$m/eventing/broker.yaml" metadata.name)"
@@ -59,6 +71,9 @@ if exists kn broker describe "$broker" -n "$ns"; then
 else
   run kn broker create "$broker" -n "$ns" "${delivery[@]}"
 fi
+# Who may post what to the Broker (kn has no EventPolicy command). Applied before any sender exists: a policy that
+# names a Trigger not created yet resolves once it is.
+for f in "$m"/eventing/policies/*.yaml; do run kubectl apply -f "$f"; done
 
 # 3. Knative Services. A create takes the whole manifest; an update re-applies the image and the tuning that
 # changes between releases (scale bounds, concurrency, timeout). Other changes: kn service delete, then re-run.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Removes what deploy.sh installed, in reverse order, reading the same manifests. Leaves the MeshCluster CRD (and so
-# every registered cluster), the namespace, its Secrets (CA, credentials) and ConfigMaps (catalogs, audit) unless
-# --purge is given. Safe to re-run: what is already gone is skipped.
+# every registered cluster), the namespaces meshfed and meshfed-pki, their Secrets (CA, credentials, the bridge's
+# TLS) and ConfigMaps (catalogs, audit) unless --purge is given. Safe to re-run: what is already gone is skipped.
 #
 #   knative/undeploy.sh [--dry-run [--assume-absent]] [--cluster NAME]... [--purge]
 #
@@ -9,7 +9,7 @@
 #   --assume-absent  with --dry-run: print what a re-run after a complete undeploy does (nothing)
 #   --cluster NAME   also delete that cluster's export-sync PingSource (without --dry-run, every
 #                    meshfed-export-sync-* PingSource found is deleted anyway)
-#   --purge          also delete the CRD (all MeshClusters) and the namespace (CA, credentials, catalogs)
+#   --purge          also delete the CRD (all MeshClusters) and both namespaces (CA, credentials, catalogs)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 m="$here/manifests"
@@ -59,6 +59,7 @@ for f in "$m"/serving/*.yaml; do
     run kubectl delete -f "$f" --ignore-not-found
   fi
 done
+for f in "$m"/eventing/policies/*.yaml; do run kubectl delete -f "$f" --ignore-not-found; done
 broker="$(yaml_get "$m/eventing/broker.yaml" metadata.name)"
 exists kn broker describe "$broker" -n "$ns" && run kn broker delete "$broker" -n "$ns"
 for f in "$m"/rbac/*.yaml; do run kubectl delete -f "$f" --ignore-not-found; done

@@ -44,10 +44,11 @@ final class PkiCommand {
     static final String NEXT_CHAIN = "next-chain.pem";
     static final String TRUST_BUNDLE = "trust-bundle.pem";
     static final String DEFAULT_SECRET = "meshfed-pki-ca";
+    static final String DEFAULT_NAMESPACE = "meshfed-pki";
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Show the signing authority, a rotation in progress and the trusted roots.",
-                "Reads the Secret <namespace>/meshfed-pki-ca (current kubeconfig) or <state-dir>/pki/ca.json."})
+                "Reads the Secret meshfed-pki/meshfed-pki-ca (current kubeconfig) or <state-dir>/pki/ca.json."})
     static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -55,12 +56,18 @@ final class PkiCommand {
         @Option(names = "--secret", paramLabel = "NAME", description = "CA Secret name (default meshfed-pki-ca).")
         String secret = DEFAULT_SECRET;
 
+        @Option(names = "--pki-namespace", paramLabel = "NS",
+                description = "Namespace of the CA Secret (default meshfed-pki: only the PKI function and operators"
+                        + " may read it).")
+        String pkiNamespace = DEFAULT_NAMESPACE;
+
         @Override
         public Integer call() {
             MeshfedCommand root = MeshfedCommand.of(spec);
             String where = root.stateDir() != null ? root.stateDir().resolve("pki").resolve("ca.json").toString()
-                    : "Secret " + root.namespace + "/" + secret;
-            Map<String, String> entries = root.stateDir() != null ? fromFile(root.stateDir()) : readSecret(root, secret);
+                    : "Secret " + pkiNamespace + "/" + secret;
+            Map<String, String> entries = root.stateDir() != null ? fromFile(root.stateDir())
+                    : readSecret(root, pkiNamespace, secret);
             if (entries == null) {
                 throw new CommandFailedException(ExitCodes.NOT_FOUND, "no CA state in " + where
                         + ": the PKI function creates it on its first start");
@@ -162,13 +169,13 @@ final class PkiCommand {
         }
     }
 
-    static Map<String, String> readSecret(MeshfedCommand root, String secretName) {
+    static Map<String, String> readSecret(MeshfedCommand root, String namespace, String secretName) {
         try (KubernetesClient client = root.environment.kubernetes().get()) {
             Secret secret;
             try {
-                secret = client.secrets().inNamespace(root.namespace).withName(secretName).get();
+                secret = client.secrets().inNamespace(namespace).withName(secretName).get();
             } catch (KubernetesClientException e) {
-                throw new CommandFailedException(ExitCodes.UNREACHABLE, "cannot read Secret " + root.namespace + "/"
+                throw new CommandFailedException(ExitCodes.UNREACHABLE, "cannot read Secret " + namespace + "/"
                         + secretName + " at " + client.getMasterUrl() + " (current kubeconfig): "
                         + ClusterCommand.cause(e) + "; for local mode give --state-dir", e);
             }

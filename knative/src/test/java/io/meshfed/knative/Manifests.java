@@ -71,23 +71,37 @@ final class Manifests {
      * root), read from its src/main/resources/application.properties; empty when it has none (yet).
      */
     static Map<String, String> funqyMappings(String module) {
-        Path props = ROOT.resolve(module).resolve("src/main/resources/application.properties");
         Map<String, String> out = new TreeMap<>();
-        if (!Files.isRegularFile(props)) {
-            return out;
-        }
-        Properties p = new Properties();
-        try (var in = Files.newBufferedReader(props)) {
-            p.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Properties p = applicationProperties(module);
         for (String key : p.stringPropertyNames()) {
             if (key.startsWith(MAPPING_PREFIX) && key.endsWith(".trigger")) {
                 out.put(key.substring(MAPPING_PREFIX.length(), key.length() - ".trigger".length()), p.getProperty(key));
             }
         }
         return out;
+    }
+
+    /** One setting of the module's src/main/resources/application.properties; fails when it is not there. */
+    static String property(String module, String key) {
+        String value = applicationProperties(module).getProperty(key);
+        if (value == null) {
+            throw new AssertionError(module + " has no " + key + " in its application.properties");
+        }
+        return value;
+    }
+
+    /** The module's src/main/resources/application.properties, empty when it has none (yet). */
+    private static Properties applicationProperties(String module) {
+        Path props = ROOT.resolve(module).resolve("src/main/resources/application.properties");
+        Properties p = new Properties();
+        if (Files.isRegularFile(props)) {
+            try (var in = Files.newBufferedReader(props)) {
+                p.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return p;
     }
 
     /** Every application.properties under the repository's src/main/resources directories (target/ excluded). */

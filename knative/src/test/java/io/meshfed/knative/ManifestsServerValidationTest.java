@@ -121,7 +121,7 @@ class ManifestsServerValidationTest {
             }
         }
         assertEquals(List.of(), failures, "manifests refused by the API server's validation");
-        assertTrue(validated >= 25, "expected the whole install (triggers, services, RBAC, CRD, workload), validated "
+        assertTrue(validated >= 32, "expected the whole install (triggers, services, RBAC, CRD, workload), validated "
                 + validated + " files");
     }
 
@@ -168,6 +168,48 @@ class ManifestsServerValidationTest {
         assertNotEquals(0, result.exit(), "a misspelt Revision field must fail the check:\n" + result.output());
         assertTrue(result.output().contains("unknown field \"spec.template.spec.containerConcurency\""),
                 result.output());
+    }
+
+    @Test
+    void anEventPolicyWithAMisspeltFilterIsRefused(@TempDir Path dir) throws IOException {
+        // "exatc": a typo of a filter dialect; a policy that silently lost its filter would admit every type.
+        Kubectl result = dryRun(write(dir, "policy-typo.yaml", eventPolicy("""
+                  from:
+                    - sub: system:serviceaccount:meshfed:meshfed-operator
+                  filters:
+                    - exatc:
+                        type: io.meshfed.cluster.registration.requested
+                """)));
+        assertNotEquals(0, result.exit(), "a misspelt EventPolicy filter must fail the check:\n" + result.output());
+        assertTrue(result.output().contains("unknown field \"spec.filters[0].exatc\""), result.output());
+    }
+
+    @Test
+    void anEventPolicyWithAMisplacedSenderIsRefused(@TempDir Path dir) throws IOException {
+        // A list where the subject string belongs: the sender would not be what the policy seems to say.
+        Kubectl result = dryRun(write(dir, "policy-wrong-type.yaml", eventPolicy("""
+                  from:
+                    - sub:
+                        - system:serviceaccount:meshfed:meshfed-operator
+                """)));
+        assertNotEquals(0, result.exit(), "a list as sub must fail the check:\n" + result.output());
+        assertTrue(result.output().contains("spec.from[0].sub in body must be of type string"), result.output());
+    }
+
+    private static String eventPolicy(String specAfterTo) {
+        return """
+                apiVersion: eventing.knative.dev/v1alpha1
+                kind: EventPolicy
+                metadata:
+                  name: meshfed-broken
+                  namespace: meshfed
+                spec:
+                  to:
+                    - ref:
+                        apiVersion: eventing.knative.dev/v1
+                        kind: Broker
+                        name: meshfed
+                """ + specAfterTo;
     }
 
     private static String trigger(String specAfterBroker) {

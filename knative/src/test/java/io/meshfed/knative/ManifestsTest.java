@@ -3,6 +3,7 @@ package io.meshfed.knative;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -16,6 +17,8 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.meshfed.model.ApiServerRef;
@@ -41,6 +44,8 @@ import org.junit.jupiter.api.Test;
 
 class ManifestsTest {
     private static final String NS = "meshfed";
+    /** The CA Secret's and the PKI audit records' own namespace. */
+    private static final String PKI_NS = "meshfed-pki";
     private static final String MODULE_ANNOTATION = "meshfed.io/module";
 
     @Test
@@ -55,10 +60,15 @@ class ManifestsTest {
             unknownFields(p.resource(), "", unknown, new IdentityHashMap<>());
             assertEquals(List.of(), unknown, where + ": fields the model does not know (typos?)");
             HasMetadata r = (HasMetadata) p.resource();
-            if (!(r instanceof Namespace) && !(r instanceof CustomResourceDefinition)) {
+            if (PKI_NS.equals(r.getMetadata().getNamespace())) {
+                assertTrue(r instanceof Role || r instanceof RoleBinding,
+                        where + ": nothing but the PKI's own RBAC is shipped into " + PKI_NS);
+            } else if (!(r instanceof Namespace) && !(r instanceof CustomResourceDefinition)) {
                 assertEquals(NS, r.getMetadata().getNamespace(), where + " namespace");
             }
         }
+        assertEquals(Set.of(NS, PKI_NS), Manifests.of(Namespace.class).stream().map(n -> n.getMetadata().getName())
+                .collect(Collectors.toSet()));
     }
 
     @Test
@@ -90,13 +100,69 @@ class ManifestsTest {
                 var grpc = Manifests.named(io.fabric8.kubernetes.api.model.Service.class, "meshfed-xds-bridge-grpc");
                 assertEquals(name, grpc.getSpec().getSelector().get("serving.knative.dev/service"));
                 assertEquals(15010, grpc.getSpec().getPorts().get(0).getTargetPort().getIntVal(),
-                        "the direct Service reaches the ADS server's own h2c port");
-                assertEquals("kubernetes.io/h2c", grpc.getSpec().getPorts().get(0).getAppProtocol());
+                        "the direct Service reaches the ADS server's own port");
+                assertEquals("tls", grpc.getSpec().getPorts().get(0).getAppProtocol(),
+                        "TLS end to end: only the bridge may terminate it, or the client certificate is lost");
             } else {
                 assertEquals("0", scale.get("autoscaling.knative.dev/min-scale"), name + " scales to zero");
                 assertTrue(spec.getContainerConcurrency() > 0, name + " bounds requests per pod");
             }
         }
+    }
+
+    /** Only the PKI function takes requests from outside the cluster; it authenticates each one itself. */
+    @Test
+    void onlyThePkiIsReachableFromOutsideTheCluster() {
+        for (Service s : Manifests.of(Service.class)) {
+            String name = s.getMetadata().getName();
+            String visibility = s.getMetadata().getLabels().get("networking.knative.dev/visibility");
+            if (name.equals("meshfed-pki")) {
+                assertNull(visibility, "CSR agents in workload clusters call the PKI function directly");
+            } else {
+                assertEquals("cluster-local", visibility, name + " receives events from the Broker only");
+            }
+        }
+    }
+
+    /** The ADS port's TLS material comes from a Secret volume and reaches the bridge under its property names. */
+    @Test
+    void theBridgeServesMutualTlsFromAMountedSecret() {
+        var spec = Manifests.named(Service.class, "meshfed-xds-bridge").getSpec().getTemplate().getSpec();
+        var container = spec.getContainers().get(0);
+        Map<String, String> env = container.getEnv().stream().filter(e -> e.getValue() != null)
+                .collect(Collectors.toMap(e -> e.getName(), e -> e.getValue()));
+        Set<String> tlsProperties = bridgeTlsProperties();
+        for (String property : List.of("cert-file", "key-file", "client-ca-file")) {
+            assertTrue(tlsProperties.contains(property), "BridgeConfig.Tls has no " + property + ": " + tlsProperties);
+            String variable = "MESHFED_XDS_TLS_" + property.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+            String file = env.get(variable);
+            assertNotNull(file, variable + " is set: with TLS off the ADS port would serve loopback only");
+            var mount = container.getVolumeMounts().stream().filter(m -> file.startsWith(m.getMountPath() + "/"))
+                    .findFirst().orElseThrow(() -> new AssertionError(variable + "=" + file + " is under no mount"));
+            assertTrue(Boolean.TRUE.equals(mount.getReadOnly()), mount.getName() + " is mounted read-only");
+            var volume = spec.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst()
+                    .orElseThrow();
+            assertNotNull(volume.getSecret(), "the key comes from a Secret, never from the image or a ConfigMap");
+        }
+        // Every TLS variable the manifest sets names a property the bridge has (a renamed one would be ignored).
+        env.keySet().stream().filter(k -> k.startsWith("MESHFED_XDS_TLS_")).forEach(k -> assertTrue(
+                tlsProperties.contains(k.substring("MESHFED_XDS_TLS_".length()).toLowerCase(java.util.Locale.ROOT)
+                        .replace('_', '-')), k + " names no property of BridgeConfig.Tls " + tlsProperties));
+    }
+
+    /** meshfed.xds.tls.* property names, read from BridgeConfig.Tls's methods (camelCase → kebab-case). */
+    private static Set<String> bridgeTlsProperties() {
+        String src = Manifests.read(Manifests.ROOT.resolve(
+                "xds-bridge/app/src/main/java/io/meshfed/xds/app/BridgeConfig.java"));
+        int start = src.indexOf("interface Tls");
+        assertTrue(start >= 0, "BridgeConfig has a Tls group");
+        String body = src.substring(start, src.indexOf("\n    }", start));
+        Set<String> out = new TreeSet<>();
+        var m = java.util.regex.Pattern.compile("\\s(\\w+)\\(\\);").matcher(body);
+        while (m.find()) {
+            out.add(m.group(1).replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT));
+        }
+        return out;
     }
 
     @Test
@@ -119,25 +185,95 @@ class ManifestsTest {
     }
 
     @Test
-    void everyRoleIsBoundToItsOwnAccountAndNoneReachesOutsideTheNamespace() {
+    void everyRoleIsBoundToItsOwnAccountAndNoneReachesOutsideItsNamespace() {
         List<Role> roles = Manifests.of(Role.class);
-        assertEquals(4, roles.size());
+        assertEquals(6, roles.size(), "one per function and the bridge, the PKI's second in " + PKI_NS
+                + ", the operator's");
+        assertEquals(List.of(), Manifests.of(ClusterRole.class), "the management install grants nothing cluster-wide");
+        assertEquals(List.of(), Manifests.of(ClusterRoleBinding.class));
         for (Role role : roles) {
-            RoleBinding b = Manifests.named(RoleBinding.class, role.getMetadata().getName());
-            assertEquals(role.getMetadata().getName(), b.getRoleRef().getName());
-            assertEquals(role.getMetadata().getName(), b.getSubjects().get(0).getName());
+            String name = role.getMetadata().getName();
+            String ns = role.getMetadata().getNamespace();
+            RoleBinding b = Manifests.of(RoleBinding.class).stream().filter(x -> x.getMetadata().getName().equals(name)
+                    && x.getMetadata().getNamespace().equals(ns)).findFirst().orElseThrow(() -> new AssertionError(
+                            "no RoleBinding " + ns + "/" + name));
+            assertEquals(name, b.getRoleRef().getName());
+            assertEquals("Role", b.getRoleRef().getKind());
+            assertEquals(1, b.getSubjects().size(), name);
+            var subject = b.getSubjects().get(0);
+            if (name.equals("meshfed-operator")) {
+                assertEquals("Group", subject.getKind(), "operators are people, bound by group");
+            } else {
+                assertEquals(List.of("ServiceAccount", name, NS),
+                        List.of(subject.getKind(), subject.getName(), subject.getNamespace()), ns + "/" + name);
+            }
             role.getRules().forEach(r -> assertFalse(r.getVerbs().contains("*") || r.getResources().contains("*"),
-                    role.getMetadata().getName() + " has a wildcard rule"));
+                    name + " has a wildcard rule"));
         }
-        assertFalse(grants("meshfed-xds-bridge", "secrets"), "the bridge reads no Secrets");
-        assertFalse(grants("meshfed-export", "secrets", "create"), "export never writes Secrets");
-        assertTrue(grants("meshfed-registration", "meshclusters", "create"));
-        assertTrue(grants("meshfed-export", "configmaps", "update"), "export owns the catalogs");
+        assertFalse(grants(NS, "meshfed-xds-bridge", "secrets"), "the bridge reads no Secrets");
+        assertFalse(grants(NS, "meshfed-export", "secrets", "create"), "export never writes Secrets");
+        assertTrue(grants(NS, "meshfed-registration", "meshclusters", "create"));
+        assertTrue(grants(NS, "meshfed-export", "configmaps", "update"), "export owns the catalogs");
+        var operator = Manifests.named(Role.class, "meshfed-operator").getRules();
+        assertEquals(1, operator.size());
+        assertEquals(List.of("serviceaccounts/token"), operator.get(0).getResources());
+        assertEquals(List.of("meshfed-operator"), operator.get(0).getResourceNames(),
+                "operators may mint the operator identity's tokens, nothing more");
     }
 
-    private static boolean grants(String role, String resource, String... verbs) {
-        return Manifests.named(Role.class, role).getRules().stream().anyMatch(r -> r.getResources().contains(resource)
+    /**
+     * The CA key and the audit records are in {@value #PKI_NS}, where only the PKI function's account is bound; its
+     * Secret access there is the CA Secret by name (plus create, which RBAC cannot limit by name), never list. The
+     * function is told that namespace, and the Secret name agrees with the function's own setting.
+     */
+    @Test
+    void onlyThePkiFunctionReachesTheCaKey() {
+        for (RoleBinding b : Manifests.of(RoleBinding.class)) {
+            if (PKI_NS.equals(b.getMetadata().getNamespace())) {
+                b.getSubjects().forEach(sub -> assertEquals(List.of("ServiceAccount", "meshfed-pki", NS),
+                        List.of(sub.getKind(), sub.getName(), sub.getNamespace()),
+                        b.getMetadata().getName() + " binds someone else in " + PKI_NS));
+            }
+        }
+        Role pki = Manifests.of(Role.class).stream().filter(r -> PKI_NS.equals(r.getMetadata().getNamespace()))
+                .findFirst().orElseThrow();
+        String caSecret = Manifests.property("pki-function/function", "meshfed.pki.ca-secret");
+        for (var rule : pki.getRules()) {
+            if (rule.getResources().contains("secrets")) {
+                assertFalse(rule.getVerbs().contains("list") || rule.getVerbs().contains("watch"),
+                        "listing Secrets returns their data: " + rule);
+                if (!rule.getVerbs().equals(List.of("create"))) {
+                    assertEquals(List.of(caSecret), rule.getResourceNames(), "only the CA Secret, by name: " + rule);
+                }
+            }
+        }
+        assertTrue(grants(PKI_NS, "meshfed-pki", "configmaps", "create", "update", "delete"), "the audit records");
+        // In meshfed the PKI reads clusters and their credentials (TokenReviews), and writes nothing.
+        for (var rule : roleIn(NS, "meshfed-pki").getRules()) {
+            assertTrue(Set.of("get", "list").containsAll(rule.getVerbs()), "the PKI only reads in " + NS + ": " + rule);
+        }
+        assertTrue(grants(NS, "meshfed-pki", "secrets", "get"), "credentials for the TokenReview");
+        var env = Manifests.named(Service.class, "meshfed-pki").getSpec().getTemplate().getSpec().getContainers().get(0)
+                .getEnv().stream().collect(Collectors.toMap(e -> e.getName(), e -> e.getValue()));
+        assertEquals(PKI_NS, env.get("MESHFED_PKI_NAMESPACE"), "the function looks for its CA where RBAC lets it");
+        assertEquals(NS, env.get("MESHFED_NAMESPACE"), "MeshClusters stay in the management namespace");
+        // Every other Role lives in meshfed, so none can touch meshfed-pki's Secrets or ConfigMaps.
+        for (Role r : Manifests.of(Role.class)) {
+            if (!r.getMetadata().getName().equals("meshfed-pki")) {
+                assertEquals(NS, r.getMetadata().getNamespace(), r.getMetadata().getName());
+            }
+        }
+    }
+
+    private static boolean grants(String ns, String role, String resource, String... verbs) {
+        return roleIn(ns, role).getRules().stream().anyMatch(r -> r.getResources().contains(resource)
                 && r.getVerbs().containsAll(Arrays.asList(verbs)));
+    }
+
+    private static Role roleIn(String ns, String name) {
+        return Manifests.of(Role.class).stream().filter(r -> r.getMetadata().getName().equals(name)
+                && r.getMetadata().getNamespace().equals(ns)).findFirst()
+                .orElseThrow(() -> new AssertionError("no Role " + ns + "/" + name));
     }
 
     /** Trigger → service → module → Funqy mapping, and back: one routing table, checked both ways. */
@@ -205,7 +341,7 @@ class ManifestsTest {
     }
 
     @Test
-    void istiodConfigSourcesDialTheBridgeAndKeepKubernetes() throws Exception {
+    void istiodConfigSourcesDialTheRelayOnLoopbackAndKeepKubernetes() throws Exception {
         var yaml = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
                 .readTree(Manifests.MODULE.resolve("istio/istiod-config-sources.yaml").toFile());
         List<String> addresses = new ArrayList<>();
@@ -213,9 +349,10 @@ class ManifestsTest {
         assertEquals(2, addresses.size());
         URI xds = URI.create(addresses.get(0));
         assertEquals("xds", xds.getScheme());
-        int port = Manifests.named(io.fabric8.kubernetes.api.model.Service.class, "meshfed-xds-bridge-grpc").getSpec()
-                .getPorts().get(0).getPort();
-        assertEquals(port, xds.getPort());
+        // istiod cannot present the client certificate the bridge requires: it dials the xDS relay in its own pod
+        // (xds-bridge/relay, RelaySettings.DEFAULT_LISTEN_PORT), which can
+        assertEquals("127.0.0.1", xds.getHost());
+        assertEquals(15011, xds.getPort());
         assertEquals("k8s://", addresses.get(1));
     }
 
@@ -228,7 +365,7 @@ class ManifestsTest {
         return pom.toFile().isFile() && Manifests.read(Manifests.ROOT.resolve(module).resolve("pom.xml")).contains("quarkus-funqy-knative-events");
     }
 
-    private static Set<String> knownEventTypes() {
+    static Set<String> knownEventTypes() {
         return Arrays.stream(EventTypes.class.getFields()).filter(f -> Modifier.isStatic(f.getModifiers()))
                 .filter(f -> !f.getName().equals("PREFIX")).map(f -> {
                     try {

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,26 @@ class OutsideManifestsTest {
         assertEquals("istio-system", agent.getMetadata().getNamespace());
         Set<String> env = agent.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
                 .map(e -> e.getName()).collect(Collectors.toSet());
-        assertEquals(Set.of("MESHFED_CLUSTER", "MESHFED_TRUST_DOMAIN", "MESHFED_PKI_URL"), env);
+        assertEquals(Set.of("MESHFED_CLUSTER", "MESHFED_TRUST_DOMAIN", "MESHFED_PKI_URL", "MESHFED_TOKEN_FILE"), env);
+        // The PKI signs only for a token of this account, for its audience, read where the agent looks for it.
+        assertEquals(Manifests.property("pki-function/function", "meshfed.pki.auth.agent-service-account"),
+                agent.getMetadata().getNamespace() + "/" + agent.getSpec().getTemplate().getSpec()
+                        .getServiceAccountName());
+        var pod = agent.getSpec().getTemplate().getSpec();
+        var token = pod.getVolumes().stream().filter(v -> v.getProjected() != null)
+                .flatMap(v -> v.getProjected().getSources().stream().filter(p -> p.getServiceAccountToken() != null)
+                        .map(p -> Map.entry(v.getName(), p.getServiceAccountToken())))
+                .findFirst().orElseThrow(() -> new AssertionError("no projected service-account token"));
+        assertEquals(Manifests.property("pki-function/function", "meshfed.pki.auth.audience"),
+                token.getValue().getAudience(), "a token for the PKI only");
+        assertTrue(token.getValue().getExpirationSeconds() <= 3600, "short-lived");
+        var mount = pod.getContainers().get(0).getVolumeMounts().stream()
+                .filter(m -> m.getName().equals(token.getKey())).findFirst().orElseThrow();
+        String tokenFile = Manifests.property("pki-function/agent", "meshfed.agent.token-file");
+        String mounted = mount.getMountPath() + "/" + token.getValue().getPath();
+        assertEquals(tokenFile.replaceAll("^\\$\\{[A-Z_]+:(.*)}$", "$1"), mounted, "the agent's default path");
+        assertEquals(mounted, pod.getContainers().get(0).getEnv().stream()
+                .filter(e -> e.getName().equals("MESHFED_TOKEN_FILE")).findFirst().orElseThrow().getValue());
         Role role = docs.stream().filter(Role.class::isInstance).map(Role.class::cast).findFirst().orElseThrow();
         role.getRules().forEach(r -> assertEquals(List.of("secrets"), r.getResources()));
         role.getRules().stream().filter(r -> r.getVerbs().contains("update"))

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.knative.eventing.v1.Trigger;
+import io.fabric8.knative.eventing.v1alpha1.EventPolicy;
 import io.fabric8.knative.serving.v1.Service;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -63,6 +65,27 @@ class ScriptsTest {
         assertEquals(expected.size() - 1, kn, "no kn command beyond the expected ones");
         assertTrue(r.out().indexOf("kubectl apply -f " + Manifests.DIR.resolve("crd/meshcluster.yaml"))
                 < r.out().indexOf(expected.get(0)), "CRD and RBAC before the services that use them");
+        // Every EventPolicy, right after the Broker exists and before any of its senders does.
+        int broker = r.out().indexOf("kn broker create meshfed -n meshfed --retry 5 --backoff-policy exponential "
+                + "--backoff-delay PT0.5S");
+        int firstSender = r.out().stream().filter(l -> l.startsWith("kn trigger create ")
+                || l.startsWith("kn source ping create ")).mapToInt(r.out()::indexOf).min().orElseThrow();
+        List<Path> policies = policyFiles();
+        for (Path f : policies) {
+            int at = r.out().indexOf("kubectl apply -f " + f);
+            assertTrue(at > broker && at < firstSender, "policy " + f.getFileName() + " applied after the Broker and "
+                    + "before its senders:\n" + String.join("\n", r.out()));
+        }
+        assertEquals(Manifests.of(EventPolicy.class).size(), policies.size(), "one EventPolicy per file");
+        assertTrue(r.out().indexOf("kubectl apply -f " + Manifests.DIR.resolve("namespace.yaml"))
+                < r.out().indexOf("kubectl apply -f " + Manifests.DIR.resolve("rbac/pki.yaml")),
+                "both namespaces before the Roles in them");
+    }
+
+    private static List<Path> policyFiles() {
+        List<Path> files = Manifests.files(Manifests.DIR.resolve("eventing/policies"));
+        assertTrue(files.size() >= 5, "the Broker's policies: " + files);
+        return files;
     }
 
     @Test
@@ -103,6 +126,12 @@ class ScriptsTest {
         assertTrue(r.out().stream().noneMatch(l -> l.contains("crd/")), "the CRD (all clusters) stays");
         assertTrue(r.out().indexOf("kn source ping delete meshfed-export-sync-east -n meshfed")
                 < r.out().indexOf("kn broker delete meshfed -n meshfed"), "sources go before the broker");
+        for (Path f : policyFiles()) {
+            int at = r.out().indexOf("kubectl delete -f " + f + " --ignore-not-found");
+            assertTrue(at > r.out().indexOf("kn source ping delete meshfed-export-sync-east -n meshfed")
+                    && at < r.out().indexOf("kn broker delete meshfed -n meshfed"),
+                    "policy " + f.getFileName() + " removed after its senders, before the Broker");
+        }
 
         Run purge = run("undeploy.sh", "--dry-run", "--purge");
         assertTrue(purge.out().contains("kubectl delete -f " + Manifests.DIR.resolve("crd/meshcluster.yaml")

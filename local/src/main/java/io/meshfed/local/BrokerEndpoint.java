@@ -10,6 +10,7 @@ import io.cloudevents.http.HttpMessageFactory;
 import io.cloudevents.rw.CloudEventRWException;
 import io.meshfed.export.UnknownClusterException;
 import io.meshfed.model.BadEventException;
+import io.meshfed.pki.signing.AuthenticationUnavailableException;
 import io.meshfed.store.ConcurrentChangeException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +33,8 @@ import java.util.function.Consumer;
  * Trigger matched: the event is dropped, as a Knative broker does), and for a refusal a JSON body
  * {@code {"field": ..., "message": ...}}: {@code 400} for a request that is not a CloudEvent or that its function
  * refuses, {@code 413} for a body above {@value #MAX_BODY_BYTES} bytes, {@code 422} for an export event naming a
- * cluster that is not registered, {@code 503} when the catalog stayed contended, {@code 500} for anything else.
+ * cluster that is not registered, {@code 503} when the catalog stayed contended or a CSR agent's token cannot be
+ * reviewed now (its cluster's API server is unreachable), {@code 500} for anything else.
  * This is the one place where errors become HTTP codes, and every request gets an answer. {@code GET
  * /debug/config_dump} is the bridge's debug view ({@link ConfigDump}) and {@code GET /healthz} answers {@code ok}.
  */
@@ -136,6 +138,10 @@ public final class BrokerEndpoint implements AutoCloseable {
         } catch (ConcurrentChangeException e) {
             progress.accept("gave up on " + event.getType() + ": " + e.getMessage());
             send(exchange, 503, "application/json", problem("subject", e.getMessage()));
+            return;
+        } catch (AuthenticationUnavailableException e) {
+            progress.accept("cannot authenticate the sender of " + event.getType() + " now: " + e.getMessage());
+            send(exchange, 503, "application/json", problem("token", e.getMessage()));
             return;
         }
         if (outcome.deliveries().isEmpty()) {

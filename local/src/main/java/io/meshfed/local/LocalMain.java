@@ -13,9 +13,9 @@ import java.util.logging.Level;
 
 /**
  * {@code meshfed-local [example-dir] [--state-dir D] [--triggers D] [--host H] [--broker-port P] [--xds-port P]
- * [--sync-interval SECONDS] [--verbose]}: runs meshfed on its embedded default, registers the example's clusters,
- * exports their services, signs every cluster's intermediate CA, prints what each istiod receives, and serves
- * until Ctrl-C. Exit code 2: bad arguments or example; 1: start-up failed.
+ * [--xds-max-streams-per-cluster N] [--sync-interval SECONDS] [--verbose]}: runs meshfed on its embedded default,
+ * registers the example's clusters, exports their services, signs every cluster's intermediate CA, prints what each
+ * istiod receives, and serves until Ctrl-C. Exit code 2: bad arguments or example; 1: start-up failed.
  */
 public final class LocalMain {
     private LocalMain() {
@@ -33,6 +33,7 @@ public final class LocalMain {
         String host = "127.0.0.1";
         int brokerPort = 8080;
         int xdsPort = 15010;
+        int xdsMaxStreams = io.meshfed.xds.protocol.AdsServer.DEFAULT_MAX_STREAMS_PER_CLUSTER;
         Duration syncInterval = Duration.ofSeconds(60);
         boolean verbose = false;
         try {
@@ -44,11 +45,13 @@ public final class LocalMain {
                     case "--host" -> host = value(args, ++i, a);
                     case "--broker-port" -> brokerPort = Integer.parseInt(value(args, ++i, a));
                     case "--xds-port" -> xdsPort = Integer.parseInt(value(args, ++i, a));
+                    case "--xds-max-streams-per-cluster" -> xdsMaxStreams = Integer.parseInt(value(args, ++i, a));
                     case "--sync-interval" -> syncInterval = Duration.ofSeconds(Long.parseLong(value(args, ++i, a)));
                     case "--verbose", "-v" -> verbose = true;
                     case "--help", "-h" -> {
                         out.println("usage: bin/meshfed-local [example-dir] [--state-dir .meshfed/state] "
-                                + "[--broker-port 8080] [--xds-port 15010] [--host 127.0.0.1] [--sync-interval 60] "
+                                + "[--broker-port 8080] [--xds-port 15010] [--xds-max-streams-per-cluster 1000] "
+                                + "[--host 127.0.0.1] [--sync-interval 60] "
                                 + "[--triggers knative/manifests/eventing/triggers] [--verbose]");
                         return;
                     }
@@ -81,7 +84,8 @@ public final class LocalMain {
         LocalMesh mesh;
         try {
             mesh = LocalMesh.start(new LocalMesh.Settings(state, triggers, host, brokerPort, xdsPort, clusters,
-                    syncInterval), line -> out.printf("meshfed [%5.1fs] %s%n", (System.nanoTime() - started) / 1e9, line));
+                    syncInterval, null, xdsMaxStreams),
+                    line -> out.printf("meshfed [%5.1fs] %s%n", (System.nanoTime() - started) / 1e9, line));
         } catch (ExampleException e) {
             System.err.println("meshfed: " + e.getMessage());
             System.exit(2);

@@ -19,7 +19,11 @@ import io.meshfed.pki.agent.CaCerts;
 import io.meshfed.pki.agent.CsrAgent;
 import io.meshfed.pki.agent.FileCaCertsStore;
 import io.meshfed.pki.agent.HttpCsrClient;
+import io.meshfed.pki.agent.ProjectedTokenFile;
 import io.meshfed.pki.audit.FileAuditStore;
+import io.meshfed.pki.authn.KubernetesTokenReviewer;
+import io.meshfed.pki.authn.ServiceAccountName;
+import io.meshfed.pki.authn.TokenReviewAuthenticator;
 import io.meshfed.pki.ca.CaState;
 import io.meshfed.pki.ca.CaStore;
 import io.meshfed.pki.ca.FileCaStore;
@@ -34,6 +38,7 @@ import io.meshfed.registration.ClusterRegistry;
 import io.meshfed.registration.HttpApiServerProbe;
 import io.meshfed.store.FileCatalogStore;
 import io.meshfed.store.FileClusterStore;
+import io.meshfed.store.WorkloadClusterClients;
 import io.meshfed.xds.app.CatalogFeed;
 import io.meshfed.xds.cache.SnapshotCache;
 import io.meshfed.xds.envoy.EnvoyPolicy;
@@ -41,12 +46,12 @@ import io.meshfed.xds.envoy.EnvoyTranslator;
 import io.meshfed.xds.mcp.FederationMcpTranslator;
 import io.meshfed.xds.protocol.AdsListener;
 import io.meshfed.xds.protocol.AdsServer;
+import io.meshfed.xds.protocol.AdsTls;
 import io.meshfed.xds.protocol.ClusterIdentifier;
 import io.meshfed.xds.protocol.ConnectedClients;
 import io.meshfed.xds.protocol.XdsMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.net.PemKeyCertOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -74,29 +79,35 @@ import java.util.stream.Collectors;
  * {@code cacerts} into a directory. Everything that changes state goes through the broker, as on Knative.
  *
  * <p>State directory layout: {@code clusters/}, {@code credentials/} (0600), {@code catalogs/}, {@code pki/ca.json}
- * (root key, 0600), {@code pki/audit/}, {@code cacerts/<cluster>/}. A restart reloads all of it.
+ * (root key, 0600), {@code pki/audit/}, {@code tokens/<cluster>/token} (the agent's, 0600), {@code cacerts/<cluster>/}.
+ * A restart reloads all of it.
  */
 public final class LocalMesh implements AutoCloseable {
-    /** Where everything lives and listens. Port 0 picks a free port. {@code syncInterval} null: no periodic sync. */
+    /**
+     * Where everything lives and listens. Port 0 picks a free port. {@code syncInterval} null: no periodic sync.
+     *
+     * @param xdsTls mutual TLS on the xDS port (client certificates required, naming each cluster); null for
+     *     plaintext h2c, which the bridge serves to loopback clients only
+     * @param xdsMaxStreamsPerCluster the most xDS streams one cluster may hold open
+     */
     public record Settings(Path stateDir, Path triggersDir, String host, int brokerPort, int xdsPort,
-            List<ExampleCluster> examples, Duration syncInterval, XdsTls xdsTls) {
+            List<ExampleCluster> examples, Duration syncInterval, AdsTls xdsTls, int xdsMaxStreamsPerCluster) {
         public Settings {
             examples = List.copyOf(examples);
         }
 
-        /** Plaintext xDS (loopback). */
+        /** The default cap of streams per cluster. */
+        public Settings(Path stateDir, Path triggersDir, String host, int brokerPort, int xdsPort,
+                List<ExampleCluster> examples, Duration syncInterval, AdsTls xdsTls) {
+            this(stateDir, triggersDir, host, brokerPort, xdsPort, examples, syncInterval, xdsTls,
+                    AdsServer.DEFAULT_MAX_STREAMS_PER_CLUSTER);
+        }
+
+        /** Plaintext xDS (loopback clients only). */
         public Settings(Path stateDir, Path triggersDir, String host, int brokerPort, int xdsPort,
                 List<ExampleCluster> examples, Duration syncInterval) {
             this(stateDir, triggersDir, host, brokerPort, xdsPort, examples, syncInterval, null);
         }
-    }
-
-    /**
-     * Server TLS on the xDS port: PEM certificate chain and key files. istiod's {@code xds://} config-source client
-     * speaks TLS (tlsSettings mode SIMPLE) and sends its {@code sni} as {@code :authority}, so one certificate for
-     * {@code *.}{@value #XDS_HOST_DOMAIN} lets each cluster's istiod dial 127.0.0.1 and still name its cluster.
-     */
-    public record XdsTls(Path certFile, Path keyFile) {
     }
 
     /** istiod's config-source domain in local mode: cluster X's istiod dials {@code X.xds.meshfed.local}. */
@@ -156,7 +167,14 @@ public final class LocalMesh implements AutoCloseable {
         });
         progress.accept("PKI root: " + initial.signer());
         java.security.Provider provider = CryptoProviders.named("jdk");
-        return new CsrSigningService(new CsrChecks(SigningPolicy.defaults(), clusterStore, provider),
+        // As on Knative: each agent's token is reviewed by its own cluster's API server, with the credentials the
+        // cluster was registered with.
+        TokenReviewAuthenticator authenticator = new TokenReviewAuthenticator(clusterStore,
+                new KubernetesTokenReviewer(new WorkloadClusterClients(new VertxHttpClientFactory(vertx),
+                        Duration.ofSeconds(2), Duration.ofSeconds(5))),
+                TokenReviewAuthenticator.DEFAULT_AUDIENCE, ServiceAccountName.CSR_AGENT, Clock.systemUTC(),
+                TokenReviewAuthenticator.DEFAULT_MAX_CACHE_TTL);
+        return new CsrSigningService(authenticator, clusterStore, new CsrChecks(SigningPolicy.defaults(), provider),
                 new IntermediateSigner(provider, new SecureRandom()),
                 () -> caStore.load().orElseThrow(() -> new IllegalStateException(state.resolve("pki/ca.json")
                         + " disappeared while running")),
@@ -189,13 +207,12 @@ public final class LocalMesh implements AutoCloseable {
         }
         feed.loadAll();
         progress.accept("state " + settings.stateDir() + ": " + clusters.list().size() + " registered clusters loaded");
-        AdsServer ads = new AdsServer(cache, new ClusterIdentifier(XDS_HOST_DOMAIN), metrics, xdsClients);
+        AdsServer ads = new AdsServer(cache, new ClusterIdentifier(XDS_HOST_DOMAIN), metrics, xdsClients,
+                settings.xdsMaxStreamsPerCluster());
         try {
             HttpServerOptions port = new HttpServerOptions().setHost(settings.host()).setPort(settings.xdsPort());
             if (settings.xdsTls() != null) {
-                port.setSsl(true).setUseAlpn(true).setKeyCertOptions(new PemKeyCertOptions()
-                        .setCertPath(settings.xdsTls().certFile().toString())
-                        .setKeyPath(settings.xdsTls().keyFile().toString()));
+                settings.xdsTls().applyTo(port);
             }
             xds = AdsListener.listen(vertx, ads, port, AdsListener.defaultEventLoops())
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -207,7 +224,8 @@ public final class LocalMesh implements AutoCloseable {
                     + e.getCause() + "): stop what listens there or pass --xds-port <port>", e);
         }
         progress.accept("xDS bridge (ADS, MCP-over-xDS) on " + settings.host() + ":" + xds.port()
-                + (settings.xdsTls() == null ? " (plaintext)" : " (TLS)"));
+                + (settings.xdsTls() == null ? " (plaintext h2c, loopback clients only)"
+                        : " (mutual TLS, client certificates required)"));
         endpoint = new BrokerEndpoint(broker, new ConfigDump(xdsClients, cache, metrics), settings.host(),
                 settings.brokerPort(), progress);
         progress.accept("broker accepts CloudEvents on " + brokerUrl());
@@ -285,15 +303,27 @@ public final class LocalMesh implements AutoCloseable {
 
     /**
      * Runs the cluster's CSR agent once against the broker's HTTP ingress, writing {@code cacerts} into
-     * {@link #caCertsDir}, then keeps it running on its own schedule (renewal, trust-bundle refresh).
+     * {@link #caCertsDir}, then keeps it running on its own schedule (renewal, trust-bundle refresh). The agent reads
+     * its token from {@link #agentTokenFile}, where this method puts the one the cluster's API server minted for it,
+     * as kubelet projects it into the agent's Pod.
      */
     public Optional<CaCerts> runAgent(String cluster) {
         MeshCluster c = clusters.get(cluster).map(s -> s.cluster())
                 .orElseThrow(() -> new ExampleException("cluster " + cluster + " is not registered"));
         FileCaCertsStore store = new FileCaCertsStore(caCertsDir(cluster));
+        Path tokenFile = agentTokenFile(cluster);
+        try {
+            java.nio.file.Files.createDirectories(tokenFile.getParent());
+            java.nio.file.Files.writeString(tokenFile, apiServer(cluster).agentToken());
+            java.nio.file.Files.setPosixFilePermissions(tokenFile,
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the agent's token to " + tokenFile, e);
+        }
         CsrAgent agent = new CsrAgent(AgentSettings.defaults(cluster, c.trustDomain()),
                 new HttpCsrClient(brokerUrl(), "meshfed/csr-agent/" + cluster, HttpCsrClient.Encoding.BINARY,
-                        Duration.ofSeconds(10)), store, Clock.systemUTC(), new Random(), List.of());
+                        Duration.ofSeconds(10)), new ProjectedTokenFile(tokenFile), store, Clock.systemUTC(),
+                new Random(), List.of());
         Instant next = agent.reconcile();
         scheduleAgent(agent, next);
         return store.read();
@@ -302,6 +332,11 @@ public final class LocalMesh implements AutoCloseable {
     private void scheduleAgent(CsrAgent agent, Instant next) {
         long delay = Math.max(1000, Duration.between(Instant.now(), next).toMillis());
         timers.schedule(() -> scheduleAgent(agent, agent.reconcile()), delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** Where the cluster's CSR agent reads its service-account token (mode 0600). */
+    public Path agentTokenFile(String cluster) {
+        return settings.stateDir().resolve("tokens").resolve(cluster).resolve("token");
     }
 
     public Path caCertsDir(String cluster) {

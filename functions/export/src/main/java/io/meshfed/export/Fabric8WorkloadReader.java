@@ -8,29 +8,24 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.meshfed.model.ClusterCredentials;
 import io.meshfed.model.MeshCluster;
-import io.meshfed.model.Pem;
+import io.meshfed.store.WorkloadClusterClients;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
@@ -40,9 +35,10 @@ import javax.net.ssl.SSLException;
  * labelled {@code meshfed.io/export=true}, the exported Services' EndpointSlices, the Pods they select (for subset
  * labels) and the Nodes of endpoints without a zone.
  *
- * <p>Every request is bounded by the configured connect and request timeouts and is never retried here: a
- * failed read is reported at once and the next sync event is the retry. A client is built per read and closed
- * after it, so rotated credentials take effect on the next sync. Thread-safe.
+ * <p>Clients come from {@link WorkloadClusterClients}: every request is bounded by the configured connect and
+ * request timeouts and is never retried here: a failed read is reported at once and the next sync event is the
+ * retry. A client is built per read and closed after it, so rotated credentials take effect on the next sync.
+ * Thread-safe.
  */
 public final class Fabric8WorkloadReader implements WorkloadClusterReader {
     static final String SERVICE_EXPORT_API_VERSION = "multicluster.x-k8s.io/v1alpha1";
@@ -52,8 +48,7 @@ public final class Fabric8WorkloadReader implements WorkloadClusterReader {
             .withGroup("multicluster.x-k8s.io").withVersion("v1alpha1").withKind(SERVICE_EXPORT_KIND)
             .withPlural("serviceexports").withNamespaced(true).build();
 
-    private final HttpClient.Factory httpClientFactory;
-    private final Duration connectTimeout;
+    private final WorkloadClusterClients clients;
     private final Duration requestTimeout;
 
     /**
@@ -62,9 +57,8 @@ public final class Fabric8WorkloadReader implements WorkloadClusterReader {
      */
     public Fabric8WorkloadReader(HttpClient.Factory httpClientFactory, Duration connectTimeout,
             Duration requestTimeout) {
-        this.httpClientFactory = httpClientFactory;
-        this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
-        this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
+        this.clients = new WorkloadClusterClients(httpClientFactory, connectTimeout, requestTimeout);
+        this.requestTimeout = requestTimeout;
     }
 
     @Override
@@ -72,11 +66,7 @@ public final class Fabric8WorkloadReader implements WorkloadClusterReader {
         if (!cluster.hasApiAccess()) {
             throw new IllegalArgumentException("cluster " + cluster.name() + " has no API access to read");
         }
-        KubernetesClientBuilder builder = new KubernetesClientBuilder().withConfig(config(cluster, credentials));
-        if (httpClientFactory != null) {
-            builder.withHttpClientFactory(httpClientFactory);
-        }
-        try (KubernetesClient client = builder.build()) {
+        try (KubernetesClient client = clients.open(cluster, credentials)) {
             return readWith(client);
         } catch (KubernetesClientException e) {
             throw classify(cluster, e, requestTimeout);
@@ -84,19 +74,7 @@ public final class Fabric8WorkloadReader implements WorkloadClusterReader {
     }
 
     Config config(MeshCluster cluster, ClusterCredentials credentials) {
-        ConfigBuilder config = new ConfigBuilder(Config.empty())
-                .withMasterUrl(cluster.apiServer().url())
-                .withCaCertData(base64(cluster.apiServer().caPem()))
-                .withConnectionTimeout(Math.toIntExact(connectTimeout.toMillis()))
-                .withRequestTimeout(Math.toIntExact(requestTimeout.toMillis()))
-                .withRequestRetryBackoffLimit(0);
-        if (credentials.isToken()) {
-            config.withOauthToken(credentials.token());
-        } else {
-            config.withClientCertData(base64(Pem.decodeText(credentials.clientCertificate())))
-                    .withClientKeyData(base64(Pem.decodeText(credentials.clientKey())));
-        }
-        return config.build();
+        return clients.config(cluster, credentials);
     }
 
     private static WorkloadState readWith(KubernetesClient client) {
@@ -252,9 +230,5 @@ public final class Fabric8WorkloadReader implements WorkloadClusterReader {
             return e.getStatus().getMessage();
         }
         return e.getMessage();
-    }
-
-    private static String base64(String pem) {
-        return Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.UTF_8));
     }
 }

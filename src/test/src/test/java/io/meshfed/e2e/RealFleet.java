@@ -15,19 +15,29 @@ import io.meshfed.testsupport.peers.Istiod;
 import io.meshfed.testsupport.peers.KubeApiServer;
 import io.meshfed.testsupport.peers.PeerTls;
 import io.meshfed.testsupport.peers.Peers;
+import io.meshfed.xds.protocol.AdsTls;
+import io.meshfed.xds.relay.RelaySettings;
+import io.meshfed.xds.relay.XdsRelay;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A fleet of real programs for the real-Istio tests: one etcd, one real kube-apiserver per workload cluster, and
- * meshfed's local mode (registration, export, PKI, xDS bridge with TLS on its ADS port) registered with those API
- * servers through CloudEvents. Workload objects are ordinary Kubernetes YAML written to the real API servers; export
+ * meshfed's local mode (registration, export, PKI, xDS bridge with mutual TLS on its ADS port) registered with those
+ * API servers through CloudEvents. Each cluster's istiod dials its own xDS relay on loopback in plaintext, as it
+ * would in its pod; the relay dials the bridge over TLS with that cluster's client certificate, which is all that
+ * names the cluster to the bridge. Workload objects are ordinary Kubernetes YAML written to the real API servers; export
  * reads them with the least-privilege reader ServiceAccount shipped in {@code knative/workload/}.
  *
  * <p>Clusters: {@code east} (us-east/us-east-a) and {@code west} (us-west/us-west-a) on one flat network
@@ -40,13 +50,17 @@ import java.util.Map;
 final class RealFleet implements AutoCloseable {
     static final String NORTH_GATEWAY = "gw.north.e2e.meshfed.example";
     static final String SOUTH_GATEWAY = "198.51.100.4";
+    /** The bridge's name in its certificate, which each relay checks (as SNI) when it dials the bridge. */
+    static final String BRIDGE_NAME = "bridge." + LocalMesh.XDS_HOST_DOMAIN;
 
     private final Path dir;
     private final Etcd etcd;
     private final Map<String, KubeApiServer> apiServers = new LinkedHashMap<>();
     private final LocalMesh mesh;
     private final CloudEventsHttp events;
-    private final PeerTls xdsTls;
+    /** Runs the relays, as each istiod's pod would run its relay container. */
+    private final Vertx relayVertx = Vertx.vertx();
+    private final Map<String, XdsRelay> relays = new LinkedHashMap<>();
     private final List<String> progress = new ArrayList<>();
 
     private RealFleet(Path dir, FlatExample.Pod east, FlatExample.Pod west, boolean remoteNetworks) throws IOException {
@@ -68,19 +82,16 @@ final class RealFleet implements AutoCloseable {
                 seedRemote("north", "cart", 8080, "10.3.0.8", "eu-north-a");
                 seedRemote("south", "orders", 9090, "10.4.0.8", "sa-south-a");
             }
-            // the bridge's ADS port serves TLS for *.xds.meshfed.local: istiod sends its config source's sni as
-            // :authority, which names its cluster
-            xdsTls = PeerTls.create("meshfed-xds", List.of("*." + LocalMesh.XDS_HOST_DOMAIN), List.of("127.0.0.1"));
-            Path tls = Files.createDirectories(dir.resolve("xds-tls"));
-            Files.writeString(tls.resolve("tls.crt"), xdsTls.certificatePem() + xdsTls.caPem());
-            Files.writeString(tls.resolve("tls.key"), xdsTls.keyPem());
+            XdsCredentials xds = XdsCredentials.write(dir, apiServers.keySet());
             mesh = LocalMesh.start(new LocalMesh.Settings(dir.resolve("state"),
                     Path.of(System.getProperty("meshfed.triggers", "../../knative/manifests/eventing/triggers")),
-                    "127.0.0.1", 0, 0, List.<ExampleCluster>of(), null,
-                    new LocalMesh.XdsTls(tls.resolve("tls.crt"), tls.resolve("tls.key"))), line -> {
+                    "127.0.0.1", 0, 0, List.<ExampleCluster>of(), null, xds.bridge()), line -> {
                         progress.add(line);
                         System.out.println("meshfed: " + line);
                     });
+            for (String cluster : apiServers.keySet()) {
+                relays.put(cluster, startRelay(xds.clientDirs().get(cluster), xds.bridgeCa()));
+            }
             events = new CloudEventsHttp(mesh.brokerUrl());
             register("east", "net-flat", "us-east", "us-east-a", "198.51.100.1");
             register("west", "net-flat", "us-west", "us-west-a", "198.51.100.2");
@@ -113,6 +124,50 @@ final class RealFleet implements AutoCloseable {
             }
         }
         throw new IOException("this machine has no non-loopback IPv4 address for test backends");
+    }
+
+    /**
+     * The fleet's xDS TLS material as files: the bridge's mutual TLS (its certificate for {@link #BRIDGE_NAME}, the
+     * roots client certificates must chain to), the CA relays verify the bridge with, and per cluster a directory
+     * with {@code tls.crt}/{@code tls.key} naming {@code <cluster>.xds.meshfed.local}. Each cluster's client
+     * certificate has a test CA of its own ({@link PeerTls} makes a CA per certificate); the bridge trusts them all.
+     */
+    record XdsCredentials(AdsTls bridge, Path bridgeCa, Map<String, Path> clientDirs) {
+        static XdsCredentials write(Path dir, Collection<String> clusters) throws IOException {
+            PeerTls server = PeerTls.create("meshfed-xds", List.of(BRIDGE_NAME), List.of("127.0.0.1"));
+            Path tls = Files.createDirectories(dir.resolve("xds-tls"));
+            Files.writeString(tls.resolve("tls.crt"), server.certificatePem() + server.caPem());
+            Files.writeString(tls.resolve("tls.key"), server.keyPem());
+            Files.writeString(tls.resolve("ca.crt"), server.caPem());
+            Map<String, Path> clientDirs = new LinkedHashMap<>();
+            StringBuilder clientRoots = new StringBuilder();
+            for (String cluster : clusters) {
+                PeerTls client = PeerTls.create("meshfed-xds-client-" + cluster,
+                        List.of(cluster + "." + LocalMesh.XDS_HOST_DOMAIN), List.of());
+                Path clientDir = Files.createDirectories(dir.resolve("xds-client").resolve(cluster));
+                Files.writeString(clientDir.resolve("tls.crt"), client.certificatePem());
+                Files.writeString(clientDir.resolve("tls.key"), client.keyPem());
+                clientDirs.put(cluster, clientDir);
+                clientRoots.append(client.caPem());
+            }
+            Files.writeString(tls.resolve("client-ca.crt"), clientRoots.toString());
+            return new XdsCredentials(new AdsTls(tls.resolve("tls.crt"), tls.resolve("tls.key"),
+                    tls.resolve("client-ca.crt")), tls.resolve("ca.crt"), Map.copyOf(clientDirs));
+        }
+    }
+
+    /** The relay for one cluster's istiod: loopback plaintext in, mutual TLS with its certificate to the bridge. */
+    private XdsRelay startRelay(Path clientDir, Path bridgeCa) throws IOException {
+        try {
+            return XdsRelay.start(relayVertx, new RelaySettings("127.0.0.1", 0, "127.0.0.1", mesh.xdsPort(), BRIDGE_NAME,
+                    clientDir.resolve("tls.crt"), clientDir.resolve("tls.key"), bridgeCa))
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted starting an xDS relay", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("cannot start the xDS relay of " + clientDir + ": " + e.getCause(), e);
+        }
     }
 
     /** east and west on one flat network. */
@@ -218,25 +273,17 @@ final class RealFleet implements AutoCloseable {
     }
 
     /**
-     * istiod's mesh config naming the bridge as its {@code xds://} source over TLS (mode SIMPLE, the bridge's CA
-     * inline, sni {@code <cluster>.xds.meshfed.local}) beside its own API server ({@code k8s://}).
+     * istiod's mesh config naming its relay as its {@code xds://} source (loopback, plaintext: istiod's config-source
+     * client cannot present a client certificate; the relay does) beside its own API server ({@code k8s://}).
      */
     String meshConfig(String cluster) {
-        StringBuilder ca = new StringBuilder();
-        for (String line : xdsTls.caPem().strip().split("\n")) {
-            ca.append("          ").append(line).append('\n');
-        }
         return """
                 trustDomain: %s.e2e.meshfed.example
                 rootNamespace: istio-system
                 configSources:
                   - address: xds://127.0.0.1:%d
-                    tlsSettings:
-                      mode: SIMPLE
-                      sni: %s.%s
-                      caCertificates: |
-                %s  - address: k8s://
-                """.formatted(cluster, mesh.xdsPort(), cluster, LocalMesh.XDS_HOST_DOMAIN, ca);
+                  - address: k8s://
+                """.formatted(cluster, relays.get(cluster).port());
     }
 
     Istiod startIstiod(String cluster, Peers.IstioVersion version, Map<String, String> env) {
@@ -265,6 +312,11 @@ final class RealFleet implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            relayVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // closing the rest matters more
+        }
         try {
             if (mesh != null) {
                 mesh.close();

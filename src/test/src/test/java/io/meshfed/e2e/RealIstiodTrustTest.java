@@ -173,10 +173,13 @@ class RealIstiodTrustTest {
         }
         String token = api.serviceAccountToken("istio-system", "meshfed-csr-agent", KubeApiServer.ISSUER,
                 Duration.ofHours(1));
+        // What kubelet projects for the PKI (csr-agent.yaml): the same ServiceAccount, audience meshfed-pki.
+        String pkiToken = api.serviceAccountToken("istio-system", "meshfed-csr-agent", "meshfed-pki",
+                Duration.ofHours(1));
         try (KubernetesClient asAgent = api.clientWithToken(token)) {
             CsrAgent agent = new CsrAgent(AgentSettings.defaults(cluster, trustDomain(cluster)),
                     new HttpCsrClient(fleet.mesh().brokerUrl(), "meshfed/csr-agent/" + cluster,
-                            HttpCsrClient.Encoding.BINARY, Duration.ofSeconds(10)),
+                            HttpCsrClient.Encoding.BINARY, Duration.ofSeconds(10)), () -> pkiToken,
                     new KubernetesCaCertsStore(asAgent, "istio-system", "cacerts"), Clock.systemUTC(), new Random(),
                     List.of());
             agent.reconcile();

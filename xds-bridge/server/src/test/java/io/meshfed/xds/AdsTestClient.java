@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.CallOptions;
+import io.grpc.ChannelCredentials;
 import io.grpc.ClientCall;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -29,12 +30,23 @@ import java.util.concurrent.TimeUnit;
 public final class AdsTestClient implements AutoCloseable {
     private final ManagedChannel channel;
 
+    /** Plaintext h2c to 127.0.0.1, with {@code authority} as {@code :authority} unless null. */
     public AdsTestClient(int port, String authority) {
-        var b = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create());
+        this(channel("127.0.0.1", port, InsecureChannelCredentials.create(), authority));
+    }
+
+    /** Over a channel of the caller's making (TLS, another address); closing the client shuts it down. */
+    public AdsTestClient(ManagedChannel channel) {
+        this.channel = channel;
+    }
+
+    /** A channel to {@code host:port}, with {@code authority} as {@code :authority} (and TLS server name) unless null. */
+    public static ManagedChannel channel(String host, int port, ChannelCredentials credentials, String authority) {
+        var b = Grpc.newChannelBuilderForAddress(host, port, credentials);
         if (authority != null) {
             b.overrideAuthority(authority);
         }
-        this.channel = b.build();
+        return b.build();
     }
 
     public static Node node(String id) {

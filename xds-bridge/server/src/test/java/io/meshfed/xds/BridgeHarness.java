@@ -8,6 +8,7 @@ import io.meshfed.xds.envoy.EnvoyTranslator;
 import io.meshfed.xds.mcp.McpTranslator;
 import io.meshfed.xds.protocol.AdsListener;
 import io.meshfed.xds.protocol.AdsServer;
+import io.meshfed.xds.protocol.AdsTls;
 import io.meshfed.xds.protocol.ClusterIdentifier;
 import io.meshfed.xds.protocol.ConnectedClients;
 import io.meshfed.xds.protocol.XdsMetrics;
@@ -16,7 +17,7 @@ import io.vertx.core.http.HttpServerOptions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A bridge on a loopback port: cache, ADS server and a way to publish catalogs. */
+/** A bridge on a port (loopback plaintext unless told otherwise): cache, ADS server and a way to publish catalogs. */
 public final class BridgeHarness implements AutoCloseable {
     public static final String DOMAIN = "xds.meshfed.example";
 
@@ -24,15 +25,29 @@ public final class BridgeHarness implements AutoCloseable {
     public final SnapshotCache cache = new SnapshotCache();
     public final XdsMetrics metrics = new XdsMetrics();
     public final ConnectedClients clients = new ConnectedClients();
-    public final AdsServer server = new AdsServer(cache, new ClusterIdentifier(DOMAIN), metrics, clients);
+    public final AdsServer server;
     private final EnvoyTranslator envoy = new EnvoyTranslator(EnvoyPolicy.DEFAULT);
     private final McpTranslator mcp;
     private final AdsListener listener;
 
     /** The port is served on two event loops, as a deployed bridge serves it on several. */
     public BridgeHarness(McpTranslator mcp) throws Exception {
+        this(mcp, AdsServer.DEFAULT_MAX_STREAMS_PER_CLUSTER);
+    }
+
+    public BridgeHarness(McpTranslator mcp, int maxStreamsPerCluster) throws Exception {
+        this(mcp, maxStreamsPerCluster, "127.0.0.1", null);
+    }
+
+    /**
+     * @param host the address to listen on
+     * @param tls mutual TLS on the port, null for plaintext h2c
+     */
+    public BridgeHarness(McpTranslator mcp, int maxStreamsPerCluster, String host, AdsTls tls) throws Exception {
         this.mcp = mcp;
-        this.listener = AdsListener.listen(vertx, server, new HttpServerOptions().setHost("127.0.0.1").setPort(0), 2)
+        this.server = new AdsServer(cache, new ClusterIdentifier(DOMAIN), metrics, clients, maxStreamsPerCluster);
+        HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(0);
+        this.listener = AdsListener.listen(vertx, server, tls == null ? options : tls.applyTo(options), 2)
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 

@@ -64,6 +64,8 @@ public class AgentRunner {
     Path directory;
     @ConfigProperty(name = "meshfed.agent.bootstrap-trust-bundle")
     Optional<Path> bootstrapTrustBundle;
+    @ConfigProperty(name = "meshfed.agent.token-file")
+    Path tokenFile;
     @ConfigProperty(name = "meshfed.agent.enabled", defaultValue = "true")
     boolean enabled;
 
@@ -86,10 +88,12 @@ public class AgentRunner {
                 : List.of();
         HttpCsrClient client = new HttpCsrClient(submitUrl, "meshfed/csr-agent/" + cluster,
                 HttpCsrClient.Encoding.valueOf(encoding.toUpperCase(Locale.ROOT)), requestTimeout);
-        CsrAgent agent = new CsrAgent(settings, client, store, Clock.systemUTC(), new Random(), bootstrap);
+        CsrAgent agent = new CsrAgent(settings, client, new ProjectedTokenFile(tokenFile), store, Clock.systemUTC(),
+                new Random(), bootstrap);
         loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "csr-agent"));
         loop.execute(() -> runAndReschedule(agent));
-        LOG.infof("CSR agent for cluster %s started; PKI function at %s, output %s", cluster, submitUrl, output);
+        LOG.infof("CSR agent for cluster %s started; PKI function at %s, token from %s, output %s", cluster, submitUrl,
+                tokenFile, output);
     }
 
     private void runAndReschedule(CsrAgent agent) {

@@ -51,7 +51,9 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
  *   <li>The reply is verified before anything is written: the certificate is for our key, is a CA, and its
  *       chain validates (with name constraints) against the reply's trust bundle, which must share a root with
  *       what this cluster already trusts. The write replaces all four files at once.</li>
- *   <li>A management plane that is down, or a rejection, leaves the installed material alone and retries
+ *   <li>Every request carries the agent's current service-account token ({@link TokenSource}), read afresh each
+ *       time: the PKI function authenticates the agent with it before looking at anything else.</li>
+ *   <li>A management plane that is down, a token that cannot be read, or a rejection, leaves the installed material alone and retries
  *       with exponential backoff and jitter; a pending key and request id are kept across retries, so a
  *       request that was signed but whose reply was lost is collected by replay.</li>
  * </ul>
@@ -62,6 +64,7 @@ public final class CsrAgent {
 
     private final AgentSettings settings;
     private final CsrClient client;
+    private final TokenSource tokens;
     private final CaCertsStore store;
     private final Clock clock;
     private final SecureRandom secureRandom = new SecureRandom();
@@ -79,11 +82,15 @@ public final class CsrAgent {
         }
     }
 
-    /** {@code bootstrapRoots}: roots this cluster trusts before its first certificate (may be empty). */
-    public CsrAgent(AgentSettings settings, CsrClient client, CaCertsStore store, Clock clock, Random jitter,
-            List<X509Certificate> bootstrapRoots) {
+    /**
+     * @param tokens the agent's service-account token, asked for before every request
+     * @param bootstrapRoots roots this cluster trusts before its first certificate (may be empty)
+     */
+    public CsrAgent(AgentSettings settings, CsrClient client, TokenSource tokens, CaCertsStore store, Clock clock,
+            Random jitter, List<X509Certificate> bootstrapRoots) {
         this.settings = settings;
         this.client = client;
+        this.tokens = tokens;
         this.store = store;
         this.clock = clock;
         this.jitter = jitter;
@@ -121,9 +128,8 @@ public final class CsrAgent {
         }
         SigningOutcome outcome;
         try {
-            outcome = client.submit(new CsrSubmitted(settings.cluster(), current.caCerts().csr(),
-                    current.caCerts().requestId(), lifetimeSeconds()));
-        } catch (ManagementPlaneUnavailableException e) {
+            outcome = submit(current.caCerts().csr(), current.caCerts().requestId());
+        } catch (ManagementPlaneUnavailableException | TokenUnavailableException e) {
             LOG.log(Level.INFO, "trust bundle refresh failed, keeping the installed material: {0}", e.getMessage());
             return Optional.of(earliest(current.renewAt(), backoff(now)));
         }
@@ -161,16 +167,21 @@ public final class CsrAgent {
         return Optional.of(earliest(current.renewAt(), now.plus(settings.refreshInterval())));
     }
 
+    /** One exchange, carrying the token as it is now (kubelet rotates it). */
+    private SigningOutcome submit(String csr, String requestId) {
+        return client.submit(new CsrSubmitted(settings.cluster(), csr, requestId, lifetimeSeconds(),
+                tokens.currentToken()));
+    }
+
     private Instant renew(Instant now, List<X509Certificate> trustedNow) {
         if (pending == null) {
             pending = newPending();
         }
         SigningOutcome outcome;
         try {
-            outcome = client.submit(new CsrSubmitted(settings.cluster(), pending.csr(), pending.requestId(),
-                    lifetimeSeconds()));
-        } catch (ManagementPlaneUnavailableException e) {
-            LOG.log(Level.INFO, "management plane unavailable ({0}); retrying", e.getMessage());
+            outcome = submit(pending.csr(), pending.requestId());
+        } catch (ManagementPlaneUnavailableException | TokenUnavailableException e) {
+            LOG.log(Level.INFO, "cannot ask the management plane ({0}); retrying", e.getMessage());
             return backoff(now);
         }
         if (outcome instanceof SigningOutcome.Rejected rejected) {

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.meshfed.pki.authn.ServiceAccountName;
+import io.meshfed.pki.authn.TokenReviewAuthenticator;
 import io.meshfed.pki.ca.KeyAlgorithm;
 import io.meshfed.pki.ca.Pems;
 import io.meshfed.pki.signing.AuditRecord;
@@ -34,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CsrAgentTest {
     static KubernetesClient client;
     private static final String TD = "east.example.org";
+    private static final TokenSource AGENT_TOKEN = () -> TestPki.AGENT_TOKEN;
 
     @TempDir
     Path dir;
@@ -54,7 +57,7 @@ class CsrAgentTest {
     }
 
     private CsrAgent agent(AgentSettings settings) {
-        return new CsrAgent(settings, csrClient, store, clock, new Random(1), List.of());
+        return new CsrAgent(settings, csrClient, AGENT_TOKEN, store, clock, new Random(1), List.of());
     }
 
     private long issued() {
@@ -150,8 +153,8 @@ class CsrAgentTest {
         SigningOutcome stolen = new SigningOutcome.Signed(new io.meshfed.pki.signing.CsrSigned("x", "east",
                 installed.certChain(), installed.rootCert(), "01", "a", "b"), false);
         KubernetesCaCertsStore other = new KubernetesCaCertsStore(client, "istio-system", "cacerts-other");
-        CsrAgent victim = new CsrAgent(AgentSettings.defaults("east", TD), request -> stolen, other, clock,
-                new Random(1), List.of());
+        CsrAgent victim = new CsrAgent(AgentSettings.defaults("east", TD), request -> stolen, AGENT_TOKEN, other,
+                clock, new Random(1), List.of());
         victim.reconcile();
         assertTrue(other.read().isEmpty(), "nothing written for a certificate that is not for our key");
         assertEquals(1, victim.failures());
@@ -160,8 +163,8 @@ class CsrAgentTest {
     @Test
     void fileOutputSwapsTheFourFilesAtomically() throws Exception {
         FileCaCertsStore files = new FileCaCertsStore(dir.resolve("cacerts"));
-        CsrAgent agent = new CsrAgent(AgentSettings.defaults("east", TD), csrClient, files, clock, new Random(1),
-                List.of());
+        CsrAgent agent = new CsrAgent(AgentSettings.defaults("east", TD), csrClient, AGENT_TOKEN, files, clock,
+                new Random(1), List.of());
         agent.reconcile();
         CaCerts first = files.read().orElseThrow();
         assertEquals(Set.of("ca-cert.pem", "ca-key.pem", "cert-chain.pem", "root-cert.pem"),
@@ -179,6 +182,43 @@ class CsrAgentTest {
                     "the previous generation is removed after the swap");
         }
         assertFalse(Files.exists(dir.resolve("cacerts/..data_tmp")));
+    }
+
+    @Test
+    void readsItsProjectedTokenAfreshForEveryRequest() throws Exception {
+        Path tokenFile = dir.resolve("token");
+        for (String token : List.of("token-1", "token-2")) {
+            pki.apiServers.accept(token, ServiceAccountName.CSR_AGENT.username(),
+                    TokenReviewAuthenticator.DEFAULT_AUDIENCE);
+        }
+        CsrAgent agent = new CsrAgent(AgentSettings.defaults("east", TD), csrClient,
+                new ProjectedTokenFile(tokenFile), store, clock, new Random(1), List.of());
+
+        agent.reconcile();
+        assertEquals(List.of(), csrClient.tokens, "no token projected yet: nothing is sent");
+        assertEquals(1, agent.failures());
+        assertTrue(store.read().isEmpty());
+
+        Files.writeString(tokenFile, "token-1\n");
+        clock.advance(Duration.ofMinutes(1));
+        agent.reconcile();
+        assertTrue(store.read().isPresent());
+        // kubelet rotates the token; the next exchange (a trust-bundle refresh) carries the new one.
+        Files.writeString(tokenFile, "token-2\n");
+        clock.advance(Duration.ofMinutes(11));
+        agent.reconcile();
+        assertEquals(List.of("token-1", "token-2"), csrClient.tokens);
+        assertEquals(0, agent.failures());
+    }
+
+    @Test
+    void aRefusedTokenLeavesTheInstalledMaterialAloneAndIsRetried() {
+        CsrAgent agent = new CsrAgent(AgentSettings.defaults("east", TD), csrClient, () -> "not-the-agents", store,
+                clock, new Random(1), List.of());
+        agent.reconcile();
+        assertTrue(store.read().isEmpty());
+        assertEquals(1, agent.failures());
+        assertEquals(0, issued());
     }
 
     private static Set<String> visibleNames(Path directory) throws Exception {

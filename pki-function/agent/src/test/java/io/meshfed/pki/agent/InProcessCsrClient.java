@@ -8,11 +8,13 @@ import java.util.List;
 
 /**
  * The real signing service called in-process, with switches to simulate a management plane that is down or
- * whose replies get lost after it signed. Records every request id it was sent, in order.
+ * whose replies get lost after it signed. Records every request id and token it was sent, in order.
  */
 final class InProcessCsrClient implements CsrClient {
     private final CsrSigningService service;
     final List<String> requestIds = new ArrayList<>();
+    /** The token each request carried, in order. */
+    final List<String> tokens = new ArrayList<>();
     boolean down;
     boolean loseReplies;
 
@@ -23,6 +25,7 @@ final class InProcessCsrClient implements CsrClient {
     @Override
     public SigningOutcome submit(CsrSubmitted request) {
         requestIds.add(request.requestId());
+        tokens.add(request.token());
         if (down) {
             throw new ManagementPlaneUnavailableException("connection refused (simulated)", null);
         }

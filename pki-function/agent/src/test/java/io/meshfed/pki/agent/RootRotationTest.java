@@ -63,8 +63,8 @@ class RootRotationTest {
             pki.clusters.register(name, trustDomain);
             client.secrets().inNamespace("istio-system-" + name).delete();
             store = new KubernetesCaCertsStore(client, "istio-system-" + name, "cacerts");
-            agent = new CsrAgent(AgentSettings.defaults(name, trustDomain), csrClient, store, clock, new Random(7),
-                    List.of());
+            agent = new CsrAgent(AgentSettings.defaults(name, trustDomain), csrClient, () -> TestPki.AGENT_TOKEN,
+                    store, clock, new Random(7), List.of());
         }
 
         CaCerts cacerts() {

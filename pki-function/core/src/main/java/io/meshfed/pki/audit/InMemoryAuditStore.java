@@ -8,10 +8,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Audit kept in memory: for tests, benchmarks and throwaway local runs. Thread-safe. */
+/**
+ * Audit kept in memory: for tests, benchmarks and throwaway local runs. Keeps every issuance and the most recent
+ * rejections per cluster. Thread-safe.
+ */
 public final class InMemoryAuditStore implements AuditStore {
+    private final int rejectionsKept;
     private final Map<String, AuditRecord> issued = new HashMap<>();
     private final List<AuditRecord> records = new ArrayList<>();
+
+    public InMemoryAuditStore() {
+        this(DEFAULT_REJECTIONS_KEPT);
+    }
+
+    public InMemoryAuditStore(int rejectionsKept) {
+        this.rejectionsKept = AuditBounds.checkKept(rejectionsKept);
+    }
 
     @Override
     public synchronized Optional<AuditRecord> findIssued(String requestId) {
@@ -31,6 +43,11 @@ public final class InMemoryAuditStore implements AuditStore {
     @Override
     public synchronized void recordRejected(AuditRecord record) {
         records.add(record);
+        List<AuditRecord> ofCluster = records.stream().filter(r -> r.outcome() == AuditRecord.Outcome.REJECTED
+                && record.cluster().equals(r.cluster())).toList();
+        for (int i = 0; i < ofCluster.size() - rejectionsKept; i++) {
+            records.remove(ofCluster.get(i));
+        }
     }
 
     @Override

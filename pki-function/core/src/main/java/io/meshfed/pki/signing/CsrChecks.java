@@ -1,8 +1,6 @@
 package io.meshfed.pki.signing;
 
 import io.meshfed.model.MeshCluster;
-import io.meshfed.model.Rules;
-import io.meshfed.store.ClusterStore;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URI;
@@ -35,10 +33,10 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
 /**
- * Every check a CSR passes before anything is signed, one rule per step, in a fixed order, each failing with
- * its own {@link RejectionReason}: request shape, size, PEM, DER, self-signature, cluster registered, key,
- * requested extensions, subject and SANs, lifetime. Pure apart from the {@link ClusterStore} read; safe to call
- * concurrently.
+ * Every check of what an authenticated caller asks for, one rule per step, in a fixed order, each failing with
+ * its own {@link RejectionReason}: request shape, size, PEM, DER, self-signature, key, requested extensions,
+ * subject and SANs, lifetime. Who asks was settled before ({@link CallerAuthenticator}), and with it the
+ * registered cluster the request is checked against. Pure; safe to call concurrently.
  */
 public final class CsrChecks {
     private static final Set<ASN1ObjectIdentifier> SUBJECT_ATTRIBUTES = Set.of(BCStyle.O, BCStyle.OU, BCStyle.CN,
@@ -50,7 +48,6 @@ public final class CsrChecks {
     private static final int MAX_RSA_BITS = 8192;
 
     private final SigningPolicy policy;
-    private final ClusterStore clusters;
     private final Provider provider;
 
     /** A CSR that passed every check: what the signer needs, nothing else. */
@@ -70,9 +67,8 @@ public final class CsrChecks {
     }
 
     /** {@code provider} verifies the CSR self-signature; null means the JDK's default providers. */
-    public CsrChecks(SigningPolicy policy, ClusterStore clusters, Provider provider) {
+    public CsrChecks(SigningPolicy policy, Provider provider) {
         this.policy = policy;
-        this.clusters = clusters;
         this.provider = provider;
     }
 
@@ -80,14 +76,11 @@ public final class CsrChecks {
         return policy;
     }
 
-    public Verdict check(CsrSubmitted request) {
-        if (request == null) {
-            return Verdict.reject(RejectionReason.INVALID_REQUEST, "event data is missing");
-        }
-        Optional<String> clusterProblem = Rules.dns1123Label(request.cluster());
-        if (clusterProblem.isPresent()) {
-            return Verdict.reject(RejectionReason.INVALID_REQUEST, "cluster " + clusterProblem.get());
-        }
+    /**
+     * @param request data of an authenticated caller
+     * @param cluster the registration of {@code request.cluster()}, as the caller was authenticated against it
+     */
+    public Verdict check(CsrSubmitted request, MeshCluster cluster) {
         if (!isRequestId(request.requestId())) {
             return Verdict.reject(RejectionReason.INVALID_REQUEST,
                     "requestId must be 1-128 characters of [A-Za-z0-9._-], starting with a letter or digit");
@@ -136,13 +129,6 @@ public final class CsrChecks {
                 return Verdict.reject(RejectionReason.BAD_SIGNATURE, signatureProblem.get());
             }
         }
-
-        Optional<ClusterStore.StoredCluster> stored = clusters.get(request.cluster());
-        if (stored.isEmpty()) {
-            return Verdict.reject(RejectionReason.CLUSTER_NOT_REGISTERED,
-                    "cluster '" + request.cluster() + "' is not registered");
-        }
-        MeshCluster cluster = stored.get().cluster();
 
         Optional<String> keyProblem = keyProblem(csr.getSubjectPublicKeyInfo());
         if (keyProblem.isPresent()) {

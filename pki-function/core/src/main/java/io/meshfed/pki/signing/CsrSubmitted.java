@@ -7,16 +7,16 @@ package io.meshfed.pki.signing;
  * @param csr PKCS#10 request in PEM ({@code CERTIFICATE REQUEST})
  * @param requestId chosen by the agent; resubmitting the same id with the same CSR returns the same certificate
  * @param lifetimeSeconds optional requested lifetime; absent means the policy maximum
+ * @param token the agent's projected service-account token (a JWT issued by the claimed cluster's API server for
+ *     the PKI's audience); verified with a TokenReview before anything else. A credential: {@link #toString()}
+ *     never prints it, and it is never written to audit records, logs or replies
  */
-public record CsrSubmitted(String cluster, String csr, String requestId, Long lifetimeSeconds) {
-
-    public CsrSubmitted(String cluster, String csr, String requestId) {
-        this(cluster, csr, requestId, null);
-    }
+public record CsrSubmitted(String cluster, String csr, String requestId, Long lifetimeSeconds, String token) {
 
     @Override
     public String toString() {
         return "CsrSubmitted[cluster=" + cluster + ", requestId=" + requestId + ", csrChars="
-                + (csr == null ? 0 : csr.length()) + ", lifetimeSeconds=" + lifetimeSeconds + "]";
+                + (csr == null ? 0 : csr.length()) + ", lifetimeSeconds=" + lifetimeSeconds + ", token="
+                + (token == null ? "absent" : "<redacted>") + "]";
     }
 }

@@ -14,7 +14,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Both persistent audit stores: first issuance per request id wins, every record is listed in order. */
+/**
+ * Every audit store: first issuance per request id wins, records are listed in time order, and only the most recent
+ * rejections of each cluster are kept.
+ */
 @EnableKubernetesMockClient(crud = true)
 class AuditStoresTest {
     static KubernetesClient client;
@@ -36,10 +39,47 @@ class AuditStoresTest {
         assertTrue(store.findIssued("req-2").isEmpty());
         store.recordRejected(new AuditRecord("2026-01-01T00:00:02Z", AuditRecord.Outcome.REJECTED, "req-3", "west",
                 "agent", null, null, null, null, null, null,
-                List.of(Rejection.of(RejectionReason.CLUSTER_NOT_REGISTERED, "not registered"))));
+                List.of(Rejection.of(RejectionReason.SUBJECT_NOT_ALLOWED, "not its trust domain"))));
         List<AuditRecord> all = store.list();
         assertEquals(List.of("req-1", "req-3"), all.stream().map(AuditRecord::requestId).toList());
-        assertEquals(RejectionReason.CLUSTER_NOT_REGISTERED, all.get(1).reasons().get(0).reason());
+        assertEquals(RejectionReason.SUBJECT_NOT_ALLOWED, all.get(1).reasons().get(0).reason());
+    }
+
+    /** With room for 3 rejections per cluster: 10 rejections of east and 2 of west leave east's last 3 and west's. */
+    private static void bounded(AuditStore store) {
+        store.recordIssued(issued("2026-01-01T00:00:00Z", "req-0", "01"));
+        for (int i = 1; i <= 10; i++) {
+            store.recordRejected(rejected("2026-01-01T00:00:" + String.format("%02d", i) + ".5Z", "east-" + i, "east"));
+            if (i % 5 == 0) {
+                store.recordRejected(rejected("2026-01-01T00:00:" + String.format("%02d", i) + ".7Z", "west-" + i,
+                        "west"));
+            }
+        }
+        assertEquals(List.of("req-0", "west-5", "east-8", "east-9", "east-10", "west-10"),
+                store.list().stream().map(AuditRecord::requestId).toList(), "oldest first, by time");
+    }
+
+    private static AuditRecord rejected(String time, String requestId, String cluster) {
+        return new AuditRecord(time, AuditRecord.Outcome.REJECTED, requestId, cluster, "agent", "ab", null, null, null,
+                null, null, List.of(Rejection.of(RejectionReason.LIFETIME_TOO_LONG, "too long")));
+    }
+
+    @Test
+    void rejectionsAreBoundedPerClusterInConfigMaps() {
+        client.configMaps().inNamespace("bounded").delete();
+        bounded(new KubernetesAuditStore(client, "bounded", 3));
+        assertEquals(6, client.configMaps().inNamespace("bounded").withLabel("meshfed.io/audit").list()
+                .getItems().size());
+    }
+
+    @Test
+    void rejectionsAreBoundedPerClusterInFiles() {
+        bounded(new FileAuditStore(dir, 3));
+    }
+
+    @Test
+    void rejectionsAreBoundedPerClusterInMemory() {
+        bounded(new InMemoryAuditStore(3));
     }
 
     @Test

@@ -50,7 +50,7 @@ class BringYourOwnCaTest {
 
         TestPki pki = new TestPki(authority, SigningPolicy.defaults());
         pki.clusters.register("east", "east.example.org");
-        CsrSigned signed = assertInstanceOf(SigningOutcome.Signed.class, pki.service.handle(new CsrSubmitted("east",
+        CsrSigned signed = assertInstanceOf(SigningOutcome.Signed.class, pki.service.handle(TestPki.submitted("east",
                 Csrs.istioIntermediate(Csrs.keys(KeyAlgorithm.ECDSA_P256), "east.example.org"), "r1"), "t")).data();
         List<X509Certificate> chain = Pems.certificates(signed.certChain(), "chain");
         assertEquals(List.of(meshCa, corporateRoot), chain.subList(1, 3));

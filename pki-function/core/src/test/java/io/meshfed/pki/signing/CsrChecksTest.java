@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meshfed.model.MeshCluster;
+import io.meshfed.pki.authn.ServiceAccountName;
 import io.meshfed.pki.ca.KeyAlgorithm;
 import io.meshfed.pki.testing.Csrs;
 import io.meshfed.pki.testing.TestPki;
@@ -60,8 +62,12 @@ class CsrChecksTest {
         return (int) pki.audit.list().stream().filter(r -> r.outcome() == AuditRecord.Outcome.ISSUED).count();
     }
 
+    private MeshCluster east() {
+        return pki.clusters.get("east").orElseThrow().cluster();
+    }
+
     private static CsrSubmitted submit(String csr) {
-        return new CsrSubmitted("east", csr, "req-1");
+        return TestPki.submitted("east", csr, "req-1");
     }
 
     private void assertReason(RejectionReason expected, CsrSubmitted request, String messagePart) {
@@ -77,19 +83,20 @@ class CsrChecksTest {
         AuditRecord record = pki.audit.list().get(0);
         assertEquals(AuditRecord.Outcome.ISSUED, record.outcome());
         assertEquals("east", record.cluster());
-        assertEquals("agent/east", record.requester());
+        assertEquals(ServiceAccountName.CSR_AGENT.username(), record.requester(),
+                "the requester is who the API server vouched for, not the event source the sender wrote");
         assertEquals(((SigningOutcome.Signed) outcome).data().serial(), record.serial());
     }
 
     @Test
     void requestShapeIsChecked() {
         String csr = Csrs.istioIntermediate(p256, TD);
-        assertReason(RejectionReason.INVALID_REQUEST, null, "missing");
-        assertReason(RejectionReason.INVALID_REQUEST, new CsrSubmitted("East_1", csr, "r"), "cluster");
-        assertReason(RejectionReason.INVALID_REQUEST, new CsrSubmitted("east", csr, null), "requestId");
-        assertReason(RejectionReason.INVALID_REQUEST, new CsrSubmitted("east", csr, "../etc"), "requestId");
-        assertReason(RejectionReason.INVALID_REQUEST, new CsrSubmitted("east", null, "r"), "csr is required");
-        assertReason(RejectionReason.INVALID_REQUEST, new CsrSubmitted("east", csr, "r", -5L), "lifetimeSeconds");
+        assertReason(RejectionReason.UNAUTHENTICATED, null, "no token");
+        assertReason(RejectionReason.INVALID_REQUEST, TestPki.submitted("East_1", csr, "r"), "cluster");
+        assertReason(RejectionReason.INVALID_REQUEST, TestPki.submitted("east", csr, null), "requestId");
+        assertReason(RejectionReason.INVALID_REQUEST, TestPki.submitted("east", csr, "../etc"), "requestId");
+        assertReason(RejectionReason.INVALID_REQUEST, TestPki.submitted("east", null, "r"), "csr is required");
+        assertReason(RejectionReason.INVALID_REQUEST, TestPki.submitted("east", csr, "r", -5L), "lifetimeSeconds");
     }
 
     @Test
@@ -137,7 +144,7 @@ class CsrChecksTest {
     @Test
     void unregisteredClusterIsRejected() {
         assertReason(RejectionReason.CLUSTER_NOT_REGISTERED,
-                new CsrSubmitted("west", Csrs.istioIntermediate(p256, TD), "req-1"), "'west' is not registered");
+                TestPki.submitted("west", Csrs.istioIntermediate(p256, TD), "req-1"), "'west' is not registered");
     }
 
     @Test
@@ -169,8 +176,8 @@ class CsrChecksTest {
         String csr = csrSignedBy(k1.generateKeyPair(), "SHA256withECDSA", bc);
         // jdk: SunEC no longer verifies secp256k1, so the self-signature cannot be checked; bc: it verifies.
         for (String provider : List.of("jdk", "bc")) {
-            CsrChecks checks = new CsrChecks(SigningPolicy.defaults(), pki.clusters, CryptoProviders.named(provider));
-            Rejection rejection = checks.check(submit(csr)).rejection().orElseThrow();
+            CsrChecks checks = new CsrChecks(SigningPolicy.defaults(), CryptoProviders.named(provider));
+            Rejection rejection = checks.check(submit(csr), east()).rejection().orElseThrow();
             assertEquals(RejectionReason.KEY_NOT_ALLOWED, rejection.reason(), provider + ": " + rejection.message());
             assertEquals("EC key on curve secp256k1 (1.3.132.0.10) is not allowed; use P-256 or P-384 (named curve)",
                     rejection.message(), provider);
@@ -197,8 +204,8 @@ class CsrChecksTest {
         String pem = "-----BEGIN CERTIFICATE REQUEST-----\n" + Base64.getMimeEncoder().encodeToString(der)
                 + "\n-----END CERTIFICATE REQUEST-----\n";
         for (String provider : List.of("jdk", "bc")) {
-            CsrChecks checks = new CsrChecks(SigningPolicy.defaults(), pki.clusters, CryptoProviders.named(provider));
-            assertEquals(RejectionReason.BAD_SIGNATURE, checks.check(submit(pem)).rejection().orElseThrow().reason());
+            CsrChecks checks = new CsrChecks(SigningPolicy.defaults(), CryptoProviders.named(provider));
+            assertEquals(RejectionReason.BAD_SIGNATURE, checks.check(submit(pem), east()).rejection().orElseThrow().reason());
         }
     }
 
@@ -234,9 +241,9 @@ class CsrChecksTest {
     @Test
     void lifetimeIsCapped() {
         String csr = Csrs.istioIntermediate(p256, TD);
-        assertReason(RejectionReason.LIFETIME_TOO_LONG, new CsrSubmitted("east", csr, "r", 366L * 24 * 3600),
+        assertReason(RejectionReason.LIFETIME_TOO_LONG, TestPki.submitted("east", csr, "r", 366L * 24 * 3600),
                 "exceeds the maximum of 31536000s");
-        SigningOutcome ok = pki.service.handle(new CsrSubmitted("east", csr, "r2", 3600L), "test");
+        SigningOutcome ok = pki.service.handle(TestPki.submitted("east", csr, "r2", 3600L), "test");
         CsrSigned signed = assertInstanceOf(SigningOutcome.Signed.class, ok).data();
         java.time.Duration lifetime = java.time.Duration.between(java.time.Instant.parse(signed.notBefore()),
                 java.time.Instant.parse(signed.notAfter()));
@@ -245,11 +252,16 @@ class CsrChecksTest {
 
     @Test
     void checksRunInTheDocumentedOrder() {
+        // Everything wrong at once: who is asking is settled first, and nothing else is looked at before.
+        assertEquals(RejectionReason.UNAUTHENTICATED, rejected(new CsrSubmitted("East_1", "not a csr", "../x", -1L,
+                null)).reason());
+        assertEquals(RejectionReason.UNAUTHENTICATED, rejected(new CsrSubmitted("east", "not a csr", "../x", -1L,
+                "a-token-no-api-server-signed")).reason());
         // Unregistered cluster AND a disallowed SAN: the earlier check (registration) is the one reported.
         String csr = Csrs.pem(Csrs.build(p256, "O=" + TD,
                 List.of(new GeneralName(GeneralName.dNSName, "evil.example.com")), null));
-        assertEquals(RejectionReason.CLUSTER_NOT_REGISTERED, rejected(new CsrSubmitted("west", csr, "r")).reason());
-        assertEquals(RejectionReason.SUBJECT_NOT_ALLOWED, rejected(new CsrSubmitted("east", csr, "r")).reason());
+        assertEquals(RejectionReason.CLUSTER_NOT_REGISTERED, rejected(TestPki.submitted("west", csr, "r")).reason());
+        assertEquals(RejectionReason.SUBJECT_NOT_ALLOWED, rejected(TestPki.submitted("east", csr, "r")).reason());
     }
 
     @Test
@@ -270,12 +282,16 @@ class CsrChecksTest {
     }
 
     @Test
-    void rejectionsAreAuditedWithTheirReason() {
-        rejected(new CsrSubmitted("west", Csrs.istioIntermediate(p256, TD), "req-9"));
+    void rejectionsOfTheAuthenticatedAgentAreAuditedWithTheirReason() {
+        rejected(TestPki.submitted("west", Csrs.istioIntermediate(p256, TD), "req-8"));
+        assertEquals(List.of(), pki.audit.list(), "a refusal before authentication is not stored");
+
+        rejected(TestPki.submitted("east", Csrs.istioIntermediate(p256, "west.example.org"), "req-9"));
         AuditRecord record = pki.audit.list().get(0);
         assertEquals(AuditRecord.Outcome.REJECTED, record.outcome());
         assertEquals("req-9", record.requestId());
-        assertEquals(RejectionReason.CLUSTER_NOT_REGISTERED, record.reasons().get(0).reason());
+        assertEquals(ServiceAccountName.CSR_AGENT.username(), record.requester());
+        assertEquals(RejectionReason.SUBJECT_NOT_ALLOWED, record.reasons().get(0).reason());
         assertTrue(record.csrSha256().matches("[0-9a-f]{64}"));
     }
 

@@ -144,7 +144,7 @@ class CsrFuzzTest {
             }
             int before = signed;
             String id = "fuzz-" + (sequence++);
-            SigningOutcome outcome = pki.service.handle(new CsrSubmitted("east", pem, id), "fuzz");
+            SigningOutcome outcome = pki.service.handle(TestPki.submitted("east", pem, id), "fuzz");
             if (outcome instanceof SigningOutcome.Signed s) {
                 signed++;
                 byte[] decoded = decodePemLeniently(pem);
@@ -157,13 +157,17 @@ class CsrFuzzTest {
         }
         long issuedRecords = pki.audit.list().stream().filter(r -> r.outcome() == AuditRecord.Outcome.ISSUED).count();
         assertEquals(signed, issuedRecords, "every signature is audited");
-        assertEquals(mutations, pki.audit.list().size(), "every request is audited");
+        long rejected = java.util.Arrays.stream(RejectionReason.values())
+                .mapToLong(reason -> pki.service.metrics().rejected(reason)).sum();
+        assertEquals(mutations, pki.service.metrics().signed() + rejected, "every request is counted");
+        assertEquals(Math.min(mutations - signed, AuditStore.DEFAULT_REJECTIONS_KEPT),
+                pki.audit.list().size() - issuedRecords, "the most recent rejections are kept, no more");
     }
 
     private boolean submit(byte[] der, String cluster, Long lifetime) throws Exception {
         String pem = "-----BEGIN CERTIFICATE REQUEST-----\n" + Base64.getMimeEncoder().encodeToString(der)
                 + "\n-----END CERTIFICATE REQUEST-----\n";
-        SigningOutcome outcome = pki.service.handle(new CsrSubmitted(cluster, pem, "gen-" + (sequence++), lifetime),
+        SigningOutcome outcome = pki.service.handle(TestPki.submitted(cluster, pem, "gen-" + (sequence++), lifetime),
                 "fuzz");
         if (outcome instanceof SigningOutcome.Signed s) {
             checkIssued(s.data(), der);

@@ -63,7 +63,7 @@ class OpensslInteropTest {
                         + "/ns/istio-system/sa/istiod",
                 "-addext", "basicConstraints=critical,CA:TRUE"), newKey)).assertOk();
 
-        SigningOutcome outcome = pki.service.handle(new CsrSubmitted("east",
+        SigningOutcome outcome = pki.service.handle(TestPki.submitted("east",
                 Files.readString(dir.resolve("inter.csr")), "req-1"), "test");
         CsrSigned signed = assertInstanceOf(SigningOutcome.Signed.class, outcome, outcome.toString()).data();
         List<X509Certificate> chain = Pems.certificates(signed.certChain(), "chain");

@@ -1,6 +1,7 @@
 package io.meshfed.pki.function;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory;
 import io.meshfed.pki.audit.FileAuditStore;
 import io.meshfed.pki.audit.KubernetesAuditStore;
 import io.meshfed.pki.ca.CaState;
@@ -10,7 +11,11 @@ import io.meshfed.pki.ca.FileCaStore;
 import io.meshfed.pki.ca.KeyAlgorithm;
 import io.meshfed.pki.ca.KubernetesCaStore;
 import io.meshfed.pki.ca.RootCa;
+import io.meshfed.pki.authn.KubernetesTokenReviewer;
+import io.meshfed.pki.authn.ServiceAccountName;
+import io.meshfed.pki.authn.TokenReviewAuthenticator;
 import io.meshfed.pki.signing.AuditStore;
+import io.meshfed.pki.signing.CallerAuthenticator;
 import io.meshfed.pki.signing.CryptoProviders;
 import io.meshfed.pki.signing.CsrChecks;
 import io.meshfed.pki.signing.CsrSigningService;
@@ -19,7 +24,9 @@ import io.meshfed.pki.signing.SigningPolicy;
 import io.meshfed.store.ClusterStore;
 import io.meshfed.store.FileClusterStore;
 import io.meshfed.store.KubernetesClusterStore;
+import io.meshfed.store.WorkloadClusterClients;
 import io.quarkus.arc.DefaultBean;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
@@ -37,7 +44,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Wires the signing service to its stores: Kubernetes (management cluster) or files (local mode), chosen by
- * {@code meshfed.pki.store}. Each store is a producer so a test, or another deployment, can replace it.
+ * {@code meshfed.pki.store}; and to the authenticator that has each workload cluster's API server review the CSR
+ * agent's token. Each store and the authenticator is a producer so a test, or another deployment, can replace it.
  */
 @ApplicationScoped
 public class PkiBeans {
@@ -45,8 +53,12 @@ public class PkiBeans {
 
     @ConfigProperty(name = "meshfed.pki.store")
     String storeKind;
+    /** Where MeshClusters and their credentials Secrets are (read only). */
     @ConfigProperty(name = "meshfed.namespace")
     String namespace;
+    /** Where the CA Secret and the audit ConfigMaps are: a namespace only this function's RBAC reaches. */
+    @ConfigProperty(name = "meshfed.pki.namespace")
+    String pkiNamespace;
     @ConfigProperty(name = "meshfed.pki.ca-secret")
     String caSecret;
     @ConfigProperty(name = "meshfed.pki.state-dir")
@@ -65,6 +77,18 @@ public class PkiBeans {
     Duration maxLifetime;
     @ConfigProperty(name = "meshfed.pki.crypto-provider")
     String cryptoProvider;
+    @ConfigProperty(name = "meshfed.pki.auth.audience")
+    String audience;
+    @ConfigProperty(name = "meshfed.pki.auth.agent-service-account")
+    String agentServiceAccount;
+    @ConfigProperty(name = "meshfed.pki.auth.cache-ttl")
+    Duration cacheTtl;
+    @ConfigProperty(name = "meshfed.pki.auth.connect-timeout")
+    Duration connectTimeout;
+    @ConfigProperty(name = "meshfed.pki.auth.request-timeout")
+    Duration requestTimeout;
+    @ConfigProperty(name = "meshfed.pki.audit.rejections-kept")
+    int rejectionsKept;
 
     private boolean kubernetes() {
         return switch (storeKind.toLowerCase(Locale.ROOT)) {
@@ -87,7 +111,7 @@ public class PkiBeans {
     @Singleton
     @DefaultBean
     CaStore caStore(Instance<KubernetesClient> client) {
-        return kubernetes() ? new KubernetesCaStore(client.get(), namespace, caSecret, Clock.systemUTC())
+        return kubernetes() ? new KubernetesCaStore(client.get(), pkiNamespace, caSecret, Clock.systemUTC())
                 : new FileCaStore(stateDir.resolve("pki/ca.json"), Clock.systemUTC());
     }
 
@@ -95,20 +119,33 @@ public class PkiBeans {
     @Singleton
     @DefaultBean
     AuditStore auditStore(Instance<KubernetesClient> client) {
-        return kubernetes() ? new KubernetesAuditStore(client.get(), namespace)
-                : new FileAuditStore(stateDir.resolve("pki/audit"));
+        return kubernetes() ? new KubernetesAuditStore(client.get(), pkiNamespace, rejectionsKept)
+                : new FileAuditStore(stateDir.resolve("pki/audit"), rejectionsKept);
+    }
+
+    /** TokenReviews on each workload cluster's API server, with the credentials its registration stored. */
+    @Produces
+    @Singleton
+    @DefaultBean
+    CallerAuthenticator callerAuthenticator(ClusterStore clusters, Vertx vertx) {
+        ServiceAccountName agent = ServiceAccountName.parse(agentServiceAccount);
+        LOG.infof("CSR agents authenticate with tokens for audience '%s' of service account %s", audience, agent);
+        return new TokenReviewAuthenticator(clusters, new KubernetesTokenReviewer(new WorkloadClusterClients(
+                new VertxHttpClientFactory(vertx), connectTimeout, requestTimeout)), audience, agent,
+                Clock.systemUTC(), cacheTtl);
     }
 
     @Produces
     @Singleton
-    CsrSigningService signingService(ClusterStore clusters, CaStore caStore, AuditStore audit) {
+    CsrSigningService signingService(CallerAuthenticator authenticator, ClusterStore clusters, CaStore caStore,
+            AuditStore audit) {
         CaState initial = caStore.load().orElseGet(() -> caStore.initialize(CaState.of(firstAuthority())));
         LOG.infof("PKI signs with %s; trust bundle of %d root(s)", initial.signer(), initial.trustedRoots().size());
         SigningPolicy policy = SigningPolicy.defaults().withMaxLifetime(maxLifetime);
         java.security.Provider provider = CryptoProviders.named(cryptoProvider);
         LOG.infof("CSR verification and signing use the %s provider",
                 provider == null ? "JDK's default" : provider.getName());
-        return new CsrSigningService(new CsrChecks(policy, clusters, provider),
+        return new CsrSigningService(authenticator, clusters, new CsrChecks(policy, provider),
                 new IntermediateSigner(provider, new SecureRandom()),
                 () -> caStore.load().orElseThrow(() -> new IllegalStateException("the CA state disappeared")),
                 audit, Clock.systemUTC());

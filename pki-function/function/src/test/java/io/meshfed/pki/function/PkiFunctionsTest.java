@@ -21,6 +21,7 @@ import io.meshfed.pki.signing.CsrSubmitted;
 import io.meshfed.pki.signing.RejectionReason;
 import io.meshfed.pki.testing.Csrs;
 import io.meshfed.pki.testing.OpenSsl;
+import io.meshfed.pki.testing.TestPki;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -65,7 +66,7 @@ class PkiFunctionsTest {
     void signsInBothEncodings(HttpCsrClient.Encoding encoding) throws Exception {
         HttpCsrClient client = client(encoding);
         String requestId = newId();
-        CloudEvent request = client.event(new CsrSubmitted("east",
+        CloudEvent request = client.event(TestPki.submitted("east",
                 Csrs.istioIntermediate(Csrs.keys(KeyAlgorithm.ECDSA_P256), TD), requestId));
         CloudEvent reply = client.exchange(request);
 
@@ -82,7 +83,7 @@ class PkiFunctionsTest {
         assertEquals(chain.get(0).getSerialNumber().toString(16), signed.serial());
         assertTrue(audit.findIssued(requestId).isPresent());
 
-        CloudEvent again = client.exchange(client.event(new CsrSubmitted("east",
+        CloudEvent again = client.exchange(client.event(TestPki.submitted("east",
                 ModelJson.mapper().readValue(request.getData().toBytes(), CsrSubmitted.class).csr(), requestId)));
         CsrSigned replayed = ModelJson.mapper().readValue(again.getData().toBytes(), CsrSigned.class);
         assertEquals(signed.serial(), replayed.serial(), "a replay returns the same certificate");
@@ -93,7 +94,7 @@ class PkiFunctionsTest {
     void rejectsWithTypedReasons(HttpCsrClient.Encoding encoding) throws Exception {
         HttpCsrClient client = client(encoding);
         String requestId = newId();
-        CloudEvent reply = client.exchange(client.event(new CsrSubmitted("west",
+        CloudEvent reply = client.exchange(client.event(TestPki.submitted("west",
                 Csrs.istioIntermediate(Csrs.keys(KeyAlgorithm.ECDSA_P256), TD), requestId)));
         assertEquals(EventTypes.CSR_REJECTED, reply.getType());
         assertEquals(URI.create("meshfed/pki"), reply.getSource());
@@ -102,6 +103,26 @@ class PkiFunctionsTest {
         assertEquals(requestId, rejected.requestId());
         assertEquals(RejectionReason.CLUSTER_NOT_REGISTERED, rejected.reasons().get(0).reason());
         assertTrue(audit.findIssued(requestId).isEmpty());
+    }
+
+    @ParameterizedTest
+    @EnumSource(HttpCsrClient.Encoding.class)
+    void aCallerWithoutAValidTokenIsRefusedAndItsTokenGoesNowhere(HttpCsrClient.Encoding encoding) throws Exception {
+        HttpCsrClient client = client(encoding);
+        String csr = Csrs.istioIntermediate(Csrs.keys(KeyAlgorithm.ECDSA_P256), TD);
+        int before = audit.list().size();
+        String forged = "forged-token-" + UUID.randomUUID();
+        for (String token : java.util.Arrays.asList(null, forged)) {
+            String requestId = newId();
+            CloudEvent reply = client.exchange(client.event(new CsrSubmitted("east", csr, requestId, null, token)));
+            assertEquals(EventTypes.CSR_REJECTED, reply.getType());
+            String data = new String(reply.getData().toBytes(), StandardCharsets.UTF_8);
+            assertTrue(!data.contains(forged), "the reply never echoes the token: " + data);
+            CsrRejected rejected = ModelJson.mapper().readValue(reply.getData().toBytes(), CsrRejected.class);
+            assertEquals(RejectionReason.UNAUTHENTICATED, rejected.reasons().get(0).reason(), data);
+            assertTrue(audit.findIssued(requestId).isEmpty());
+        }
+        assertEquals(before, audit.list().size(), "refusals of unauthenticated callers are not stored");
     }
 
     @Test
@@ -123,7 +144,7 @@ class PkiFunctionsTest {
         HttpCsrClient client = client(HttpCsrClient.Encoding.STRUCTURED);
         String big = "-----BEGIN CERTIFICATE REQUEST-----\n" + "A".repeat(100_000)
                 + "\n-----END CERTIFICATE REQUEST-----\n";
-        CloudEvent reply = client.exchange(client.event(new CsrSubmitted("east", big, newId())));
+        CloudEvent reply = client.exchange(client.event(TestPki.submitted("east", big, newId())));
         CsrRejected rejected = ModelJson.mapper().readValue(reply.getData().toBytes(), CsrRejected.class);
         assertEquals(RejectionReason.PAYLOAD_TOO_LARGE, rejected.reasons().get(0).reason());
 
@@ -142,7 +163,7 @@ class PkiFunctionsTest {
         Path dir = Files.createTempDirectory("cacerts");
         FileCaCertsStore store = new FileCaCertsStore(dir.resolve("out"));
         CsrAgent agent = new CsrAgent(AgentSettings.defaults("east", TD), client(HttpCsrClient.Encoding.BINARY),
-                store, Clock.systemUTC(), new Random(), List.of());
+                () -> TestPki.AGENT_TOKEN, store, Clock.systemUTC(), new Random(), List.of());
         agent.reconcile();
         assertEquals(0, agent.failures());
         Path out = dir.resolve("out");
@@ -151,7 +172,8 @@ class PkiFunctionsTest {
         assertEquals(0, verify.exitCode(), verify.output());
         String requestId = store.read().orElseThrow().requestId();
         AuditRecord record = audit.findIssued(requestId).orElseThrow();
-        assertEquals("test/agent", record.requester(), "the audit names who asked: the event source");
+        assertEquals("system:serviceaccount:istio-system:meshfed-csr-agent", record.requester(),
+                "the audit names who asked as the cluster's API server vouched for it, not the event source");
         assertEquals("east", record.cluster());
     }
 }

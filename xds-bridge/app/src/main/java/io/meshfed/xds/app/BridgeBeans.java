@@ -57,7 +57,8 @@ public class BridgeBeans {
     @Produces
     @Singleton
     AdsServer adsServer(SnapshotCache cache, XdsMetrics metrics, ConnectedClients clients, BridgeConfig config) {
-        return new AdsServer(cache, new ClusterIdentifier(config.xds().hostDomain()), metrics, clients);
+        return new AdsServer(cache, new ClusterIdentifier(config.xds().hostDomain()), metrics, clients,
+                config.xds().maxStreamsPerCluster());
     }
 
     @Produces

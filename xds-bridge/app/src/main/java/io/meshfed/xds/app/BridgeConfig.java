@@ -30,6 +30,12 @@ public interface BridgeConfig {
         @WithDefault("xds.meshfed.example")
         String hostDomain();
 
+        /**
+         * The most xDS streams one cluster identity may hold open; the stream beyond it ends with RESOURCE_EXHAUSTED.
+         */
+        @WithDefault("1000")
+        int maxStreamsPerCluster();
+
         /** How often stale catalogs are judged again without any event. */
         @WithDefault("30s")
         Duration republishInterval();
@@ -37,13 +43,18 @@ public interface BridgeConfig {
         Tls tls();
     }
 
+    /**
+     * Mutual TLS on the ADS port. Without it the port speaks plaintext h2c and serves loopback clients only (local
+     * mode, an xDS relay in the same pod); with it every client must present a certificate that chains to
+     * {@code client-ca-file} and names its cluster.
+     */
     interface Tls {
-        /** PEM server certificate chain; TLS is on when set. */
+        /** PEM server certificate chain; TLS is on when set, and then key-file and client-ca-file are required. */
         Optional<String> certFile();
 
         Optional<String> keyFile();
 
-        /** PEM CA bundle that client certificates must chain to; client certificates are requested when set. */
+        /** PEM bundle of meshfed's root(s): the CAs every client certificate must chain to. */
         Optional<String> clientCaFile();
     }
 }

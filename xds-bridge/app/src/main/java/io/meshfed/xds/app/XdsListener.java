@@ -2,15 +2,14 @@ package io.meshfed.xds.app;
 
 import io.meshfed.xds.protocol.AdsListener;
 import io.meshfed.xds.protocol.AdsServer;
+import io.meshfed.xds.protocol.AdsTls;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.PemTrustOptions;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -41,14 +40,7 @@ public class XdsListener {
         HttpServerOptions options = new HttpServerOptions().setHost(config.xds().host()).setPort(config.xds().port());
         BridgeConfig.Tls tls = config.xds().tls();
         if (tls.certFile().isPresent()) {
-            options.setSsl(true).setUseAlpn(true).setKeyCertOptions(new PemKeyCertOptions()
-                    .setCertPath(tls.certFile().get())
-                    .setKeyPath(tls.keyFile().orElseThrow(() -> new IllegalStateException(
-                            "meshfed.xds.tls.key-file is required with meshfed.xds.tls.cert-file"))));
-            if (tls.clientCaFile().isPresent()) {
-                options.setClientAuth(ClientAuth.REQUEST)
-                        .setTrustOptions(new PemTrustOptions().addCertPath(tls.clientCaFile().get()));
-            }
+            adsTls(tls).applyTo(options);
         }
         int eventLoops = config.xds().eventLoops().orElse(AdsListener.defaultEventLoops());
         listener = AdsListener.listen(vertx, ads, options, eventLoops)
@@ -58,8 +50,21 @@ public class XdsListener {
                     feed.republish();
                     return null;
                 }, false));
-        LOG.infof("ADS listening on %s:%d (%s, %d event loops)", config.xds().host(), listener.port(),
-                tls.certFile().isPresent() ? "TLS" : "plaintext h2c", eventLoops);
+        LOG.infof("ADS listening on %s:%d (%s, %d event loops, at most %d streams per cluster)", config.xds().host(),
+                listener.port(), tls.certFile().isPresent() ? "mutual TLS, client certificates required"
+                        : "plaintext h2c, loopback clients only", eventLoops, config.xds().maxStreamsPerCluster());
+    }
+
+    /** The configured mutual TLS; a certificate without its key or without the client roots is refused. */
+    static AdsTls adsTls(BridgeConfig.Tls tls) {
+        String missing = tls.keyFile().isEmpty() ? "meshfed.xds.tls.key-file"
+                : tls.clientCaFile().isEmpty() ? "meshfed.xds.tls.client-ca-file" : null;
+        if (missing != null) {
+            throw new IllegalStateException(missing + " is required with meshfed.xds.tls.cert-file: TLS on the ADS"
+                    + " port is always mutual (client certificates chaining to meshfed's root name each cluster)");
+        }
+        return new AdsTls(Path.of(tls.certFile().get()), Path.of(tls.keyFile().get()),
+                Path.of(tls.clientCaFile().get()));
     }
 
     void stop(@Observes ShutdownEvent e) {

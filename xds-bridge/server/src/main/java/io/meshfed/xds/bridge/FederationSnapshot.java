@@ -3,6 +3,8 @@ package io.meshfed.xds.bridge;
 import com.google.protobuf.Message;
 import io.meshfed.model.ClusterCatalog;
 import io.meshfed.model.ExportedService;
+import io.meshfed.model.Locality;
+import io.meshfed.model.ServiceEndpoint;
 import io.meshfed.xds.cache.NodeGroup;
 import io.meshfed.xds.cache.SnapshotSource;
 import io.meshfed.xds.cache.TypeUrls;
@@ -31,6 +33,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * "namespace/name") are re-translated for the group, and the names they had are removed where they no longer
  * exist; MCP types are compared per target cluster. A changed cluster record, or a cluster added or removed,
  * makes every group build whole.
+ *
+ * <p>Node groups ({@link #groupFor}): an Envoy node's locality only orders endpoint priorities, by its distance
+ * to the locality of each endpoint (same zone, same region, elsewhere; see {@link EnvoyTranslator}). Every
+ * locality an endpoint can have is one this generation knows: a registered cluster's (its gateway) or an
+ * exported endpoint's. A node in a known locality gets that locality's group. A node in any other locality is at
+ * the same distance from every known locality as one stand-in: the bare region when it is a known region (a
+ * different zone of that region, when the bare region is itself known), or a region nobody uses; it is served
+ * by the stand-in's group, whose resources are exactly its own. A locality the translator cannot parse is
+ * served as the cluster's own, as the translator does. So a cluster has at most (known localities + known
+ * regions + 2) Envoy groups, whatever clients write.
  */
 public final class FederationSnapshot implements SnapshotSource {
     private final Map<String, ClusterCatalog> catalogs;
@@ -38,6 +50,9 @@ public final class FederationSnapshot implements SnapshotSource {
     private final EnvoyTranslator.Index index;
     private final McpTranslator mcp;
     private final Instant now;
+    /** Every locality an endpoint of this generation can be placed in, and their regions. */
+    private final Set<Locality> localities;
+    private final Set<String> regions;
     /** MCP resources depend only on the cluster: translated once per cluster per generation. */
     private final Map<String, Once<McpTranslator.McpResources>> mcpByCluster = new ConcurrentHashMap<>();
     /** MCP changes from the previous generation, per cluster. */
@@ -83,11 +98,66 @@ public final class FederationSnapshot implements SnapshotSource {
         this.index = new EnvoyTranslator.Index(byName.values());
         this.mcp = mcp;
         this.now = now;
+        Set<Locality> known = new HashSet<>();
+        for (ClusterCatalog c : byName.values()) {
+            known.add(c.cluster().locality());
+            for (ExportedService s : c.services()) {
+                for (ServiceEndpoint e : s.endpoints()) {
+                    known.add(e.locality());
+                }
+            }
+        }
+        this.localities = Set.copyOf(known);
+        Set<String> r = new HashSet<>();
+        known.forEach(l -> r.add(l.region()));
+        this.regions = Set.copyOf(r);
     }
 
     @Override
     public Set<String> clusters() {
         return catalogs.keySet();
+    }
+
+    @Override
+    public NodeGroup groupFor(NodeGroup requested) {
+        if (requested.kind() != NodeGroup.Kind.ENVOY || requested.locality().isEmpty()) {
+            return requested;
+        }
+        Locality node = parseLocality(requested.locality());
+        if (node == null) {
+            return NodeGroup.of(requested.cluster());
+        }
+        if (localities.contains(node)) {
+            return new NodeGroup(requested.cluster(), node.toString());
+        }
+        Locality standIn;
+        if (!regions.contains(node.region())) {
+            standIn = Locality.of(unused("unknown", regions::contains));
+        } else if (!localities.contains(Locality.of(node.region()))) {
+            standIn = Locality.of(node.region());
+        } else {
+            standIn = new Locality(node.region(), unused("unknown", z -> localities.contains(new Locality(node.region(), z))));
+        }
+        return new NodeGroup(requested.cluster(), standIn.toString());
+    }
+
+    /** The node locality {@link EnvoyTranslator} reads from a group's locality; null where it uses the cluster's. */
+    private static Locality parseLocality(String s) {
+        String[] parts = s.split("/", -1);
+        try {
+            return new Locality(parts[0], parts.length > 1 ? parts[1] : null);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** {@code base}, or {@code base-2}, {@code base-3}, ..., the first not taken. */
+    private static String unused(String base, java.util.function.Predicate<String> taken) {
+        String name = base;
+        for (int i = 2; taken.test(name); i++) {
+            name = base + "-" + i;
+        }
+        return name;
     }
 
     public List<ClusterCatalog> catalogs() {

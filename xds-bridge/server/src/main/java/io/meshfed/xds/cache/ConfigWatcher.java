@@ -7,8 +7,10 @@ package io.meshfed.xds.cache;
 public interface ConfigWatcher {
 
     /**
-     * Opens a watch. The listener hears every snapshot published after {@link Watch#current()}; it is called on the
-     * publishing thread and must only hand the snapshot over (never block).
+     * Opens a watch for a client asking as {@code group}. The group that actually serves it ({@link Watch#group()})
+     * may be another one with the same resources, and may change on a publish (the listener then hears that
+     * group's snapshot). The listener hears every snapshot published after {@link Watch#current()}; it is called on
+     * the publishing thread and must only hand the snapshot over (never block).
      *
      * @throws UnknownClusterException when {@code group.cluster()} is not a registered cluster
      * @throws SnapshotUnavailableException when the group's configuration cannot be built
@@ -26,6 +28,9 @@ public interface ConfigWatcher {
     /** One open watch. {@link #close()} is idempotent and releases everything the watch held. */
     interface Watch extends AutoCloseable {
         Snapshot current();
+
+        /** The node group serving this watch now. */
+        NodeGroup group();
 
         @Override
         void close();

@@ -17,6 +17,12 @@ import org.jboss.logging.Logger;
  * Snapshots per node group, rebuilt from a {@link SnapshotSource} on every {@link #publish}, and the watches on
  * them.
  *
+ * <p>A watch is served by the group {@link SnapshotSource#groupFor} names for the group its client asked as, so
+ * clients whose requests differ only where the resources do not (an invented locality) share one group and the
+ * number of groups is bounded by what the source knows, not by what clients write. On a publish each watch is
+ * served by the group the new generation names for it: a watch whose group changes (a locality became known, or
+ * stopped being known) moves to that group, which is built then if nobody watches it yet, and hears its snapshot.
+ *
  * <p>Only groups with at least one open watch are kept: the last watch closing drops the group, so memory follows
  * the connected clients and nothing grows with connect/disconnect churn. A publish notifies a group's watches only
  * when its snapshot's versions changed, and as soon as that group is built (groups are built in parallel, so the
@@ -39,8 +45,8 @@ public final class SnapshotCache implements ConfigWatcher {
 
     private final Object lock = new Object();
     private final Map<NodeGroup, Group> groups = new ConcurrentHashMap<>();
-    // @GuardedBy("lock")
-    private SnapshotSource source;
+    /** Written under {@link #lock}; read without it only for diagnostics. */
+    private volatile SnapshotSource source;
     /** Resources by name and content; holds at least every resource of a live snapshot. */
     private final WeakInterner<PoolKey, Resource> pool = new WeakInterner<>();
 
@@ -54,6 +60,9 @@ public final class SnapshotCache implements ConfigWatcher {
         /** The generation {@link #snapshot} was built from; a failed build leaves it behind. */
         SnapshotSource builtFrom;
         final Set<WatchImpl> watches = ConcurrentHashMap.newKeySet();
+        /** Watches moved here by the publish in progress; they hear this group's snapshot even if it is unchanged. */
+        // @GuardedBy("lock")
+        final List<WatchImpl> arrived = new ArrayList<>();
 
         Group(NodeGroup key, Snapshot snapshot, SnapshotSource builtFrom) {
             this.key = key;
@@ -63,11 +72,15 @@ public final class SnapshotCache implements ConfigWatcher {
     }
 
     private final class WatchImpl implements Watch {
-        final Group group;
+        /** The group the client asked as; {@link #group} is the one serving it in the current generation. */
+        final NodeGroup requested;
+        /** Changed only under {@link #lock}, by a publish. */
+        volatile Group group;
         final SnapshotListener listener;
         final AtomicBoolean open = new AtomicBoolean(true);
 
-        WatchImpl(Group group, SnapshotListener listener) {
+        WatchImpl(NodeGroup requested, Group group, SnapshotListener listener) {
+            this.requested = requested;
             this.group = group;
             this.listener = listener;
         }
@@ -78,17 +91,19 @@ public final class SnapshotCache implements ConfigWatcher {
         }
 
         @Override
+        public NodeGroup group() {
+            return group.key;
+        }
+
+        @Override
         public void close() {
             if (!open.compareAndSet(true, false)) {
                 return;
             }
             synchronized (lock) {
-                group.watches.remove(this);
-                if (group.watches.isEmpty()) {
-                    groups.remove(group.key, group);
-                    if (groups.isEmpty()) {
-                        pool.clear();
-                    }
+                leave(group, this);
+                if (groups.isEmpty()) {
+                    pool.clear();
                 }
             }
         }
@@ -107,25 +122,28 @@ public final class SnapshotCache implements ConfigWatcher {
      * publish land meanwhile, the group is built again from that generation under the lock.
      */
     @Override
-    public Watch watch(NodeGroup key, SnapshotListener listener) {
+    public Watch watch(NodeGroup requested, SnapshotListener listener) {
         SnapshotSource src;
+        NodeGroup key;
         synchronized (lock) {
-            requireRegistered(key);
+            requireRegistered(requested);
+            key = source.groupFor(requested);
             Group group = groups.get(key);
             if (group != null) {
-                return open(group, listener);
+                return open(requested, group, listener);
             }
             src = source;
         }
         Snapshot built = firstBuild(key, src);
         synchronized (lock) {
-            requireRegistered(key);
-            Group group = groups.get(key);
+            requireRegistered(requested);
+            NodeGroup now = source == src ? key : source.groupFor(requested);
+            Group group = groups.get(now);
             if (group == null) {
-                group = source == src ? new Group(key, built, src) : new Group(key, build(key, source), source);
-                groups.put(key, group);
+                group = source == src ? new Group(now, built, src) : new Group(now, build(now, source), source);
+                groups.put(now, group);
             }
-            return open(group, listener);
+            return open(requested, group, listener);
         }
     }
 
@@ -137,10 +155,51 @@ public final class SnapshotCache implements ConfigWatcher {
     }
 
     // @GuardedBy("lock")
-    private WatchImpl open(Group group, SnapshotListener listener) {
-        WatchImpl w = new WatchImpl(group, listener);
+    private WatchImpl open(NodeGroup requested, Group group, SnapshotListener listener) {
+        WatchImpl w = new WatchImpl(requested, group, listener);
         group.watches.add(w);
         return w;
+    }
+
+    /** Takes a watch off its group and drops the group when it was the last. */
+    // @GuardedBy("lock")
+    private void leave(Group group, WatchImpl w) {
+        group.watches.remove(w);
+        if (group.watches.isEmpty()) {
+            groups.remove(group.key, group);
+        }
+    }
+
+    /**
+     * Moves every watch whose group {@code next} names differently to that group, building a group nobody
+     * watched yet from {@code next} (a group that cannot be built keeps the watch where it was). Returns the groups
+     * still watched, each once.
+     */
+    // @GuardedBy("lock")
+    private List<Group> regroup(List<Group> live, SnapshotSource next) {
+        for (Group group : live) {
+            for (WatchImpl w : List.copyOf(group.watches)) {
+                NodeGroup key = next.groupFor(w.requested);
+                if (key.equals(group.key)) {
+                    continue;
+                }
+                Group target = groups.get(key);
+                if (target == null) {
+                    try {
+                        target = new Group(key, build(key, next), next);
+                    } catch (SnapshotUnavailableException e) {
+                        LOG.errorf(e.getCause(), "keeping a client of %s there: %s", group.key, e.getMessage());
+                        continue;
+                    }
+                    groups.put(key, target);
+                }
+                leave(group, w);
+                target.watches.add(w);
+                w.group = target;
+                target.arrived.add(w);
+            }
+        }
+        return List.copyOf(groups.values());
     }
 
     private Snapshot firstBuild(NodeGroup key, SnapshotSource src) {
@@ -189,6 +248,7 @@ public final class SnapshotCache implements ConfigWatcher {
                     live.add(group);
                 }
             }
+            live = regroup(live, next);
             // Building is the expensive, pure part: run it on all cores, and notify each group when it is built.
             // Envoy groups first: their pushes are small and latency-bound, an istiod's is its whole state.
             live.stream().filter(g -> g.key.kind() == NodeGroup.Kind.ENVOY).toList().parallelStream()
@@ -199,6 +259,10 @@ public final class SnapshotCache implements ConfigWatcher {
     }
 
     private void rebuild(Group group, SnapshotSource previous, SnapshotSource next) {
+        if (group.builtFrom == next) { // built by regroup for the watches that moved to it
+            notifyArrived(group);
+            return;
+        }
         Snapshot built;
         try {
             SnapshotSource.Changes changes = null;
@@ -212,20 +276,34 @@ public final class SnapshotCache implements ConfigWatcher {
             built = changes == null ? build(group.key, next) : patch(group.key, group.snapshot, changes);
         } catch (SnapshotUnavailableException e) {
             LOG.errorf(e.getCause(), "keeping the last good configuration of %s: %s", group.key, e.getMessage());
+            notifyArrived(group);
             return;
         }
         group.builtFrom = next;
         if (!built.equals(group.snapshot)) {
+            group.arrived.clear();
             group.snapshot = built;
             for (WatchImpl w : group.watches) {
                 w.listener.onSnapshot(built);
             }
         }
+        notifyArrived(group);
     }
 
-    /** The current snapshot of a live group (for diagnostics), or null. */
-    public Snapshot snapshot(NodeGroup key) {
-        Group g = groups.get(key);
+    private static void notifyArrived(Group group) {
+        for (WatchImpl w : group.arrived) {
+            w.listener.onSnapshot(group.snapshot);
+        }
+        group.arrived.clear();
+    }
+
+    /**
+     * The current snapshot a client asking as {@code requested} is served (for diagnostics): that of the live group
+     * {@link SnapshotSource#groupFor} names for it, or null when nobody watches that group.
+     */
+    public Snapshot snapshot(NodeGroup requested) {
+        SnapshotSource src = source;
+        Group g = groups.get(src == null ? requested : src.groupFor(requested));
         return g == null ? null : g.snapshot;
     }
 

@@ -5,12 +5,23 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One generation of the federation as the cache consumes it: which clusters are registered, and the resources of
- * any node group. {@link #resources} and {@link #changesSince} must be pure (same group, same answer) and safe to
- * call from any thread.
+ * One generation of the federation as the cache consumes it: which clusters are registered, which node group
+ * serves a client, and the resources of any node group. {@link #groupFor}, {@link #resources} and
+ * {@link #changesSince} must be pure (same group, same answer) and safe to call from any thread.
  */
 public interface SnapshotSource {
     Set<String> clusters();
+
+    /**
+     * The node group that serves a client asking as {@code requested} in this generation: one whose resources are
+     * exactly {@code requested}'s. A source whose resources depend on a client-written field (an Envoy node's
+     * locality) only through what it knows maps every value of that field onto a set of groups bounded by its own
+     * data, so clients cannot multiply groups. Applying it to its own answer gives that answer. The default keeps
+     * every group.
+     */
+    default NodeGroup groupFor(NodeGroup requested) {
+        return requested;
+    }
 
     /** Resources by {@link TypeUrls#key type key}, then by resource name. */
     Map<String, Map<String, Message>> resources(NodeGroup group);

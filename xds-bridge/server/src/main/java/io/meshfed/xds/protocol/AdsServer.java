@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcMessageEncoder;
 import io.vertx.grpc.common.ServiceMethod;
@@ -39,13 +40,27 @@ public final class AdsServer {
     private final ClusterIdentifier identifier;
     private final XdsMetrics metrics;
     private final ConnectedClients clients;
+    private final ClusterStreams clusterStreams;
     private final AtomicLong streamIds = new AtomicLong();
 
+    /** The most streams one cluster identity may hold open unless configured otherwise. */
+    public static final int DEFAULT_MAX_STREAMS_PER_CLUSTER = 1_000;
+
     public AdsServer(ConfigWatcher watcher, ClusterIdentifier identifier, XdsMetrics metrics, ConnectedClients clients) {
+        this(watcher, identifier, metrics, clients, DEFAULT_MAX_STREAMS_PER_CLUSTER);
+    }
+
+    /**
+     * @param maxStreamsPerCluster the most streams one cluster identity may hold open; a stream beyond it ends
+     *     with RESOURCE_EXHAUSTED on its first request
+     */
+    public AdsServer(ConfigWatcher watcher, ClusterIdentifier identifier, XdsMetrics metrics, ConnectedClients clients,
+            int maxStreamsPerCluster) {
         this.watcher = watcher;
         this.identifier = identifier;
         this.metrics = metrics;
         this.clients = clients;
+        this.clusterStreams = new ClusterStreams(maxStreamsPerCluster);
     }
 
     /** The handler to give an HTTP/2 server (plaintext h2c or TLS with ALPN h2). */
@@ -78,12 +93,21 @@ public final class AdsServer {
             HostAndPort hp = http.authority();
             authority = hp == null ? null : hp.host();
         }
+        SocketAddress remote = call.connection().remoteAddress(true);
         return new StreamEnv(streamIds.incrementAndGet(), call, Vertx.currentContext(), authority,
-                call.connection().sslSession(), watcher, identifier, metrics, clients);
+                call.connection().sslSession(), remote == null ? null : remote.hostAddress(), watcher, identifier,
+                metrics, clients, clusterStreams);
     }
 
+    /**
+     * One stream's call and the server's shared parts.
+     *
+     * @param tls the connection's TLS session, null on plaintext
+     * @param remoteAddress the IP address the connection came from (the socket's own peer, never a forwarded
+     *     header), null when unknown
+     */
     record StreamEnv(long id, GrpcServerRequest<Buffer, Buffer> call, Context context, String authority,
-            javax.net.ssl.SSLSession tls, ConfigWatcher watcher, ClusterIdentifier identifier, XdsMetrics metrics,
-            ConnectedClients clients) {
+            javax.net.ssl.SSLSession tls, String remoteAddress, ConfigWatcher watcher, ClusterIdentifier identifier,
+            XdsMetrics metrics, ConnectedClients clients, ClusterStreams clusterStreams) {
     }
 }

@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
- * What state-of-the-world and delta streams share: parsing, telling the client's cluster on its first request,
- * the watches (one per kind of configuration asked for), nonces, coalesced snapshot delivery and release of
- * everything on any kind of end.
+ * What state-of-the-world and delta streams share: authenticating the transport when the stream opens (before any
+ * request is read), parsing, telling the client's cluster on its first request, the watches (one per kind of
+ * configuration asked for), nonces, coalesced snapshot delivery and release of everything on any kind of end.
  *
  * <p>Threading: every method except the {@link ConfigWatcher.SnapshotListener} callbacks runs on the stream's Vert.x
  * context, so stream state needs no locks; the callbacks only hand the snapshot over to that context.
@@ -34,9 +34,17 @@ abstract class AdsStream<Q extends Message> {
     final AdsServer.StreamEnv env;
     final Instant connectedAt = Instant.now();
     Node node;
+    /** What the transport proved, checked when the stream opened; null if it was refused. */
+    private PeerIdentity peer;
     String cluster;
-    /** The client's Envoy group (cluster and locality); the group of each kind it reads derives from it. */
+    /**
+     * The client's Envoy group as it asked (cluster and the locality it sent); the group of each kind it reads
+     * derives from it. The cache may serve it from another group with the same resources ({@link #served}).
+     */
     NodeGroup group;
+    /** Whether this stream counts against its cluster's cap of open streams. */
+    private boolean countedInCluster;
+    private boolean unknownLocalityReported;
     /** One watch per kind of configuration the client asked for (Envoy, Istio over MCP, or both). */
     private final Map<NodeGroup.Kind, KindWatch> watches = new EnumMap<>(NodeGroup.Kind.class);
     private boolean closed;
@@ -64,6 +72,7 @@ abstract class AdsStream<Q extends Message> {
                         return;
                     }
                     snapshot = s;
+                    noteUnknownLocality();
                     try {
                         pushChanges();
                         publishStatus();
@@ -119,6 +128,7 @@ abstract class AdsStream<Q extends Message> {
 
     abstract Map<String, ClientStatus.TypeStatus> typeStatus();
 
+    /** Starts reading requests; a transport {@link ClusterIdentifier#authenticate} refuses ends the stream at once. */
     void start() {
         env.metrics().streamsOpened.incrementAndGet();
         env.call().handler(this::onBytes);
@@ -131,6 +141,11 @@ abstract class AdsStream<Q extends Message> {
         env.call().exceptionHandler(t -> close());
         env.call().errorHandler(e -> close());
         env.call().response().exceptionHandler(t -> close());
+        try {
+            peer = env.identifier().authenticate(env.tls(), env.remoteAddress());
+        } catch (XdsStatusException e) {
+            fail(e);
+        }
     }
 
     private void onBytes(Buffer bytes) {
@@ -165,16 +180,47 @@ abstract class AdsStream<Q extends Message> {
         return "envoy.service.discovery.v3." + ("DELTA".equals(protocol()) ? "DeltaDiscoveryRequest" : "DiscoveryRequest");
     }
 
-    /** Tells the client's cluster from its first request (and the connection). */
+    /** Tells the client's cluster from its first request and what the transport proved. */
     private void identify(Q request) {
         Node n = nodeOf(request);
         if (n == null || n.getId().isEmpty()) {
             throw XdsStatusException.invalid("the first request of a stream must carry node.id");
         }
-        String c = env.identifier().identify(n, env.authority(), env.tls());
+        String c = env.identifier().identify(n, env.authority(), peer);
+        if (!env.clusterStreams().tryOpen(c)) {
+            throw new XdsStatusException(GrpcStatus.RESOURCE_EXHAUSTED, "cluster '" + c + "' already has "
+                    + env.clusterStreams().max() + " open xDS streams, the most the bridge serves per cluster (node '"
+                    + n.getId() + "')");
+        }
+        countedInCluster = true;
         node = n;
         cluster = c;
         group = new NodeGroup(c, locality(n));
+    }
+
+    /**
+     * The node group serving this client's Envoy configuration, or, for a client reading only Istio types, the
+     * group it asked as.
+     */
+    private NodeGroup served() {
+        KindWatch w = watches.get(NodeGroup.Kind.ENVOY);
+        return w == null || w.watch == null ? group : w.watch.group();
+    }
+
+    /**
+     * Logs and counts, once per stream, a client served from another locality's group than the one it sent: a
+     * locality meshfed does not know (no registered cluster and no exported endpoint is in it), served exactly as
+     * its distance to the known ones orders priorities, or one that is not a valid locality.
+     */
+    private void noteUnknownLocality() {
+        NodeGroup s = served();
+        if (unknownLocalityReported || s.kind() != NodeGroup.Kind.ENVOY || s.locality().equals(group.locality())) {
+            return;
+        }
+        unknownLocalityReported = true;
+        env.metrics().unknownLocalityStreams.incrementAndGet();
+        LOG.debugf("stream %d: node %s of cluster %s sent locality '%s', which meshfed does not know; served as %s",
+                env.id(), node.getId(), cluster, group.locality(), s);
     }
 
     /**
@@ -206,6 +252,7 @@ abstract class AdsStream<Q extends Message> {
             kw.watch = result.result();
             kw.snapshot = kw.watch.current();
             watches.put(g.kind(), kw);
+            noteUnknownLocality();
             LOG.debugf("stream %d: node %s of cluster %s watches %s (%s)", env.id(), node.getId(), cluster, g, protocol());
             try {
                 handle(request);
@@ -234,8 +281,8 @@ abstract class AdsStream<Q extends Message> {
         if (closed) {
             return;
         }
-        LOG.infof("stream %d (node %s, authority %s) ended with %s: %s", env.id(),
-                node == null ? "?" : node.getId(), env.authority(), e.status(), e.getMessage());
+        LOG.infof("stream %d (node %s, authority %s, from %s) ended with %s: %s", env.id(),
+                node == null ? "?" : node.getId(), env.authority(), env.remoteAddress(), e.status(), e.getMessage());
         env.metrics().rejectedStreams.incrementAndGet();
         close();
         env.call().response().status(e.status()).statusMessage(e.getMessage()).end();
@@ -248,6 +295,10 @@ abstract class AdsStream<Q extends Message> {
         closed = true;
         watches.values().forEach(w -> w.watch.close());
         watches.clear();
+        if (countedInCluster) {
+            countedInCluster = false;
+            env.clusterStreams().close(cluster);
+        }
         env.clients().remove(env.id());
         env.metrics().streamsClosed.incrementAndGet();
     }
@@ -306,7 +357,7 @@ abstract class AdsStream<Q extends Message> {
         if (closed || watches.isEmpty()) {
             return;
         }
-        env.clients().put(new ClientStatus(env.id(), protocol(), node.getId(), cluster, group.toString(), connectedAt,
+        env.clients().put(new ClientStatus(env.id(), protocol(), node.getId(), cluster, served().toString(), connectedAt,
                 new LinkedHashMap<>(typeStatus())));
     }
 }

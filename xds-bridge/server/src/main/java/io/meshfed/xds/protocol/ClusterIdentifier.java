@@ -2,26 +2,37 @@ package io.meshfed.xds.protocol;
 
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.netty.util.NetUtil;
 import io.vertx.grpc.common.GrpcStatus;
+import java.net.InetAddress;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * Tells which mesh cluster a client belongs to.
+ * Tells which mesh cluster a client belongs to, from credentials someone else verified first.
  *
- * <p>istiod's config-source client sends no cluster identity (its node id is {@code sidecar~ip~pod.ns~ns...} and its
- * metadata at most {@code GENERATOR=api}), so every cluster's istiod dials the bridge under its own host name,
- * {@code <cluster>.<domain>}, and the {@code :authority} names the cluster. Envoy and gRPC clients may say it
- * explicitly with node metadata {@code CLUSTER_ID}. With TLS, a client certificate DNS name {@code <cluster>.<domain>}
- * is the strongest claim: a different {@code CLUSTER_ID} next to it is refused.
+ * <p>Two steps, in this order. {@link #authenticate} runs when a stream opens, before any request is read: over
+ * TLS the client certificate (the TLS handshake already verified it against meshfed's roots) must name exactly one
+ * cluster with a DNS SAN {@code <cluster>.<domain>}; plaintext is accepted only from a loopback address (local
+ * mode, tests, and the xDS relay that runs beside istiod). {@link #identify} runs on the first request: a certified
+ * cluster is the cluster, and node metadata {@code CLUSTER_ID} and an {@code :authority} {@code <cluster>.<domain>}
+ * may only agree with it. On loopback plaintext the client's claims are all there is: {@code CLUSTER_ID}, else the
+ * {@code :authority} host (istiod's config-source client sends no cluster identity, so each cluster's istiod dials
+ * {@code <cluster>.<domain>}).
+ *
+ * <p>Every refusal is an {@link XdsStatusException} whose status says which kind it is: UNAUTHENTICATED (no
+ * credential: plaintext from another host, no or an unreadable client certificate), PERMISSION_DENIED (a
+ * credential that does not give the cluster: a certificate naming none or several, a claim that contradicts it),
+ * FAILED_PRECONDITION (loopback plaintext naming no cluster). Immutable and thread-safe.
  */
 public final class ClusterIdentifier {
     public static final String CLUSTER_ID = "CLUSTER_ID";
@@ -34,32 +45,62 @@ public final class ClusterIdentifier {
     }
 
     /**
-     * @param authority the HTTP/2 {@code :authority} host (no port), may be null
+     * Checks the transport a stream arrived on.
+     *
      * @param tls the TLS session, null on plaintext
-     * @throws XdsStatusException when the cluster cannot be told, or two claims disagree
+     * @param remoteAddress the IP address the connection came from (a literal), null when unknown
+     * @throws XdsStatusException UNAUTHENTICATED or PERMISSION_DENIED, as the class comment lists
      */
-    public String identify(Node node, String authority, SSLSession tls) {
-        Optional<String> fromCert = tls == null ? Optional.empty() : fromCertificate(tls);
-        Value explicit = node.getMetadata().getFieldsMap().get(CLUSTER_ID);
-        Optional<String> fromMetadata = explicit == null || explicit.getStringValue().isBlank()
-                ? Optional.empty() : Optional.of(explicit.getStringValue());
-        if (fromCert.isPresent()) {
-            if (fromMetadata.isPresent() && !fromMetadata.get().equals(fromCert.get())) {
-                throw new XdsStatusException(GrpcStatus.PERMISSION_DENIED, "node metadata CLUSTER_ID '"
-                        + fromMetadata.get() + "' does not match the client certificate's cluster '" + fromCert.get() + "'");
+    public PeerIdentity authenticate(SSLSession tls, String remoteAddress) {
+        if (tls == null) {
+            if (!isLoopback(remoteAddress)) {
+                throw new XdsStatusException(GrpcStatus.UNAUTHENTICATED, "plaintext xDS is accepted only from"
+                        + " loopback (local mode); " + (remoteAddress == null ? "this client" : remoteAddress)
+                        + " must connect with TLS and a client certificate naming its cluster");
             }
-            return fromCert.get();
+            return new PeerIdentity.Loopback(remoteAddress);
+        }
+        return new PeerIdentity.Certified(clusterOfCertificate(leafCertificate(tls)));
+    }
+
+    /**
+     * The client's cluster, from what {@link #authenticate} proved and what the first request claims.
+     *
+     * @param authority the HTTP/2 {@code :authority} host (no port), may be null
+     * @throws XdsStatusException PERMISSION_DENIED when a claim contradicts the certificate, FAILED_PRECONDITION
+     *     when nothing names a cluster
+     */
+    public String identify(Node node, String authority, PeerIdentity peer) {
+        Optional<String> fromMetadata = clusterIdOf(node);
+        Optional<String> fromAuthority = clusterOf(authority);
+        if (peer instanceof PeerIdentity.Certified certified) {
+            String cluster = certified.cluster();
+            if (fromMetadata.isPresent() && !fromMetadata.get().equals(cluster)) {
+                throw new XdsStatusException(GrpcStatus.PERMISSION_DENIED, "node metadata CLUSTER_ID '"
+                        + fromMetadata.get() + "' does not match the client certificate's cluster '" + cluster + "'");
+            }
+            if (fromAuthority.isPresent() && !fromAuthority.get().equals(cluster)) {
+                throw new XdsStatusException(GrpcStatus.PERMISSION_DENIED, ":authority '" + authority
+                        + "' names cluster '" + fromAuthority.get() + "', which does not match the client certificate's"
+                        + " cluster '" + cluster + "'");
+            }
+            return cluster;
         }
         if (fromMetadata.isPresent()) {
             return fromMetadata.get();
         }
-        Optional<String> fromAuthority = clusterOf(authority);
         if (fromAuthority.isPresent()) {
             return fromAuthority.get();
         }
         throw new XdsStatusException(GrpcStatus.FAILED_PRECONDITION, "cannot tell which cluster node '" + node.getId()
                 + "' belongs to: dial <cluster>" + domainSuffix + " (dialed '" + authority
                 + "'), or send node metadata CLUSTER_ID");
+    }
+
+    private static Optional<String> clusterIdOf(Node node) {
+        Value explicit = node.getMetadata().getFieldsMap().get(CLUSTER_ID);
+        return explicit == null || explicit.getStringValue().isBlank()
+                ? Optional.empty() : Optional.of(explicit.getStringValue());
     }
 
     Optional<String> clusterOf(String host) {
@@ -80,29 +121,48 @@ public final class ClusterIdentifier {
         return Optional.empty();
     }
 
-    private Optional<String> fromCertificate(SSLSession tls) {
+    /** True only for a loopback IP literal; a host name is never resolved here. */
+    static boolean isLoopback(String address) {
+        if (address == null) {
+            return false;
+        }
+        InetAddress ip = NetUtil.createInetAddressFromIpAddressString(address);
+        return ip != null && ip.isLoopbackAddress();
+    }
+
+    private X509Certificate leafCertificate(SSLSession tls) {
         Certificate[] chain;
         try {
             chain = tls.getPeerCertificates();
         } catch (SSLPeerUnverifiedException e) {
-            return Optional.empty();
+            chain = new Certificate[0];
         }
         if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
-            return Optional.empty();
+            throw new XdsStatusException(GrpcStatus.UNAUTHENTICATED, "a client certificate is required: present one"
+                    + " issued by meshfed whose DNS name is <cluster>" + domainSuffix);
         }
-        List<String> names = new ArrayList<>();
+        return leaf;
+    }
+
+    private String clusterOfCertificate(X509Certificate leaf) {
+        Set<String> clusters = new TreeSet<>();
         try {
             Collection<List<?>> sans = leaf.getSubjectAlternativeNames();
             if (sans != null) {
                 for (List<?> san : sans) {
                     if (Integer.valueOf(2).equals(san.get(0))) {
-                        names.add(String.valueOf(san.get(1)));
+                        clusterOf(String.valueOf(san.get(1))).ifPresent(clusters::add);
                     }
                 }
             }
         } catch (CertificateParsingException e) {
             throw new XdsStatusException(GrpcStatus.UNAUTHENTICATED, "unreadable client certificate: " + e.getMessage());
         }
-        return names.stream().map(this::clusterOf).flatMap(Optional::stream).findFirst();
+        if (clusters.size() != 1) {
+            throw new XdsStatusException(GrpcStatus.PERMISSION_DENIED, "the client certificate '"
+                    + leaf.getSubjectX500Principal().getName() + "' must name exactly one cluster with a DNS name"
+                    + " <cluster>" + domainSuffix + ", it names " + (clusters.isEmpty() ? "none" : clusters));
+        }
+        return clusters.iterator().next();
     }
 }

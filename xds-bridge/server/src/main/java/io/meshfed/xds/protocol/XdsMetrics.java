@@ -18,6 +18,8 @@ public final class XdsMetrics {
     final AtomicLong acks = new AtomicLong();
     final AtomicLong nacks = new AtomicLong();
     final AtomicLong rejectedStreams = new AtomicLong();
+    /** Streams whose node locality meshfed did not know when it was served (counted once per stream). */
+    final AtomicLong unknownLocalityStreams = new AtomicLong();
 
     public long nacks() {
         return nacks.get();
@@ -47,6 +49,10 @@ public final class XdsMetrics {
         return rejectedStreams.get();
     }
 
+    public long unknownLocalityStreams() {
+        return unknownLocalityStreams.get();
+    }
+
     /** Name to value, in Prometheus naming. */
     public Map<String, Long> asMap() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -59,6 +65,7 @@ public final class XdsMetrics {
         m.put("meshfed_xds_acks_total", acks.get());
         m.put("meshfed_xds_nacks_total", nacks.get());
         m.put("meshfed_xds_rejected_streams_total", rejectedStreams.get());
+        m.put("meshfed_xds_unknown_locality_streams_total", unknownLocalityStreams.get());
         return m;
     }
 }
