@@ -80,16 +80,17 @@ public final class CpuTimeRates {
         }
     }
 
-    private static Callable<Object> pathOf(KeyAlgorithm algorithm, Provider provider) {
+    static Callable<Object> pathOf(KeyAlgorithm algorithm, Provider provider) {
         InMemoryClusterStore clusters = new InMemoryClusterStore().register("east", "east.example.org");
         CaState state = CaState.of(TestPki.root(algorithm, "bench root"));
-        CsrSigningService service = new CsrSigningService(new CsrChecks(SigningPolicy.defaults(), clusters, provider),
+        CsrSigningService service = new CsrSigningService(TestPki.authenticator(clusters,
+                TestPki.apiServersKnowingTheAgent()), clusters, new CsrChecks(SigningPolicy.defaults(), provider),
                 new IntermediateSigner(provider, new SecureRandom()), () -> state, new InMemoryAuditStore(),
                 Clock.systemUTC());
         String csr = Csrs.istioIntermediate(Csrs.keys(algorithm), "east.example.org");
         long[] sequence = {0};
         return () -> {
-            SigningOutcome outcome = service.handle(new CsrSubmitted("east", csr, "r-" + sequence[0]++), "bench");
+            SigningOutcome outcome = service.handle(TestPki.submitted("east", csr, "r-" + sequence[0]++), "bench");
             if (!(outcome instanceof SigningOutcome.Signed)) {
                 throw new IllegalStateException(outcome.toString());
             }
@@ -113,7 +114,7 @@ public final class CpuTimeRates {
     }
 
     /** Warms up for {@code seconds}, then returns operations per CPU-second over the next {@code seconds}. */
-    private static double rate(double seconds, Callable<Object> operation) throws Exception {
+    static double rate(double seconds, Callable<Object> operation) throws Exception {
         long budget = (long) (seconds * 1e9);
         long start = THREADS.getCurrentThreadCpuTime();
         while (THREADS.getCurrentThreadCpuTime() - start < budget) {

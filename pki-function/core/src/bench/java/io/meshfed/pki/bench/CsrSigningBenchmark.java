@@ -62,7 +62,10 @@ public class CsrSigningBenchmark {
         InMemoryClusterStore clusters = new InMemoryClusterStore().register("east", "east.example.org");
         CaState state = CaState.of(TestPki.root(root, "bench root"));
         Provider p = provider(provider);
-        service = new CsrSigningService(new CsrChecks(SigningPolicy.defaults(), clusters, p),
+        // The production authenticator: its first review goes to the scripted API server, every later one is a
+        // cache hit, as for an agent renewing with the same token.
+        service = new CsrSigningService(TestPki.authenticator(clusters, TestPki.apiServersKnowingTheAgent()),
+                clusters, new CsrChecks(SigningPolicy.defaults(), p),
                 new IntermediateSigner(p, new SecureRandom()), () -> state, new InMemoryAuditStore(),
                 Clock.systemUTC());
         csr = Csrs.istioIntermediate(Csrs.keys(root), "east.example.org");
@@ -70,7 +73,7 @@ public class CsrSigningBenchmark {
 
     @Benchmark
     public SigningOutcome checkAndSign() {
-        SigningOutcome outcome = service.handle(new CsrSubmitted("east", csr, "bench-" + (sequence++)), "bench");
+        SigningOutcome outcome = service.handle(TestPki.submitted("east", csr, "bench-" + (sequence++)), "bench");
         if (!(outcome instanceof SigningOutcome.Signed)) {
             throw new IllegalStateException("benchmark CSR was rejected: " + outcome);
         }
