@@ -6,6 +6,7 @@ import io.meshfed.pki.ca.Pems;
 import io.meshfed.pki.signing.CsrSigned;
 import io.meshfed.pki.signing.CsrSubmitted;
 import io.meshfed.pki.signing.SigningOutcome;
+import io.meshfed.store.ConcurrentChangeException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.security.KeyPair;
@@ -72,6 +73,8 @@ public final class CsrAgent {
     private final List<X509Certificate> bootstrapRoots;
 
     private Pending pending;
+    /** The version of {@code cacerts} the current step read; its writes compare-and-set on it. */
+    private String readVersion;
     private int failures;
     private Instant lastRefresh = Instant.MIN;
 
@@ -102,7 +105,9 @@ public final class CsrAgent {
         Instant now = clock.instant();
         Optional<Installed> installed;
         try {
-            installed = store.read().flatMap(this::validateInstalled);
+            Optional<CaCertsStore.Versioned> stored = store.readVersioned();
+            readVersion = stored.map(CaCertsStore.Versioned::version).orElse(null);
+            installed = stored.flatMap(CaCertsStore.Versioned::caCerts).flatMap(this::validateInstalled);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "cannot read the installed CA material: {0}", e.getMessage());
             return backoff(now);
@@ -157,7 +162,11 @@ public final class CsrAgent {
         }
         if (!signed.trustBundle().equals(current.caCerts().rootCert())) {
             try {
-                store.write(current.caCerts().withRootCert(signed.trustBundle()));
+                store.write(current.caCerts().withRootCert(signed.trustBundle()), readVersion);
+            } catch (ConcurrentChangeException e) {
+                LOG.log(Level.INFO, "cacerts changed while refreshing its trust bundle; re-reading: {0}",
+                        e.getMessage());
+                return Optional.of(now);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "writing the new trust bundle failed: {0}", e.getMessage());
                 return Optional.of(backoff(now));
@@ -211,7 +220,14 @@ public final class CsrAgent {
         CaCerts caCerts = new CaCerts(Pems.encode(chain.get(0)), Pems.encodePrivateKey(pending.keys().getPrivate()),
                 signed.certChain(), signed.trustBundle(), pending.requestId(), pending.csr());
         try {
-            store.write(caCerts);
+            store.write(caCerts, readVersion);
+        } catch (ConcurrentChangeException e) {
+            // Someone else installed material since this step read it: re-read and judge theirs, rather than
+            // overwrite what this agent never saw.
+            LOG.log(Level.WARNING, "cacerts changed while request {0} was being signed; not overwriting it: {1}",
+                    pending.requestId(), e.getMessage());
+            pending = null;
+            return now;
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "writing cacerts failed, will retry: {0}", e.getMessage());
             return backoff(now);

@@ -14,11 +14,20 @@ import java.util.Optional;
  * Local mode: a directory with {@code ca-cert.pem}, {@code ca-key.pem}, {@code cert-chain.pem} and
  * {@code root-cert.pem}, swapped atomically the way the kubelet updates a mounted Secret: each generation is
  * written into a fresh hidden directory, then the {@code ..data} symlink is renamed over to it; the four
- * visible names are symlinks through {@code ..data}. Files are 0600. Thread-safe within one process.
+ * visible names are symlinks through {@code ..data}. Files are 0600.
+ *
+ * <p>The version of the material is the name of the generation directory {@code ..data} points to (each write
+ * makes a new one); material without {@code ..data} (placed by hand) is version {@value #UNMANAGED}. A write
+ * compares and swaps under an exclusive lock on {@code .lock} in the directory, so another process writing the
+ * same directory waits, and finds its expected version gone. Thread-safe.
  */
 public final class FileCaCertsStore implements CaCertsStore {
     private static final String DATA = "..data";
     private static final String REQUEST = ".meshfed-request.json";
+    private static final String LOCK = ".lock";
+    static final String UNMANAGED = "unmanaged";
+    private static final java.util.concurrent.ConcurrentMap<Path, Object> LOCKS =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private static final String[] FILES = {CaCerts.CA_CERT, CaCerts.CA_KEY, CaCerts.CERT_CHAIN, CaCerts.ROOT_CERT};
 
     private final Path dir;
@@ -28,7 +37,29 @@ public final class FileCaCertsStore implements CaCertsStore {
     }
 
     @Override
-    public synchronized Optional<CaCerts> read() {
+    public synchronized Optional<Versioned> readVersioned() {
+        String version = version();
+        return version == null ? Optional.empty() : Optional.of(new Versioned(caCerts(), version));
+    }
+
+    /** The name of the generation {@code ..data} points to, {@value #UNMANAGED}, or null when nothing is there. */
+    private String version() {
+        try {
+            if (Files.isSymbolicLink(dir.resolve(DATA))) {
+                return Files.readSymbolicLink(dir.resolve(DATA)).getFileName().toString();
+            }
+        } catch (IOException e) {
+            throw new CaCertsWriteException("reading " + dir + " failed: " + e.getClass().getSimpleName());
+        }
+        for (String file : FILES) {
+            if (Files.exists(dir.resolve(file))) {
+                return UNMANAGED;
+            }
+        }
+        return null;
+    }
+
+    private Optional<CaCerts> caCerts() {
         try {
             for (String file : FILES) {
                 if (!Files.isRegularFile(dir.resolve(file))) {
@@ -47,9 +78,30 @@ public final class FileCaCertsStore implements CaCertsStore {
     }
 
     @Override
-    public synchronized void write(CaCerts caCerts) {
+    public synchronized void write(CaCerts caCerts, String expectedVersion) {
         try {
             Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new CaCertsWriteException("writing " + dir + " failed: " + e.getClass().getSimpleName());
+        }
+        synchronized (LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), k -> new Object())) {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dir.resolve(LOCK),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                    java.nio.channels.FileLock lock = channel.lock()) {
+                String version = version();
+                if (!java.util.Objects.equals(version, expectedVersion)) {
+                    throw new io.meshfed.store.ConcurrentChangeException(dir + " changed since it was read (version "
+                            + expectedVersion + ", now " + version + "): re-read it", null);
+                }
+                swap(caCerts);
+            } catch (IOException e) {
+                throw new CaCertsWriteException("writing " + dir + " failed: " + e.getClass().getSimpleName());
+            }
+        }
+    }
+
+    private void swap(CaCerts caCerts) {
+        try {
             Path generation = Files.createTempDirectory(dir, "..gen-",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             writeOwnerOnly(generation.resolve(CaCerts.CA_CERT), caCerts.caCert());

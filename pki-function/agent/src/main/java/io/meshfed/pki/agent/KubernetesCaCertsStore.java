@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.meshfed.store.ConcurrentChangeException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -12,8 +13,9 @@ import java.util.Optional;
 
 /**
  * {@code istio-system/cacerts} through fabric8. The data holds exactly Istio's four keys; the request that
- * produced them rides in annotations. Every write is one create or one full replace of the Secret, which the
- * API server applies atomically, so istiod never reads a half-written secret. Thread-safe.
+ * produced them rides in annotations. Every write is one create or one full replace of the Secret carrying the
+ * resourceVersion the agent read, which the API server applies atomically (so istiod never reads a half-written
+ * secret) or refuses with 409 when someone wrote in between. Thread-safe.
  */
 public final class KubernetesCaCertsStore implements CaCertsStore {
     static final String REQUEST_ID_ANNOTATION = "meshfed.io/request-id";
@@ -30,14 +32,18 @@ public final class KubernetesCaCertsStore implements CaCertsStore {
     }
 
     @Override
-    public Optional<CaCerts> read() {
+    public Optional<Versioned> readVersioned() {
         Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
-        if (secret == null || secret.getData() == null) {
+        if (secret == null) {
             return Optional.empty();
         }
+        return Optional.of(new Versioned(caCertsOf(secret), secret.getMetadata().getResourceVersion()));
+    }
+
+    private static Optional<CaCerts> caCertsOf(Secret secret) {
         Map<String, String> data = secret.getData();
-        if (!data.keySet().containsAll(java.util.Set.of(CaCerts.CA_CERT, CaCerts.CA_KEY, CaCerts.CERT_CHAIN,
-                CaCerts.ROOT_CERT))) {
+        if (data == null || !data.keySet().containsAll(java.util.Set.of(CaCerts.CA_CERT, CaCerts.CA_KEY,
+                CaCerts.CERT_CHAIN, CaCerts.ROOT_CERT))) {
             return Optional.empty();
         }
         Map<String, String> annotations = secret.getMetadata().getAnnotations() == null ? Map.of()
@@ -48,7 +54,7 @@ public final class KubernetesCaCertsStore implements CaCertsStore {
     }
 
     @Override
-    public void write(CaCerts caCerts) {
+    public void write(CaCerts caCerts, String expectedVersion) {
         Map<String, String> data = new LinkedHashMap<>();
         data.put(CaCerts.CA_CERT, encode(caCerts.caCert()));
         data.put(CaCerts.CA_KEY, encode(caCerts.caKey()));
@@ -68,14 +74,19 @@ public final class KubernetesCaCertsStore implements CaCertsStore {
         }
         Secret secret = builder.build();
         try {
-            Secret existing = client.secrets().inNamespace(namespace).withName(name).get();
-            if (existing == null) {
+            if (expectedVersion == null) {
                 client.secrets().inNamespace(namespace).resource(secret).create();
             } else {
-                secret.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+                secret.getMetadata().setResourceVersion(expectedVersion);
                 client.secrets().inNamespace(namespace).resource(secret).update();
             }
         } catch (KubernetesClientException e) {
+            if (e.getCode() == java.net.HttpURLConnection.HTTP_CONFLICT
+                    || e.getCode() == java.net.HttpURLConnection.HTTP_NOT_FOUND) {
+                throw new ConcurrentChangeException("Secret " + namespace + "/" + name + " changed since it was read"
+                        + (expectedVersion == null ? " (it did not exist)" : " at resourceVersion " + expectedVersion)
+                        + ": re-read it", null);
+            }
             // Never pass on the message: a failed write's response may echo the body, which holds the key.
             throw new CaCertsWriteException("writing Secret " + namespace + "/" + name + " failed with HTTP "
                     + e.getCode());

@@ -3,6 +3,7 @@ package io.meshfed.pki.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Secret;
@@ -161,6 +162,50 @@ class CsrAgentTest {
     }
 
     @Test
+    void aSecondWriterDuringSigningIsNotOverwritten() {
+        // Another replica installs its own material while this agent's request is being signed.
+        KubernetesCaCertsStore sameSecret = new KubernetesCaCertsStore(client, "istio-system", "cacerts");
+        CaCerts[] theirs = new CaCerts[1];
+        CsrClient racing = request -> {
+            SigningOutcome outcome = csrClient.submit(request);
+            if (theirs[0] == null) {
+                CsrAgent other = new CsrAgent(AgentSettings.defaults("east", TD), csrClient, AGENT_TOKEN, sameSecret,
+                        clock, new Random(2), List.of());
+                other.reconcile();
+                theirs[0] = sameSecret.read().orElseThrow();
+            }
+            return outcome;
+        };
+        CsrAgent agent = new CsrAgent(AgentSettings.defaults("east", TD), racing, AGENT_TOKEN, store, clock,
+                new Random(1), List.of());
+        agent.reconcile();
+        assertEquals(theirs[0].caKey(), store.read().orElseThrow().caKey(), "the other writer's material stands");
+
+        agent.reconcile();
+        assertEquals(theirs[0].caKey(), store.read().orElseThrow().caKey(),
+                "re-read: the installed material is valid, so the agent keeps it instead of renewing over it");
+    }
+
+    @Test
+    void bothStoresRefuseAWriteFromAStaleRead() {
+        FileCaCertsStore files = new FileCaCertsStore(dir.resolve("cacerts"));
+        for (CaCertsStore s : List.<CaCertsStore>of(store, files)) {
+            CsrAgent writer = new CsrAgent(AgentSettings.defaults("east", TD), csrClient, AGENT_TOKEN, s, clock,
+                    new Random(1), List.of());
+            writer.reconcile();
+            CaCertsStore.Versioned read = s.readVersioned().orElseThrow();
+            CaCerts installed = read.caCerts().orElseThrow();
+            s.write(installed.withRootCert(installed.rootCert() + installed.rootCert()), read.version());
+            assertThrows(io.meshfed.store.ConcurrentChangeException.class,
+                    () -> s.write(installed, read.version()), s.getClass().getSimpleName());
+            assertEquals(installed.rootCert() + installed.rootCert(), s.read().orElseThrow().rootCert());
+        }
+        assertThrows(io.meshfed.store.ConcurrentChangeException.class,
+                () -> new FileCaCertsStore(dir.resolve("cacerts")).write(files.read().orElseThrow(), null),
+                "a create-only write finds material there");
+    }
+
+    @Test
     void fileOutputSwapsTheFourFilesAtomically() throws Exception {
         FileCaCertsStore files = new FileCaCertsStore(dir.resolve("cacerts"));
         CsrAgent agent = new CsrAgent(AgentSettings.defaults("east", TD), csrClient, AGENT_TOKEN, files, clock,
@@ -172,7 +217,7 @@ class CsrAgentTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
                 dir.resolve("cacerts/ca-key.pem"))));
 
-        files.write(first.withRootCert(first.rootCert() + first.rootCert()));
+        files.write(first.withRootCert(first.rootCert() + first.rootCert()), files.readVersioned().orElseThrow().version());
         assertEquals(first.rootCert() + first.rootCert(),
                 Files.readString(dir.resolve("cacerts/root-cert.pem"), StandardCharsets.UTF_8));
         assertEquals(first.caKey(), files.read().orElseThrow().caKey());
