@@ -207,7 +207,8 @@ public final class LocalMesh implements AutoCloseable {
         }
         feed.loadAll();
         progress.accept("state " + settings.stateDir() + ": " + clusters.list().size() + " registered clusters loaded");
-        AdsServer ads = new AdsServer(cache, new ClusterIdentifier(XDS_HOST_DOMAIN), metrics, xdsClients,
+        AdsServer ads = new AdsServer(cache, settings.xdsTls() == null ? new ClusterIdentifier(XDS_HOST_DOMAIN)
+                : new ClusterIdentifier(XDS_HOST_DOMAIN, settings.xdsTls().clientCas()), metrics, xdsClients,
                 settings.xdsMaxStreamsPerCluster());
         try {
             HttpServerOptions port = new HttpServerOptions().setHost(settings.host()).setPort(settings.xdsPort());

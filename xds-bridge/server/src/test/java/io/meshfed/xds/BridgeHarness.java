@@ -45,7 +45,8 @@ public final class BridgeHarness implements AutoCloseable {
      */
     public BridgeHarness(McpTranslator mcp, int maxStreamsPerCluster, String host, AdsTls tls) throws Exception {
         this.mcp = mcp;
-        this.server = new AdsServer(cache, new ClusterIdentifier(DOMAIN), metrics, clients, maxStreamsPerCluster);
+        this.server = new AdsServer(cache, tls == null ? new ClusterIdentifier(DOMAIN)
+                : new ClusterIdentifier(DOMAIN, tls.clientCas()), metrics, clients, maxStreamsPerCluster);
         HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(0);
         this.listener = AdsListener.listen(vertx, server, tls == null ? options : tls.applyTo(options), 2)
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

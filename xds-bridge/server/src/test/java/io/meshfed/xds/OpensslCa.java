@@ -52,6 +52,28 @@ public final class OpensslCa {
         return new Issued(dir.resolve(leaf + ".crt"), dir.resolve(leaf + ".key"));
     }
 
+    /**
+     * A CA below this one, {@code CN=<name> test CA} (CA:true, pathlen:0), as a cluster's intermediate CA is below
+     * meshfed's root; certificates it issues carry the chain (leaf, then this intermediate) in their file.
+     */
+    public OpensslCa issueIntermediate(String name) throws IOException, InterruptedException {
+        openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name + "-ca.key");
+        openssl("req", "-new", "-key", name + "-ca.key", "-subj", "/CN=" + name + " test CA", "-out", name + "-ca.csr");
+        Files.writeString(dir.resolve(name + "-ca.ext"),
+                "basicConstraints=critical,CA:true,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n");
+        openssl("x509", "-req", "-in", name + "-ca.csr", "-CA", this.name + "-ca.crt", "-CAkey", this.name + "-ca.key",
+                "-CAcreateserial", "-days", "1", "-extfile", name + "-ca.ext", "-out", name + "-ca.crt");
+        return new OpensslCa(dir, name);
+    }
+
+    /** {@link #issue}, with this CA's certificate appended to the certificate file (the chain a client sends). */
+    public Issued issueWithChain(String leaf, String subjectAltName) throws IOException, InterruptedException {
+        Issued issued = issue(leaf, subjectAltName);
+        Files.writeString(issued.certificate(), Files.readString(issued.certificate())
+                + Files.readString(certificate()));
+        return issued;
+    }
+
     private void openssl(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("openssl"));
         cmd.addAll(List.of(args));

@@ -207,6 +207,7 @@ public final class KubeApiServer implements AutoCloseable {
                 if (o instanceof CustomResourceDefinition crd) {
                     admin.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
                             .waitUntilCondition(c -> c != null && c.getStatus() != null
+                                    && c.getStatus().getConditions() != null // a just-created CRD has none yet
                                     && c.getStatus().getConditions().stream().anyMatch(
                                             s -> "Established".equals(s.getType()) && "True".equals(s.getStatus())),
                                     60, TimeUnit.SECONDS);

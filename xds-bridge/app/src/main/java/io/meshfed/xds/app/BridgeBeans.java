@@ -57,8 +57,11 @@ public class BridgeBeans {
     @Produces
     @Singleton
     AdsServer adsServer(SnapshotCache cache, XdsMetrics metrics, ConnectedClients clients, BridgeConfig config) {
-        return new AdsServer(cache, new ClusterIdentifier(config.xds().hostDomain()), metrics, clients,
-                config.xds().maxStreamsPerCluster());
+        BridgeConfig.Tls tls = config.xds().tls();
+        ClusterIdentifier identifier = tls.certFile().isPresent()
+                ? new ClusterIdentifier(config.xds().hostDomain(), XdsListener.adsTls(tls).clientCas())
+                : new ClusterIdentifier(config.xds().hostDomain());
+        return new AdsServer(cache, identifier, metrics, clients, config.xds().maxStreamsPerCluster());
     }
 
     @Produces

@@ -61,7 +61,7 @@ public class XdsListener {
                 : tls.clientCaFile().isEmpty() ? "meshfed.xds.tls.client-ca-file" : null;
         if (missing != null) {
             throw new IllegalStateException(missing + " is required with meshfed.xds.tls.cert-file: TLS on the ADS"
-                    + " port is always mutual (client certificates chaining to meshfed's root name each cluster)");
+                    + " port is always mutual (client certificates issued by the xDS client CA name each cluster)");
         }
         return new AdsTls(Path.of(tls.certFile().get()), Path.of(tls.keyFile().get()),
                 Path.of(tls.clientCaFile().get()));

@@ -36,7 +36,7 @@ class XdsListenerTlsTest {
         var noRoots = assertThrows(IllegalStateException.class, () -> XdsListener.adsTls(
                 new Tls(Optional.of("/tls.crt"), Optional.of("/tls.key"), Optional.empty())));
         assertEquals("meshfed.xds.tls.client-ca-file is required with meshfed.xds.tls.cert-file: TLS on the ADS port"
-                + " is always mutual (client certificates chaining to meshfed's root name each cluster)",
+                + " is always mutual (client certificates issued by the xDS client CA name each cluster)",
                 noRoots.getMessage());
         var noKey = assertThrows(IllegalStateException.class, () -> XdsListener.adsTls(
                 new Tls(Optional.of("/tls.crt"), Optional.empty(), Optional.of("/ca.crt"))));

@@ -33,6 +33,25 @@ public record AdsTls(Path certFile, Path keyFile, Path clientCaFile) {
         }
     }
 
+    /** The certificates of {@link #clientCaFile}: a client certificate must be issued by one of them directly. */
+    public java.util.List<java.security.cert.X509Certificate> clientCas() {
+        try (var in = Files.newInputStream(clientCaFile)) {
+            var certificates = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in);
+            java.util.List<java.security.cert.X509Certificate> out = new java.util.ArrayList<>();
+            for (var c : certificates) {
+                out.add((java.security.cert.X509Certificate) c);
+            }
+            if (out.isEmpty()) {
+                throw new IllegalArgumentException("TLS on the ADS port: the client CA file " + clientCaFile
+                        + " holds no certificate");
+            }
+            return out;
+        } catch (java.io.IOException | java.security.cert.CertificateException e) {
+            throw new IllegalArgumentException("TLS on the ADS port: the client CA file " + clientCaFile
+                    + " is not a PEM bundle of certificates: " + e.getMessage(), e);
+        }
+    }
+
     /** {@code options} with TLS (ALPN h2) on and client certificates required and verified. */
     public HttpServerOptions applyTo(HttpServerOptions options) {
         return options.setSsl(true).setUseAlpn(true)

@@ -38,10 +38,22 @@ public final class ClusterIdentifier {
     public static final String CLUSTER_ID = "CLUSTER_ID";
 
     private final String domainSuffix;
+    private final List<X509Certificate> clientCas;
 
-    /** @param domain the domain every per-cluster host name ends with, e.g. {@code xds.meshfed.example} */
+    /** For a bridge without TLS (loopback clients only). */
     public ClusterIdentifier(String domain) {
+        this(domain, List.of());
+    }
+
+    /**
+     * @param domain the domain every per-cluster host name ends with, e.g. {@code xds.meshfed.example}
+     * @param clientCas the CAs of {@link AdsTls#clientCaFile}: a client certificate must be issued by one of them
+     *     directly. A certificate issued further down (by a CA under one of them, such as a cluster's intermediate
+     *     CA when the mesh root is among them: it holds no constraint on DNS names) could name any cluster.
+     */
+    public ClusterIdentifier(String domain, List<X509Certificate> clientCas) {
         this.domainSuffix = "." + domain.toLowerCase(Locale.ROOT);
+        this.clientCas = List.copyOf(clientCas);
     }
 
     /**
@@ -60,7 +72,9 @@ public final class ClusterIdentifier {
             }
             return new PeerIdentity.Loopback(remoteAddress);
         }
-        return new PeerIdentity.Certified(clusterOfCertificate(leafCertificate(tls)));
+        X509Certificate leaf = leafCertificate(tls);
+        requireIssuedByAClientCa(leaf);
+        return new PeerIdentity.Certified(clusterOfCertificate(leaf));
     }
 
     /**
@@ -142,6 +156,26 @@ public final class ClusterIdentifier {
                     + " issued by meshfed whose DNS name is <cluster>" + domainSuffix);
         }
         return leaf;
+    }
+
+    private void requireIssuedByAClientCa(X509Certificate leaf) {
+        if (clientCas.isEmpty()) {
+            return;
+        }
+        for (X509Certificate ca : clientCas) {
+            if (ca.getSubjectX500Principal().equals(leaf.getIssuerX500Principal())) {
+                try {
+                    leaf.verify(ca.getPublicKey());
+                    return;
+                } catch (java.security.GeneralSecurityException e) {
+                    // another CA of the same name: try the next
+                }
+            }
+        }
+        throw new XdsStatusException(GrpcStatus.PERMISSION_DENIED, "the client certificate '"
+                + leaf.getSubjectX500Principal().getName() + "' is issued by '" + leaf.getIssuerX500Principal().getName()
+                + "', not directly by one of the bridge's client CAs: a certificate from a CA below them (a cluster's"
+                + " intermediate CA) cannot name a cluster to the bridge");
     }
 
     private String clusterOfCertificate(X509Certificate leaf) {

@@ -99,6 +99,21 @@ class XdsIdentityAttackTest {
     }
 
     @Test
+    void aCertificateFromACaBelowTheClientCaIsDenied() throws Exception {
+        // east's intermediate CA chains to the root the bridge trusts (as a cluster's intermediate chains to the
+        // mesh root) and, unconstrained in DNS names, mints a certificate naming west: the handshake accepts the
+        // chain, the bridge does not accept its issuer.
+        OpensslCa eastIntermediate = root.issueIntermediate("east-intermediate");
+        OpensslCa.Issued forged = eastIntermediate.issueWithChain("west-forged", "DNS:west." + DOMAIN);
+        try (AdsTestClient client = tlsClient(forged, null)) {
+            Status status = refused(askCds(client, node("gw-forged", null)));
+            assertEquals(Status.Code.PERMISSION_DENIED, status.getCode(), status.toString());
+            assertTrue(status.getDescription().contains("not directly by one of the bridge's client CAs"),
+                    status.getDescription());
+        }
+    }
+
+    @Test
     void theCertificateAloneNamesTheCluster() throws Exception {
         try (AdsTestClient client = tlsClient(east, null)) {
             var stream = askCds(client, node("gw-honest", null));
