@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.ByteArrayInputStream;
@@ -19,7 +19,6 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -32,10 +31,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code meshfed pki status}: the root of trust as stored by the PKI function (docs/pki.md). The function has
- * no status endpoint and no status event, so this reads the stored CA state: the Secret
- * {@code <namespace>/meshfed-pki-ca} through the current kubeconfig, or {@code <state-dir>/pki/ca.json} in
- * local mode. Only the certificate entries are decoded ({@code signer-chain.pem}, {@code next-chain.pem},
- * {@code trust-bundle.pem}); key entries are never parsed, printed or kept.
+ * no status endpoint and no status event, so this reads the stored CA state's public copy, ConfigMap
+ * {@code meshfed-pki/meshfed-pki-ca-public} (the function writes it with every CA state; it holds no key) through
+ * the current kubeconfig, or {@code <state-dir>/pki/ca.json} in local mode, where only the certificate entries are
+ * decoded ({@code signer-chain.pem}, {@code next-chain.pem}, {@code trust-bundle.pem}).
  */
 @Command(name = "pki", mixinStandardHelpOptions = true, description = "Shared root of trust.",
         subcommands = PkiCommand.Status.class)
@@ -48,26 +47,27 @@ final class PkiCommand {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Show the signing authority, a rotation in progress and the trusted roots.",
-                "Reads the Secret meshfed-pki/meshfed-pki-ca (current kubeconfig) or <state-dir>/pki/ca.json."})
+                "Reads the public copy of the CA state, ConfigMap meshfed-pki/meshfed-pki-ca-public (current kubeconfig),",
+                "or <state-dir>/pki/ca.json."})
     static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--secret", paramLabel = "NAME", description = "CA Secret name (default meshfed-pki-ca).")
+        @Option(names = "--secret", paramLabel = "NAME",
+                description = "CA Secret name (default meshfed-pki-ca); its public copy is the ConfigMap NAME-public.")
         String secret = DEFAULT_SECRET;
 
         @Option(names = "--pki-namespace", paramLabel = "NS",
-                description = "Namespace of the CA Secret (default meshfed-pki: only the PKI function and operators"
-                        + " may read it).")
+                description = "Namespace of the CA state (default meshfed-pki).")
         String pkiNamespace = DEFAULT_NAMESPACE;
 
         @Override
         public Integer call() {
             MeshfedCommand root = MeshfedCommand.of(spec);
             String where = root.stateDir() != null ? root.stateDir().resolve("pki").resolve("ca.json").toString()
-                    : "Secret " + pkiNamespace + "/" + secret;
+                    : "ConfigMap " + pkiNamespace + "/" + secret + "-public";
             Map<String, String> entries = root.stateDir() != null ? fromFile(root.stateDir())
-                    : readSecret(root, pkiNamespace, secret);
+                    : readPublicCopy(root, pkiNamespace, secret + "-public");
             if (entries == null) {
                 throw new CommandFailedException(ExitCodes.NOT_FOUND, "no CA state in " + where
                         + ": the PKI function creates it on its first start");
@@ -169,24 +169,25 @@ final class PkiCommand {
         }
     }
 
-    static Map<String, String> readSecret(MeshfedCommand root, String namespace, String secretName) {
+    /** The certificate entries of the CA state's public copy (a ConfigMap: no key in it, nothing secret to read). */
+    static Map<String, String> readPublicCopy(MeshfedCommand root, String namespace, String configMapName) {
         try (KubernetesClient client = root.environment.kubernetes().get()) {
-            Secret secret;
+            ConfigMap copy;
             try {
-                secret = client.secrets().inNamespace(namespace).withName(secretName).get();
+                copy = client.configMaps().inNamespace(namespace).withName(configMapName).get();
             } catch (KubernetesClientException e) {
-                throw new CommandFailedException(ExitCodes.UNREACHABLE, "cannot read Secret " + namespace + "/"
-                        + secretName + " at " + client.getMasterUrl() + " (current kubeconfig): "
+                throw new CommandFailedException(ExitCodes.UNREACHABLE, "cannot read ConfigMap " + namespace + "/"
+                        + configMapName + " at " + client.getMasterUrl() + " (current kubeconfig): "
                         + ClusterCommand.cause(e) + "; for local mode give --state-dir", e);
             }
-            if (secret == null || secret.getData() == null) {
+            if (copy == null || copy.getData() == null) {
                 return null;
             }
             Map<String, String> entries = new HashMap<>();
             for (String key : List.of(SIGNER_CHAIN, NEXT_CHAIN, TRUST_BUNDLE)) {
-                String value = secret.getData().get(key);
+                String value = copy.getData().get(key);
                 if (value != null) {
-                    entries.put(key, new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8));
+                    entries.put(key, value);
                 }
             }
             return entries;

@@ -159,6 +159,6 @@ class ClusterListTest {
         assertTrue(run.err().endsWith(" (current kubeconfig): ConnectException: Connection refused; for local mode "
                 + "give --state-dir\n"), run.err());
         assertEquals(ExitCodes.UNREACHABLE, pki.exitCode());
-        assertTrue(pki.err().startsWith("meshfed: cannot read Secret meshfed-pki/meshfed-pki-ca at " + master), pki.err());
+        assertTrue(pki.err().startsWith("meshfed: cannot read ConfigMap meshfed-pki/meshfed-pki-ca-public at " + master), pki.err());
     }
 }

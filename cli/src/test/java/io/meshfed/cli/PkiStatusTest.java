@@ -92,13 +92,15 @@ class PkiStatusTest {
     }
 
     @Test
-    void readsTheCaSecretOfTheManagementCluster() throws Exception {
+    void readsThePublicCopyOfTheCaStateNeverTheSecret() throws Exception {
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(), true);
         server.init();
         try (KubernetesClient writer = server.createClient()) {
             CertificateAuthority first = root("meshfed root K");
             new KubernetesCaStore(writer, "meshfed-pki", KubernetesCaStore.DEFAULT_NAME, CLOCK).initialize(CaState.of(first));
+            // status reads the public copy only: it works without the Secret that holds the key
+            writer.secrets().inNamespace("meshfed-pki").withName(KubernetesCaStore.DEFAULT_NAME).delete();
             Cli cli = new Cli(Map.of(), server::createClient);
 
             Cli.Run yaml = cli.run("pki", "status", "-o", "yaml");
@@ -106,12 +108,12 @@ class PkiStatusTest {
 
             assertEquals(0, yaml.exitCode(), yaml.err());
             JsonNode status = Output.YAML.readTree(yaml.out());
-            assertEquals("Secret meshfed-pki/meshfed-pki-ca", status.get("source").asText());
+            assertEquals("ConfigMap meshfed-pki/meshfed-pki-ca-public", status.get("source").asText());
             assertEquals("stable", status.get("phase").asText());
             assertEquals(Certificates.fingerprint(first.certificate()), status.get("signer").get("sha256").asText());
             assertEquals("CN=meshfed root K,O=meshfed", status.get("signer").get("subject").asText());
             assertEquals(ExitCodes.NOT_FOUND, otherSecret.exitCode());
-            assertEquals("meshfed: no CA state in Secret meshfed-pki/nope: the PKI function creates it on its first start\n",
+            assertEquals("meshfed: no CA state in ConfigMap meshfed-pki/nope-public: the PKI function creates it on its first start\n",
                     otherSecret.err());
         } finally {
             server.destroy();

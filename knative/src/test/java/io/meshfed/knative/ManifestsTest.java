@@ -187,8 +187,8 @@ class ManifestsTest {
     @Test
     void everyRoleIsBoundToItsOwnAccountAndNoneReachesOutsideItsNamespace() {
         List<Role> roles = Manifests.of(Role.class);
-        assertEquals(6, roles.size(), "one per function and the bridge, the PKI's second in " + PKI_NS
-                + ", the operator's");
+        assertEquals(7, roles.size(), "one per function and the bridge, the PKI's second in " + PKI_NS
+                + ", the operators' two");
         assertEquals(List.of(), Manifests.of(ClusterRole.class), "the management install grants nothing cluster-wide");
         assertEquals(List.of(), Manifests.of(ClusterRoleBinding.class));
         for (Role role : roles) {
@@ -201,7 +201,7 @@ class ManifestsTest {
             assertEquals("Role", b.getRoleRef().getKind());
             assertEquals(1, b.getSubjects().size(), name);
             var subject = b.getSubjects().get(0);
-            if (name.equals("meshfed-operator")) {
+            if (name.equals("meshfed-operator") || name.equals(PKI_PUBLIC)) {
                 assertEquals("Group", subject.getKind(), "operators are people, bound by group");
             } else {
                 assertEquals(List.of("ServiceAccount", name, NS),
@@ -229,14 +229,19 @@ class ManifestsTest {
     @Test
     void onlyThePkiFunctionReachesTheCaKey() {
         for (RoleBinding b : Manifests.of(RoleBinding.class)) {
-            if (PKI_NS.equals(b.getMetadata().getNamespace())) {
+            if (PKI_NS.equals(b.getMetadata().getNamespace()) && !b.getMetadata().getName().equals(PKI_PUBLIC)) {
                 b.getSubjects().forEach(sub -> assertEquals(List.of("ServiceAccount", "meshfed-pki", NS),
                         List.of(sub.getKind(), sub.getName(), sub.getNamespace()),
                         b.getMetadata().getName() + " binds someone else in " + PKI_NS));
             }
         }
-        Role pki = Manifests.of(Role.class).stream().filter(r -> PKI_NS.equals(r.getMetadata().getNamespace()))
-                .findFirst().orElseThrow();
+        Role pki = roleIn(PKI_NS, "meshfed-pki");
+        // Operators read the public copy of the CA state there, by name, and nothing else.
+        var publicCopy = roleIn(PKI_NS, PKI_PUBLIC).getRules();
+        assertEquals(1, publicCopy.size());
+        assertEquals(List.of("configmaps"), publicCopy.get(0).getResources());
+        assertEquals(List.of(caSecretPublicCopy()), publicCopy.get(0).getResourceNames());
+        assertEquals(List.of("get"), publicCopy.get(0).getVerbs());
         String caSecret = Manifests.property("pki-function/function", "meshfed.pki.ca-secret");
         for (var rule : pki.getRules()) {
             if (rule.getResources().contains("secrets")) {
@@ -259,10 +264,17 @@ class ManifestsTest {
         assertEquals(NS, env.get("MESHFED_NAMESPACE"), "MeshClusters stay in the management namespace");
         // Every other Role lives in meshfed, so none can touch meshfed-pki's Secrets or ConfigMaps.
         for (Role r : Manifests.of(Role.class)) {
-            if (!r.getMetadata().getName().equals("meshfed-pki")) {
+            if (!r.getMetadata().getName().equals("meshfed-pki") && !r.getMetadata().getName().equals(PKI_PUBLIC)) {
                 assertEquals(NS, r.getMetadata().getNamespace(), r.getMetadata().getName());
             }
         }
+    }
+
+    static final String PKI_PUBLIC = "meshfed-pki-public";
+
+    /** The ConfigMap the PKI function writes its CA state's certificates to (KubernetesCaStore.publicCopyName). */
+    private static String caSecretPublicCopy() {
+        return Manifests.property("pki-function/function", "meshfed.pki.ca-secret") + "-public";
     }
 
     private static boolean grants(String ns, String role, String resource, String... verbs) {

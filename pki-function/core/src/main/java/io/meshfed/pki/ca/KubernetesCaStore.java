@@ -1,5 +1,7 @@
 package io.meshfed.pki.ca;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,6 +17,10 @@ import java.util.Optional;
 /**
  * The CA state as one Opaque Secret ({@code meshfed-pki-ca} by default) in the management cluster.
  *
+ * <p>Beside the Secret, ConfigMap {@code <name>-public} holds the certificates only (signer and next chains, the
+ * trust bundle): what {@code meshfed pki status} and operators read, so nobody but the PKI function needs the
+ * Secret.
+ *
  * <p>Parsed state is cached by the Secret's resourceVersion, so a reader pays one GET per call and parses
  * keys only after a change. A save is a single replace of the whole Secret carrying the resourceVersion it read:
  * atomic on the API server, and refused with 409 (a {@link ConcurrentChangeException}) when another writer saved
@@ -22,6 +28,9 @@ import java.util.Optional;
  */
 public final class KubernetesCaStore implements CaStore {
     public static final String DEFAULT_NAME = "meshfed-pki-ca";
+    /** Annotation of the public copy: the Secret resourceVersion it was made from. */
+    public static final String SOURCE_VERSION = "meshfed.io/ca-secret-resource-version";
+    private static final System.Logger LOG = System.getLogger(KubernetesCaStore.class.getName());
 
     private final KubernetesClient client;
     private final String namespace;
@@ -71,7 +80,8 @@ public final class KubernetesCaStore implements CaStore {
     @Override
     public CaState initialize(CaState state) {
         try {
-            client.secrets().inNamespace(namespace).resource(secret(state)).create();
+            Secret created = client.secrets().inNamespace(namespace).resource(secret(state)).create();
+            publish(state, created);
             return state;
         } catch (KubernetesClientException e) {
             if (e.getCode() == java.net.HttpURLConnection.HTTP_CONFLICT) {
@@ -86,8 +96,9 @@ public final class KubernetesCaStore implements CaStore {
     public void save(CaState state, String expectedVersion) {
         Secret secret = secret(state);
         secret.getMetadata().setResourceVersion(java.util.Objects.requireNonNull(expectedVersion, "expectedVersion"));
+        Secret updated;
         try {
-            client.secrets().inNamespace(namespace).resource(secret).update();
+            updated = client.secrets().inNamespace(namespace).resource(secret).update();
         } catch (KubernetesClientException e) {
             if (e.getCode() == java.net.HttpURLConnection.HTTP_CONFLICT
                     || e.getCode() == java.net.HttpURLConnection.HTTP_NOT_FOUND) {
@@ -98,6 +109,67 @@ public final class KubernetesCaStore implements CaStore {
             throw new CaStoreException("writing Secret " + namespace + "/" + name + " failed with HTTP "
                     + e.getCode(), null);
         }
+        publish(state, updated);
+    }
+
+    /** The name of the ConfigMap holding the public part of the CA state stored in Secret {@code secretName}. */
+    public static String publicCopyName(String secretName) {
+        return secretName + "-public";
+    }
+
+    /**
+     * Writes the certificates of {@code state} (never a key) to ConfigMap {@code <name>-public} beside the Secret,
+     * so status tools read public material only. The Secret is the truth: the copy names the Secret's
+     * resourceVersion it was made from, and a failure to write it is logged, not an error of the save (the next
+     * save, or {@link #publish()} at the PKI function's start, writes it again).
+     */
+    private void publish(CaState state, Secret from) {
+        Map<String, String> data = new LinkedHashMap<>();
+        Entries.encode(state).forEach((k, v) -> {
+            if (!k.endsWith("-key.pem")) {
+                data.put(k, v);
+            }
+        });
+        ConfigMap copy = new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(publicCopyName(name))
+                .withNamespace(namespace)
+                .addToLabels("app.kubernetes.io/part-of", "meshfed")
+                .addToLabels("app.kubernetes.io/component", "pki")
+                .addToAnnotations(SOURCE_VERSION, from == null ? "" : from.getMetadata().getResourceVersion())
+                .endMetadata()
+                .withData(data)
+                .build();
+        try {
+            client.configMaps().inNamespace(namespace).resource(copy)
+                    .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+        } catch (KubernetesClientException e) {
+            LOG.log(System.Logger.Level.WARNING, "the CA state is saved, but its public copy ConfigMap {0}/{1} was not"
+                    + " written (HTTP {2}); status tools show the previous one until the next save",
+                    namespace, publicCopyName(name), e.getCode());
+        }
+    }
+
+    /** Writes the public copy of the stored state if it is missing or was made from another version. */
+    public void publish() {
+        Secret secret;
+        ConfigMap copy;
+        try {
+            secret = client.secrets().inNamespace(namespace).withName(name).get();
+            copy = client.configMaps().inNamespace(namespace).withName(publicCopyName(name)).get();
+        } catch (KubernetesClientException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot check the public copy of the CA state (HTTP {0})", e.getCode());
+            return;
+        }
+        if (secret == null) {
+            return;
+        }
+        String version = secret.getMetadata().getResourceVersion();
+        if (copy != null && copy.getMetadata().getAnnotations() != null
+                && version.equals(copy.getMetadata().getAnnotations().get(SOURCE_VERSION))) {
+            return;
+        }
+        read().ifPresent(v -> publish(v.state(), secret));
     }
 
     private Secret secret(CaState state) {

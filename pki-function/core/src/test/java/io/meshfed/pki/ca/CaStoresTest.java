@@ -56,6 +56,19 @@ class CaStoresTest {
         CaState activated = loaded.activate();
         store.save(activated, read.version());
         assertEquals(activated.signer().fingerprint(), store.load().orElseThrow().signer().fingerprint());
+
+        // The public copy: certificates only, following every save.
+        var copy = client.configMaps().inNamespace("meshfed").withName("meshfed-pki-ca-public").get();
+        assertEquals(Set.of("signer-chain.pem", "trust-bundle.pem"), copy.getData().keySet(), "activated: no next");
+        assertFalse(copy.getData().values().stream().anyMatch(v -> v.contains("PRIVATE KEY")));
+        assertEquals(Pems.encodeCertificates(activated.signer().chain()), copy.getData().get("signer-chain.pem"));
+        assertEquals(client.secrets().inNamespace("meshfed").withName("meshfed-pki-ca").get().getMetadata()
+                .getResourceVersion(), copy.getMetadata().getAnnotations().get(KubernetesCaStore.SOURCE_VERSION));
+
+        client.configMaps().inNamespace("meshfed").withName("meshfed-pki-ca-public").delete();
+        store.publish();
+        assertEquals(Pems.encodeCertificates(activated.signer().chain()), client.configMaps().inNamespace("meshfed")
+                .withName("meshfed-pki-ca-public").get().getData().get("signer-chain.pem"), "a lost copy is rewritten");
     }
 
     @Test

@@ -140,6 +140,9 @@ public class PkiBeans {
     CsrSigningService signingService(CallerAuthenticator authenticator, ClusterStore clusters, CaStore caStore,
             AuditStore audit) {
         CaState initial = caStore.load().orElseGet(() -> caStore.initialize(CaState.of(firstAuthority())));
+        if (caStore instanceof KubernetesCaStore kubernetes) {
+            kubernetes.publish(); // the public copy status tools read, if an earlier write of it failed
+        }
         LOG.infof("PKI signs with %s; trust bundle of %d root(s)", initial.signer(), initial.trustedRoots().size());
         SigningPolicy policy = SigningPolicy.defaults().withMaxLifetime(maxLifetime);
         java.security.Provider provider = CryptoProviders.named(cryptoProvider);
