@@ -140,8 +140,8 @@ final class Replies {
     }
 
     /**
-     * An error body for people: meshfed's functions answer {@code {"field", "message"}} (the xDS bridge
-     * {@code {"field", "problem"}}, the export function adds {@code "error"}); anything else is shown as text.
+     * An error body for people: meshfed's entry points answer {@code {"field", "message", "error"}}
+     * (docs/events.md; a {@code "problem"} in place of {@code "message"} is read too); anything else is shown as text.
      */
     static String describeError(String body) {
         String trimmed = body == null ? "" : body.strip();

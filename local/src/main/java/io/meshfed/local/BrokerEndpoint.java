@@ -8,17 +8,15 @@ import io.cloudevents.CloudEvent;
 import io.cloudevents.core.format.EventDeserializationException;
 import io.cloudevents.http.HttpMessageFactory;
 import io.cloudevents.rw.CloudEventRWException;
-import io.meshfed.export.UnknownClusterException;
 import io.meshfed.model.BadEventException;
-import io.meshfed.pki.signing.AuthenticationUnavailableException;
-import io.meshfed.store.ConcurrentChangeException;
+import io.meshfed.model.EventAnswer;
+import io.meshfed.model.EventFailure;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,20 +28,15 @@ import java.util.function.Consumer;
  * The broker's HTTP ingress: CloudEvents in binary or structured mode on {@code POST /}. It answers like calling the
  * subscribed function directly, with the statuses of docs/events.md ("HTTP answers that are not events"):
  * {@code 200} with the reply event (binary mode) when the first hop replied, {@code 202} when it did not (or no
- * Trigger matched: the event is dropped, as a Knative broker does), and for a refusal a JSON body
- * {@code {"field": ..., "message": ...}}: {@code 400} for a request that is not a CloudEvent or that its function
- * refuses, {@code 413} for a body above {@value #MAX_BODY_BYTES} bytes, {@code 422} for an export event naming a
- * cluster that is not registered, {@code 503} when the catalog stayed contended or a CSR agent's token cannot be
- * reviewed now (its cluster's API server is unreachable), {@code 500} for anything else.
- * This is the one place where errors become HTTP codes, and every request gets an answer. {@code GET
- * /debug/config_dump} is the bridge's debug view ({@link ConfigDump}) and {@code GET /healthz} answers {@code ok}.
+ * Trigger matched: the event is dropped, as a Knative broker does). Every refusal is {@link EventAnswer}'s, the
+ * answer the Funqy functions give too: a request that is not a CloudEvent, or that its function's adapter refuses
+ * ({@link EventFailure}), a body above {@value EventAnswer#MAX_BODY_BYTES} bytes (413, not parsed), and any other
+ * failure (500). Every request gets an answer. {@code GET /debug/config_dump} is the bridge's debug view
+ * ({@link ConfigDump}) and {@code GET /healthz} answers {@code ok}.
  */
 public final class BrokerEndpoint implements AutoCloseable {
-    /**
-     * The largest request body taken: 256 KiB, the limit docs/events.md states and the Funqy functions set
-     * ({@code quarkus.http.limits.max-body-size}). A larger body is answered 413 without being parsed.
-     */
-    public static final int MAX_BODY_BYTES = 256 * 1024;
+    /** The largest request body taken, as every meshfed entry point: {@link EventAnswer#MAX_BODY_BYTES}. */
+    public static final int MAX_BODY_BYTES = EventAnswer.MAX_BODY_BYTES;
     /**
      * How much of an oversized body is read and discarded so the client, still sending, gets the 413 rather than
      * a reset connection; beyond this the connection is closed after the answer.
@@ -85,9 +78,7 @@ public final class BrokerEndpoint implements AutoCloseable {
             try {
                 answer(exchange);
             } catch (RuntimeException e) {
-                progress.accept("error handling an event: " + e);
-                send(exchange, 500, "application/json", problem("event", "the management plane failed: "
-                        + e.getMessage()));
+                refuse(exchange, null, e);
             }
         }
     }
@@ -105,14 +96,13 @@ public final class BrokerEndpoint implements AutoCloseable {
             return;
         }
         if (!"POST".equals(exchange.getRequestMethod())) {
-            send(exchange, 405, "application/json", problem("method", "POST a CloudEvent to /"));
+            send(exchange, 405, EventAnswer.CONTENT_TYPE, EventAnswer.of(BadEventException.notACloudEvent(
+                    "POST a CloudEvent to /", null)).body());
             return;
         }
         byte[] body = readBody(exchange);
         if (body == null) {
-            progress.accept("refused an event: body larger than " + MAX_BODY_BYTES + " bytes");
-            send(exchange, 413, "application/json", problem("body", "the event is larger than the "
-                    + MAX_BODY_BYTES / 1024 + " KiB maximum"));
+            refuse(exchange, null, EventAnswer.tooLarge().failure());
             return;
         }
         Map<String, List<String>> headers = new HashMap<>();
@@ -121,27 +111,14 @@ public final class BrokerEndpoint implements AutoCloseable {
         try {
             event = HttpMessageFactory.createReaderFromMultimap(headers, body).toEvent();
         } catch (CloudEventRWException | EventDeserializationException | IllegalStateException e) {
-            send(exchange, 400, "application/json", problem("event", "is not a CloudEvent: " + e.getMessage()));
+            refuse(exchange, null, BadEventException.notACloudEvent("is not a CloudEvent: " + e.getMessage(), e));
             return;
         }
         LocalBroker.Outcome outcome;
         try {
             outcome = broker.publish(event);
-        } catch (BadEventException e) {
-            progress.accept("refused " + event.getType() + ": " + e.getMessage());
-            send(exchange, 400, "application/json", problem(e.field(), e.problem()));
-            return;
-        } catch (UnknownClusterException e) {
-            progress.accept("refused " + event.getType() + ": " + e.getMessage());
-            send(exchange, 422, "application/json", problem("subject", e.getMessage()));
-            return;
-        } catch (ConcurrentChangeException e) {
-            progress.accept("gave up on " + event.getType() + ": " + e.getMessage());
-            send(exchange, 503, "application/json", problem("subject", e.getMessage()));
-            return;
-        } catch (AuthenticationUnavailableException e) {
-            progress.accept("cannot authenticate the sender of " + event.getType() + " now: " + e.getMessage());
-            send(exchange, 503, "application/json", problem("token", e.getMessage()));
+        } catch (RuntimeException e) {
+            refuse(exchange, event.getType(), e);
             return;
         }
         if (outcome.deliveries().isEmpty()) {
@@ -187,15 +164,16 @@ public final class BrokerEndpoint implements AutoCloseable {
         return null;
     }
 
-    private static String problem(String field, String message) {
-        Map<String, String> body = new LinkedHashMap<>();
-        body.put("field", field);
-        body.put("message", message);
-        try {
-            return io.meshfed.model.ModelJson.mapper().writeValueAsString(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
+    /** Answers {@code failure} as every host does ({@link EventAnswer}), and says so on the progress output. */
+    private void refuse(HttpExchange exchange, String type, RuntimeException failure) throws IOException {
+        EventAnswer answer = EventAnswer.of(failure);
+        String what = type == null ? "an event" : type;
+        if (answer.status() >= 500) {
+            progress.accept("failed on " + what + " (" + answer.status() + "): " + failure);
+        } else {
+            progress.accept("refused " + what + " (" + answer.status() + "): " + answer.failure().getMessage());
         }
+        send(exchange, answer.status(), EventAnswer.CONTENT_TYPE, answer.body());
     }
 
     private static void send(HttpExchange exchange, int status, String type, String body) throws IOException {

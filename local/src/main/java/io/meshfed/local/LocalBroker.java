@@ -1,7 +1,7 @@
 package io.meshfed.local;
 
 import io.cloudevents.CloudEvent;
-import io.meshfed.model.BadEventException;
+import io.meshfed.model.EventFailure;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -53,7 +53,7 @@ public final class LocalBroker {
     /**
      * Delivers {@code event} and everything it causes.
      *
-     * @throws BadEventException when a subscriber of {@code event} itself refuses it (the sender's mistake)
+     * @throws EventFailure when a subscriber of {@code event} itself refuses it
      */
     public synchronized Outcome publish(CloudEvent event) {
         List<CloudEvent> firstReplies = new ArrayList<>();

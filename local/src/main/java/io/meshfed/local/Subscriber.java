@@ -1,15 +1,15 @@
 package io.meshfed.local;
 
 import io.cloudevents.CloudEvent;
-import io.meshfed.model.BadEventException;
+import io.meshfed.model.EventFailure;
 import java.util.Optional;
 
 /**
  * What a Knative Service is to the broker: it takes one event and may answer with one reply event, which the broker
- * routes again. Implementations are thin adapters over the plain domain services, as the Funqy functions are.
+ * routes again. Implementations are the functions' own adapters, the classes their Funqy shims call.
  */
 @FunctionalInterface
 public interface Subscriber {
-    /** @throws BadEventException when the event cannot be handled as sent */
+    /** @throws EventFailure when the event is refused (answered as docs/events.md says) */
     Optional<CloudEvent> handle(CloudEvent event);
 }

@@ -10,8 +10,11 @@ import io.cloudevents.core.format.EventFormat;
 import io.cloudevents.core.provider.EventFormatProvider;
 import io.cloudevents.http.HttpMessageFactory;
 import io.cloudevents.jackson.JsonFormat;
+import io.meshfed.model.EventAnswer;
+import io.meshfed.model.EventFailure;
 import io.meshfed.model.EventTypes;
 import io.meshfed.model.ModelJson;
+import io.meshfed.xds.app.BridgeAdapter;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -204,6 +207,32 @@ class BrokerAnswersEveryInputTest {
                 HttpResponse.BodyHandlers.ofByteArray());
         assertRefused(400, "event", new Answer(response.statusCode(),
                 response.headers().firstValue("content-type").orElse(null), response.body()));
+    }
+
+    /**
+     * The xDS bridge's events are refused by the deployed bridge's own adapter ({@code BridgeAdapter}), so the
+     * answer is byte for byte the one the bridge app gives (its BridgeAppTest sends the same cases): an event naming
+     * no cluster (a number is not a name), a name that cannot be a cluster, a subject and data that disagree.
+     */
+    @Test
+    void theBridgesEventsAreRefusedByTheDeployedAdapter() throws Exception {
+        Map<String, String> before = stateFiles();
+        assertEquals("{\"field\":\"subject\",\"message\":\"names no cluster (set the subject, or data.cluster)\","
+                + "\"error\":\"bad-event\"}", new String(binary(event(EventTypes.CATALOG_CHANGED, null,
+                "{\"name\":123}")).body(), StandardCharsets.UTF_8));
+        for (CloudEvent e : List.of(event(EventTypes.CATALOG_CHANGED, null, "{\"name\":123}"),
+                event(EventTypes.CATALOG_CHANGED, null, "{}"),
+                event(EventTypes.CATALOG_CHANGED, "Bad_Name", "{}"),
+                event(EventTypes.CATALOG_CHANGED, "east", "{\"cluster\":\"west\"}"))) {
+            String expected = EventAnswer.of(org.junit.jupiter.api.Assertions.assertThrows(EventFailure.class,
+                    () -> new BridgeAdapter(null).handle(e))).body();
+            for (Answer answer : List.of(binary(e), structured(e))) {
+                assertEquals(400, answer.status());
+                assertEquals(expected, new String(answer.body(), StandardCharsets.UTF_8), "subject " + e.getSubject());
+            }
+        }
+        assertEquals(202, binary(event(EventTypes.CATALOG_CHANGED, "east", "{\"cluster\":\"east\"}")).status());
+        assertEquals(before, stateFiles());
     }
 
     @Test

@@ -46,4 +46,10 @@ public class ExportBeans {
     CatalogSync catalogSync(ClusterStore clusters, CatalogStore catalogs, WorkloadClusterReader reader) {
         return new CatalogSync(clusters, catalogs, reader, Clock.systemUTC());
     }
+
+    @Produces
+    @Singleton
+    ExportAdapter exportAdapter(CatalogSync sync) {
+        return new ExportAdapter(sync, org.jboss.logging.Logger.getLogger(ExportAdapter.class)::info);
+    }
 }

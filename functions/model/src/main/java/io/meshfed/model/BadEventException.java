@@ -2,29 +2,26 @@ package io.meshfed.model;
 
 /**
  * An event (or request) that cannot be interpreted: answered 400 naming the field and the problem; nothing is
- * written. One type for every function, the bridge's sink and local mode, so each reads another's refusals alike.
+ * written. The {@link EventFailure.Kind#BAD_EVENT} failure, thrown by the shared readers of every function's events.
  */
-public final class BadEventException extends RuntimeException {
-    private final String field;
-    private final String problem;
-
+public final class BadEventException extends EventFailure {
     public BadEventException(String field, String problem) {
         this(field, problem, null);
     }
 
     public BadEventException(String field, String problem, Throwable cause) {
-        super(field + ": " + problem, cause);
-        this.field = field;
-        this.problem = problem;
+        super(Kind.BAD_EVENT, field, problem, cause);
     }
 
-    /** The field at fault, such as {@code data.cluster.name}, {@code subject} or {@code type}. */
-    public String field() {
-        return field;
+    /** The request is not a CloudEvent (the envelope, not its data): the field is {@code event}. */
+    public static BadEventException notACloudEvent(String problem, Throwable cause) {
+        return new BadEventException("event", problem, cause);
     }
 
-    /** The problem, without the field name. */
-    public String problem() {
-        return problem;
+    /** Text that is not JSON, with where the parser stopped: {@code is not valid JSON: <why> at line L, column C}. */
+    public static BadEventException notJson(String field, com.fasterxml.jackson.core.JsonProcessingException e) {
+        var at = e.getLocation();
+        return new BadEventException(field, "is not valid JSON: " + e.getOriginalMessage()
+                + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()), e);
     }
 }

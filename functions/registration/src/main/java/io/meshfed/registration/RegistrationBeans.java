@@ -46,4 +46,10 @@ public class RegistrationBeans {
             @ConfigProperty(name = "meshfed.registration.shared-trust-domains") Optional<Set<String>> shared) {
         return new ClusterRegistry(store, new HttpApiServerProbe(timeout), shared.orElse(Set.of()));
     }
+
+    @Produces
+    @Singleton
+    RegistrationAdapter registrationAdapter(ClusterRegistry registry) {
+        return new RegistrationAdapter(registry, Logger.getLogger(RegistrationAdapter.class)::info);
+    }
 }

@@ -154,6 +154,12 @@ public class PkiBeans {
                 audit, Clock.systemUTC());
     }
 
+    @Produces
+    @Singleton
+    PkiAdapter pkiAdapter(CsrSigningService service) {
+        return new PkiAdapter(service, Logger.getLogger(PkiAdapter.class)::info);
+    }
+
     /** The configured bring-your-own CA if both files are set, otherwise a freshly generated root. */
     private CertificateAuthority firstAuthority() {
         if (importKey.isPresent() != importChain.isPresent()) {

@@ -75,4 +75,10 @@ public class BridgeBeans {
         return new CatalogFeed(clusters, catalogs, cache, new EnvoyTranslator(policy),
                 FederationMcpTranslator.incremental(federation), Clock.systemUTC());
     }
+
+    @Produces
+    @Singleton
+    BridgeAdapter bridgeAdapter(CatalogFeed feed) {
+        return new BridgeAdapter(feed);
+    }
 }

@@ -144,6 +144,40 @@ class BridgeAppTest {
         }
     }
 
+    /**
+     * The bridge's rule for which cluster an event names is {@link BridgeAdapter}'s, the class local mode's broker
+     * calls too: each case is answered here with exactly the body {@code EventAnswer} gives for the adapter's
+     * refusal, and local mode's BrokerAnswersEveryInputTest sends the same cases and expects the same bytes. (Local
+     * mode had its own copy of this rule: it took {@code {"name": 123}} as cluster "123" and worded refusals
+     * differently.)
+     */
+    @Test
+    void theClusterAnEventNamesIsTheSharedAdaptersRule() throws Exception {
+        assertEquals(NAMES_NO_CLUSTER, refusal(event(EventTypes.CATALOG_CHANGED, null, "{\"name\":123}")));
+        for (CloudEvent e : List.of(event(EventTypes.CATALOG_CHANGED, null, "{\"name\":123}"),
+                event(EventTypes.CATALOG_CHANGED, null, "{}"),
+                event(EventTypes.CLUSTER_DEREGISTERED, "Bad_Name", "{}"),
+                event(EventTypes.CATALOG_CHANGED, "east", "{\"cluster\":\"west\"}"),
+                event(EventTypes.CLUSTER_REGISTERED, null, "{\"cluster\":{\"name\":\"east\"}}"))) {
+            String expected = refusal(e);
+            for (boolean structured : new boolean[] {false, true}) {
+                HttpResponse<String> answer = post(e, structured);
+                assertEquals(400, answer.statusCode(), answer.body());
+                assertEquals(expected, answer.body(), "subject " + e.getSubject() + ", structured " + structured);
+            }
+        }
+    }
+
+    /** The documented body for an event naming no cluster, on every host. */
+    static final String NAMES_NO_CLUSTER = "{\"field\":\"subject\",\"message\":\"names no cluster (set the subject, "
+            + "or data.cluster)\",\"error\":\"bad-event\"}";
+
+    /** The body every host answers when the bridge's adapter refuses {@code event}. */
+    static String refusal(CloudEvent event) {
+        return io.meshfed.model.EventAnswer.of(org.junit.jupiter.api.Assertions.assertThrows(
+                io.meshfed.model.EventFailure.class, () -> new BridgeAdapter(null).handle(event))).body();
+    }
+
     static DiscoveryRequest ack(DiscoveryResponse r) {
         return DiscoveryRequest.newBuilder().setTypeUrl(r.getTypeUrl()).setVersionInfo(r.getVersionInfo())
                 .setResponseNonce(r.getNonce()).build();
