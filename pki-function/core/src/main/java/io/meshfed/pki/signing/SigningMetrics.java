@@ -51,4 +51,20 @@ public final class SigningMetrics {
     public long authenticationUnavailable() {
         return authenticationUnavailable.sum();
     }
+
+    /** Every counter in Prometheus text exposition format, rejections labelled by reason. */
+    public String prometheusText() {
+        StringBuilder out = new StringBuilder();
+        out.append("# TYPE meshfed_pki_signed_total counter\nmeshfed_pki_signed_total ").append(signed()).append('\n');
+        out.append("# TYPE meshfed_pki_replayed_total counter\nmeshfed_pki_replayed_total ").append(replayed())
+                .append('\n');
+        out.append("# TYPE meshfed_pki_authentication_unavailable_total counter\n"
+                + "meshfed_pki_authentication_unavailable_total ").append(authenticationUnavailable()).append('\n');
+        out.append("# TYPE meshfed_pki_rejected_total counter\n");
+        for (RejectionReason reason : RejectionReason.values()) {
+            out.append("meshfed_pki_rejected_total{reason=\"").append(reason.name()).append("\"} ")
+                    .append(rejected(reason)).append('\n');
+        }
+        return out.toString();
+    }
 }

@@ -111,6 +111,7 @@ class PkiFunctionsTest {
         HttpCsrClient client = client(encoding);
         String csr = Csrs.istioIntermediate(Csrs.keys(KeyAlgorithm.ECDSA_P256), TD);
         int before = audit.list().size();
+        long counted = unauthenticatedCount();
         String forged = "forged-token-" + UUID.randomUUID();
         for (String token : java.util.Arrays.asList(null, forged)) {
             String requestId = newId();
@@ -123,6 +124,17 @@ class PkiFunctionsTest {
             assertTrue(audit.findIssued(requestId).isEmpty());
         }
         assertEquals(before, audit.list().size(), "refusals of unauthenticated callers are not stored");
+        assertEquals(counted + 2, unauthenticatedCount(), "but they are counted, per reason, at /debug/metrics");
+    }
+
+    /** meshfed_pki_rejected_total{reason="UNAUTHENTICATED"} as the function's metrics endpoint reports it. */
+    private long unauthenticatedCount() throws Exception {
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                root.resolve("/debug/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        String prefix = "meshfed_pki_rejected_total{reason=\"UNAUTHENTICATED\"} ";
+        return response.body().lines().filter(l -> l.startsWith(prefix)).mapToLong(l -> Long.parseLong(
+                l.substring(prefix.length()).trim())).findFirst().orElseThrow(() -> new AssertionError(response.body()));
     }
 
     @Test
