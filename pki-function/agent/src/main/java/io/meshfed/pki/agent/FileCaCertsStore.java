@@ -1,6 +1,7 @@
 package io.meshfed.pki.agent;
 
 import io.meshfed.model.ModelJson;
+import io.meshfed.pki.ca.ExclusiveFileLock;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -26,8 +27,6 @@ public final class FileCaCertsStore implements CaCertsStore {
     private static final String REQUEST = ".meshfed-request.json";
     private static final String LOCK = ".lock";
     static final String UNMANAGED = "unmanaged";
-    private static final java.util.concurrent.ConcurrentMap<Path, Object> LOCKS =
-            new java.util.concurrent.ConcurrentHashMap<>();
     private static final String[] FILES = {CaCerts.CA_CERT, CaCerts.CA_KEY, CaCerts.CERT_CHAIN, CaCerts.ROOT_CERT};
 
     private final Path dir;
@@ -80,23 +79,17 @@ public final class FileCaCertsStore implements CaCertsStore {
     @Override
     public synchronized void write(CaCerts caCerts, String expectedVersion) {
         try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new CaCertsWriteException("writing " + dir + " failed: " + e.getClass().getSimpleName());
-        }
-        synchronized (LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), k -> new Object())) {
-            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dir.resolve(LOCK),
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-                    java.nio.channels.FileLock lock = channel.lock()) {
+            ExclusiveFileLock.holding(dir.resolve(LOCK), () -> {
                 String version = version();
                 if (!java.util.Objects.equals(version, expectedVersion)) {
                     throw new io.meshfed.store.ConcurrentChangeException(dir + " changed since it was read (version "
                             + expectedVersion + ", now " + version + "): re-read it", null);
                 }
                 swap(caCerts);
-            } catch (IOException e) {
-                throw new CaCertsWriteException("writing " + dir + " failed: " + e.getClass().getSimpleName());
-            }
+                return null;
+            });
+        } catch (IOException e) {
+            throw new CaCertsWriteException("writing " + dir + " failed: " + e.getClass().getSimpleName());
         }
     }
 

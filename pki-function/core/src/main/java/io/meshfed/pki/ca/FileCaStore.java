@@ -4,13 +4,10 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.meshfed.model.ModelJson;
 import io.meshfed.store.ConcurrentChangeException;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
@@ -29,9 +26,6 @@ import java.util.Set;
  */
 public final class FileCaStore implements CaStore {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
-
-    private static final java.util.concurrent.ConcurrentMap<Path, Object> LOCKS =
-            new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Path file;
     private final Path lockFile;
@@ -102,23 +96,10 @@ public final class FileCaStore implements CaStore {
         }
     }
 
-    /**
-     * Runs {@code action} holding the exclusive lock on {@link #lockFile}: other processes wait for it, and so do
-     * other stores of the same file in this process (a JVM may hold one lock per file, hence the monitor first).
-     */
+    /** Runs {@code action} holding the exclusive lock on {@link #lockFile} (other writers wait for it). */
     private <T> T locked(java.util.function.Supplier<T> action) {
-        synchronized (LOCKS.computeIfAbsent(lockFile.toAbsolutePath().normalize(), k -> new Object())) {
-            return lockedByProcess(action);
-        }
-    }
-
-    private <T> T lockedByProcess(java.util.function.Supplier<T> action) {
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                    FileLock lock = channel.lock()) {
-                return action.get();
-            }
+            return ExclusiveFileLock.holding(lockFile, action::get);
         } catch (IOException e) {
             throw new CaStoreException("locking " + lockFile + " failed: " + e.getClass().getSimpleName(), e);
         }

@@ -56,13 +56,15 @@ public final class KubernetesCaStore implements CaStore {
         } catch (KubernetesClientException e) {
             throw new CaStoreException("reading Secret " + namespace + "/" + name + " failed: " + e.getMessage(), e);
         }
-        if (secret == null) {
-            return Optional.empty();
-        }
+        return secret == null ? Optional.empty() : Optional.of(versioned(secret));
+    }
+
+    /** The state a read Secret holds, parsed once per resourceVersion. */
+    private Versioned versioned(Secret secret) {
         String version = secret.getMetadata().getResourceVersion();
         Cached current = cached;
         if (current != null && version != null && version.equals(current.resourceVersion())) {
-            return Optional.of(new Versioned(current.state(), version));
+            return new Versioned(current.state(), version);
         }
         Map<String, String> entries = new LinkedHashMap<>();
         if (secret.getData() != null) {
@@ -74,7 +76,7 @@ public final class KubernetesCaStore implements CaStore {
         }
         CaState state = Entries.decode(entries, clock);
         cached = new Cached(version, state);
-        return Optional.of(new Versioned(state, version));
+        return new Versioned(state, version);
     }
 
     @Override
@@ -169,7 +171,7 @@ public final class KubernetesCaStore implements CaStore {
                 && version.equals(copy.getMetadata().getAnnotations().get(SOURCE_VERSION))) {
             return;
         }
-        read().ifPresent(v -> publish(v.state(), secret));
+        publish(versioned(secret).state(), secret);
     }
 
     private Secret secret(CaState state) {
