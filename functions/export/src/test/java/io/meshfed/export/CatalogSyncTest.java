@@ -16,10 +16,9 @@ import io.meshfed.model.MeshCluster;
 import io.meshfed.model.ServiceEndpoint;
 import io.meshfed.model.ServicePort;
 import io.meshfed.store.ConcurrentChangeException;
-import java.time.Clock;
+import io.meshfed.testsupport.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -282,33 +281,6 @@ class CatalogSyncTest {
                 throw e;
             }
             return (WorkloadState) next;
-        }
-    }
-
-    static final class MutableClock extends Clock {
-        private Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 }

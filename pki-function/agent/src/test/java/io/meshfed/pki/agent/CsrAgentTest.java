@@ -17,6 +17,7 @@ import io.meshfed.pki.signing.AuditRecord;
 import io.meshfed.pki.signing.SigningOutcome;
 import io.meshfed.pki.testing.OpenSsl;
 import io.meshfed.pki.testing.TestPki;
+import io.meshfed.testsupport.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -11,6 +11,7 @@ import io.meshfed.pki.ca.KeyAlgorithm;
 import io.meshfed.pki.ca.Pems;
 import io.meshfed.pki.signing.AuditRecord;
 import io.meshfed.pki.testing.TestPki;
+import io.meshfed.testsupport.MutableClock;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.PrivateKey;

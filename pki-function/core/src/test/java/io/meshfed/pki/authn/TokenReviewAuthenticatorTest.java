@@ -17,11 +17,9 @@ import io.meshfed.pki.testing.Csrs;
 import io.meshfed.pki.testing.InMemoryClusterStore;
 import io.meshfed.pki.testing.ScriptedTokenReviewer;
 import io.meshfed.pki.testing.TestPki;
-import java.time.Clock;
+import io.meshfed.testsupport.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -35,30 +33,10 @@ class TokenReviewAuthenticatorTest {
     private static final String AGENT = ServiceAccountName.CSR_AGENT.username();
     private static final String AUDIENCE = TokenReviewAuthenticator.DEFAULT_AUDIENCE;
 
-    /** A clock the test moves. */
-    private static final class StepClock extends Clock {
-        Instant now = Instant.parse("2030-01-01T00:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     private final InMemoryClusterStore clusters = new InMemoryClusterStore().register("east", TD)
             .register("west", "west.example.org");
     private final ScriptedTokenReviewer apiServers = new ScriptedTokenReviewer();
-    private final StepClock clock = new StepClock();
+    private final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
     private final TokenReviewAuthenticator authenticator = new TokenReviewAuthenticator(clusters, apiServers,
             AUDIENCE, ServiceAccountName.CSR_AGENT, clock, Duration.ofMinutes(5));
 
@@ -67,7 +45,7 @@ class TokenReviewAuthenticatorTest {
     }
 
     private String tokenExpiringIn(Duration validity) {
-        return JwtExpiryTest.jwt("{\"aud\":[\"meshfed-pki\"],\"exp\":" + clock.now.plus(validity).getEpochSecond()
+        return JwtExpiryTest.jwt("{\"aud\":[\"meshfed-pki\"],\"exp\":" + clock.instant().plus(validity).getEpochSecond()
                 + ",\"sub\":\"" + AGENT + "\"}");
     }
 
@@ -116,11 +94,11 @@ class TokenReviewAuthenticatorTest {
         String token = tokenExpiringIn(Duration.ofSeconds(90));
         apiServers.accept(token, AGENT, AUDIENCE);
         authenticator.authenticate(cluster("east"), token);
-        clock.now = clock.now.plusSeconds(89);
+        clock.advance(Duration.ofSeconds(89));
         authenticator.authenticate(cluster("east"), token);
         assertEquals(1, apiServers.reviews(), "the second request was answered from the cache");
 
-        clock.now = clock.now.plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         apiServers.answer(token, new TokenReviewer.Answer(false, null, List.of(), "token has expired"));
         assertEquals(RejectionReason.UNAUTHENTICATED, refusal("east", token));
         assertEquals(2, apiServers.reviews(), "at its exp the token is reviewed again");
@@ -131,10 +109,10 @@ class TokenReviewAuthenticatorTest {
         String token = tokenExpiringIn(Duration.ofHours(1));
         apiServers.accept(token, AGENT, AUDIENCE);
         authenticator.authenticate(cluster("east"), token);
-        clock.now = clock.now.plus(Duration.ofMinutes(5)).minusSeconds(1);
+        clock.advance(Duration.ofMinutes(5).minusSeconds(1));
         authenticator.authenticate(cluster("east"), token);
         assertEquals(1, apiServers.reviews());
-        clock.now = clock.now.plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         authenticator.authenticate(cluster("east"), token);
         assertEquals(2, apiServers.reviews(), "after 5 minutes the API server is asked again (revocation)");
     }

@@ -15,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,7 +121,7 @@ class CaStoresTest {
     }
 
     @Test
-    void kubernetesSaveLosesToAWriteSinceItsRead() {
+    void kubernetesSaveLosesToAWriteSinceItsRead() throws Exception {
         KubernetesCaStore store = new KubernetesCaStore(client, "meshfed", "cas-test", Clock.systemUTC());
         store.initialize(CaState.of(TestPki.root(KeyAlgorithm.ECDSA_P256, "root")));
         assertConcurrentRotationsLandOnce(store, () -> new KubernetesCaStore(client, "meshfed", "cas-test",
@@ -127,7 +129,7 @@ class CaStoresTest {
     }
 
     @Test
-    void fileSaveLosesToAWriteSinceItsRead() {
+    void fileSaveLosesToAWriteSinceItsRead() throws Exception {
         Path file = dir.resolve("pki/ca.json");
         FileCaStore store = new FileCaStore(file, Clock.systemUTC());
         store.initialize(CaState.of(TestPki.root(KeyAlgorithm.ECDSA_P256, "root")));
@@ -139,7 +141,8 @@ class CaStoresTest {
      * {@link ConcurrentChangeException} and leaves the first's state; then many rotations race from one read and
      * exactly one lands.
      */
-    private static void assertConcurrentRotationsLandOnce(CaStore store, java.util.function.Supplier<CaStore> another) {
+    private static void assertConcurrentRotationsLandOnce(CaStore store, java.util.function.Supplier<CaStore> another)
+            throws InterruptedException {
         CaStore.Versioned read = store.read().orElseThrow();
         CaStore.Versioned sameRead = another.get().read().orElseThrow();
         CaState mine = read.state().introduce(TestPki.root(KeyAlgorithm.ECDSA_P256, "mine"));
@@ -153,35 +156,12 @@ class CaStoresTest {
 
         CaStore.Versioned before = store.read().orElseThrow();
         int racers = 8;
-        var start = new java.util.concurrent.CountDownLatch(1);
-        var landed = new java.util.concurrent.atomic.AtomicInteger();
-        var refused = new java.util.concurrent.atomic.AtomicInteger();
-        var threads = new java.util.ArrayList<Thread>();
+        List<RacingSaves.Racer> all = new ArrayList<>();
         for (int i = 0; i < racers; i++) {
-            CaStore racer = another.get();
-            Thread t = new Thread(() -> {
-                try {
-                    start.await();
-                    racer.save(before.state().activate(), before.version());
-                    landed.incrementAndGet();
-                } catch (ConcurrentChangeException e) {
-                    refused.incrementAndGet();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            t.start();
-            threads.add(t);
+            all.add(new RacingSaves.Racer(another.get(), before.state().activate()));
         }
-        start.countDown();
-        threads.forEach(t -> {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        });
-        assertEquals(1, landed.get(), "exactly one of the racing saves lands");
-        assertEquals(racers - 1, refused.get());
+        RacingSaves race = RacingSaves.run(all, before.version());
+        assertEquals(1, race.landed(), "exactly one of the racing saves lands");
+        assertEquals(racers - 1, race.refused());
     }
 }

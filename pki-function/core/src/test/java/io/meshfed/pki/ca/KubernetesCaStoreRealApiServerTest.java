@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshfed.pki.testing.TestPki;
-import io.meshfed.store.ConcurrentChangeException;
 import io.meshfed.testsupport.peers.Etcd;
 import io.meshfed.testsupport.peers.KubeApiServer;
 import io.meshfed.testsupport.peers.PeerLogsOnFailure;
@@ -17,8 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,33 +77,14 @@ class KubernetesCaStoreRealApiServerTest {
         CaStore.Versioned before = pki.read().orElseThrow();
 
         int racers = 6;
-        CountDownLatch go = new CountDownLatch(1);
-        AtomicInteger landed = new AtomicInteger();
-        AtomicInteger refused = new AtomicInteger();
-        List<Thread> threads = new ArrayList<>();
+        List<RacingSaves.Racer> all = new ArrayList<>();
         for (int i = 0; i < racers; i++) {
-            KubernetesCaStore racer = storeAs("meshfed-pki");
-            CaState next = before.state().introduce(TestPki.root(KeyAlgorithm.ECDSA_P256, "next " + i));
-            Thread t = new Thread(() -> {
-                try {
-                    go.await();
-                    racer.save(next, before.version());
-                    landed.incrementAndGet();
-                } catch (ConcurrentChangeException e) {
-                    refused.incrementAndGet();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            t.start();
-            threads.add(t);
+            all.add(new RacingSaves.Racer(storeAs("meshfed-pki"),
+                    before.state().introduce(TestPki.root(KeyAlgorithm.ECDSA_P256, "next " + i))));
         }
-        go.countDown();
-        for (Thread t : threads) {
-            t.join(60_000);
-        }
-        assertEquals(1, landed.get(), "exactly one rotation lands");
-        assertEquals(racers - 1, refused.get(), "the others get a conflict");
+        RacingSaves race = RacingSaves.run(all, before.version());
+        assertEquals(1, race.landed(), "exactly one rotation lands");
+        assertEquals(racers - 1, race.refused(), "the others get a conflict");
 
         CaState stored = pki.load().orElseThrow();
         var copy = api.admin().configMaps().inNamespace(PKI_NS).withName("meshfed-pki-ca-public").get();
