@@ -42,11 +42,15 @@ public final class OpensslCa {
      * IP:127.0.0.1}, usable by servers and clients; {@code <leaf>} must be unique in the directory.
      */
     public Issued issue(String leaf, String subjectAltName) throws IOException, InterruptedException {
+        return issue(leaf, subjectAltName, "basicConstraints=critical,CA:false\nkeyUsage=critical,digitalSignature"
+                + "\nextendedKeyUsage=serverAuth,clientAuth\n");
+    }
+
+    /** {@link #issue(String, String)} with other extensions than a TLS leaf's (openssl extension-file lines). */
+    public Issued issue(String leaf, String subjectAltName, String extensions) throws IOException, InterruptedException {
         openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", leaf + ".key");
         openssl("req", "-new", "-key", leaf + ".key", "-subj", "/CN=" + leaf, "-out", leaf + ".csr");
-        Files.writeString(dir.resolve(leaf + ".ext"), "subjectAltName=" + subjectAltName
-                + "\nbasicConstraints=critical,CA:false\nkeyUsage=critical,digitalSignature"
-                + "\nextendedKeyUsage=serverAuth,clientAuth\n");
+        Files.writeString(dir.resolve(leaf + ".ext"), "subjectAltName=" + subjectAltName + "\n" + extensions);
         openssl("x509", "-req", "-in", leaf + ".csr", "-CA", name + "-ca.crt", "-CAkey", name + "-ca.key",
                 "-CAcreateserial", "-days", "1", "-extfile", leaf + ".ext", "-out", leaf + ".crt");
         return new Issued(dir.resolve(leaf + ".crt"), dir.resolve(leaf + ".key"));

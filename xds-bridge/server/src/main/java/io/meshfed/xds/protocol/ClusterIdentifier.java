@@ -21,8 +21,9 @@ import javax.net.ssl.SSLSession;
  * Tells which mesh cluster a client belongs to, from credentials someone else verified first.
  *
  * <p>Two steps, in this order. {@link #authenticate} runs when a stream opens, before any request is read: over
- * TLS the client certificate (the TLS handshake already verified it against meshfed's roots) must name exactly one
- * cluster with a DNS SAN {@code <cluster>.<domain>}; plaintext is accepted only from a loopback address (local
+ * TLS the client certificate (the TLS handshake already verified it against meshfed's roots) must be a leaf for TLS
+ * clients (CA:false, clientAuth when it has an extended key usage), issued directly by a client CA, and name exactly
+ * one cluster with a DNS SAN {@code <cluster>.<domain>}; plaintext is accepted only from a loopback address (local
  * mode, tests, and the xDS relay that runs beside istiod). {@link #identify} runs on the first request: a certified
  * cluster is the cluster, and node metadata {@code CLUSTER_ID} and an {@code :authority} {@code <cluster>.<domain>}
  * may only agree with it. On loopback plaintext the client's claims are all there is: {@code CLUSTER_ID}, else the
@@ -74,6 +75,7 @@ public final class ClusterIdentifier {
         }
         X509Certificate leaf = leafCertificate(tls);
         requireIssuedByAClientCa(leaf);
+        requireClientLeaf(leaf);
         return new PeerIdentity.Certified(clusterOfCertificate(leaf));
     }
 
@@ -177,6 +179,30 @@ public final class ClusterIdentifier {
                 + "', not directly by one of the bridge's client CAs: a certificate from a CA below them (a cluster's"
                 + " intermediate CA) cannot name a cluster to the bridge");
     }
+
+    /**
+     * A client certificate is a leaf meant for TLS clients: a CA certificate naming a cluster could mint more, and
+     * one whose extended key usage leaves out clientAuth was issued for something else (a server).
+     */
+    private static void requireClientLeaf(X509Certificate leaf) {
+        if (leaf.getBasicConstraints() >= 0) {
+            throw new XdsStatusException(GrpcStatus.PERMISSION_DENIED, "the client certificate '"
+                    + leaf.getSubjectX500Principal().getName() + "' is a CA certificate; present a leaf (CA:false)");
+        }
+        try {
+            List<String> usages = leaf.getExtendedKeyUsage();
+            if (usages != null && !usages.contains(CLIENT_AUTH) && !usages.contains(ANY_EXTENDED_KEY_USAGE)) {
+                throw new XdsStatusException(GrpcStatus.PERMISSION_DENIED, "the client certificate '"
+                        + leaf.getSubjectX500Principal().getName() + "' is not for TLS clients (extended key usage "
+                        + usages + " lacks clientAuth " + CLIENT_AUTH + ")");
+            }
+        } catch (CertificateParsingException e) {
+            throw new XdsStatusException(GrpcStatus.UNAUTHENTICATED, "unreadable client certificate: " + e.getMessage());
+        }
+    }
+
+    private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+    private static final String ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0";
 
     private String clusterOfCertificate(X509Certificate leaf) {
         Set<String> clusters = new TreeSet<>();

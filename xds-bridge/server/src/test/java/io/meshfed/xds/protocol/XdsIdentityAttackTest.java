@@ -114,6 +114,29 @@ class XdsIdentityAttackTest {
     }
 
     @Test
+    void aCaCertificateNamingAClusterIsNotAClientCertificate() throws Exception {
+        // Issued directly by the client CA and naming east, but a CA: whoever holds its key could mint more.
+        OpensslCa.Issued ca = root.issue("east-as-ca", "DNS:east." + DOMAIN,
+                "basicConstraints=critical,CA:true,pathlen:0\nkeyUsage=critical,keyCertSign,digitalSignature\n");
+        try (AdsTestClient client = tlsClient(ca, null)) {
+            Status status = refused(askCds(client, node("gw-ca", null)));
+            assertEquals(Status.Code.PERMISSION_DENIED, status.getCode(), status.toString());
+            assertTrue(status.getDescription().contains("is a CA certificate"), status.getDescription());
+        }
+    }
+
+    @Test
+    void aCertificateWithoutClientAuthenticationUseIsRefused() throws Exception {
+        OpensslCa.Issued serverOnly = root.issue("east-server-only", "DNS:east." + DOMAIN,
+                "basicConstraints=critical,CA:false\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n");
+        try (AdsTestClient client = tlsClient(serverOnly, null)) {
+            Status status = refused(askCds(client, node("gw-server-only", null)));
+            assertTrue(status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.PERMISSION_DENIED,
+                    "the handshake or the bridge refuses it: " + status);
+        }
+    }
+
+    @Test
     void theCertificateAloneNamesTheCluster() throws Exception {
         try (AdsTestClient client = tlsClient(east, null)) {
             var stream = askCds(client, node("gw-honest", null));
