@@ -68,6 +68,12 @@ public class AgentRunner {
     Path tokenFile;
     @ConfigProperty(name = "meshfed.agent.enabled", defaultValue = "true")
     boolean enabled;
+    @ConfigProperty(name = "meshfed.agent.xds-client.enabled", defaultValue = "true")
+    boolean xdsClientEnabled;
+    @ConfigProperty(name = "meshfed.agent.xds-client.secret-name", defaultValue = KubernetesXdsClientStore.DEFAULT_NAME)
+    String xdsClientSecretName;
+    @ConfigProperty(name = "meshfed.agent.xds-client.lifetime")
+    Optional<Duration> xdsClientLifetime;
 
     private ScheduledExecutorService loop;
 
@@ -91,21 +97,30 @@ public class AgentRunner {
         CsrAgent agent = new CsrAgent(settings, client, new ProjectedTokenFile(tokenFile), store, Clock.systemUTC(),
                 new Random(), bootstrap);
         loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "csr-agent"));
-        loop.execute(() -> runAndReschedule(agent));
+        loop.execute(() -> runAndReschedule(agent::reconcile));
+        if (xdsClientEnabled && store instanceof KubernetesCaCertsStore) {
+            XdsClientAgent xdsClient = new XdsClientAgent(settings, xdsClientLifetime.orElse(null), client,
+                    new ProjectedTokenFile(tokenFile), new KubernetesXdsClientStore(kubernetes.get(), namespace,
+                            xdsClientSecretName), Clock.systemUTC(), new Random(), bootstrap);
+            loop.execute(() -> runAndReschedule(xdsClient::reconcile));
+            LOG.infof("keeping the xDS relay's client certificate in Secret %s/%s", namespace, xdsClientSecretName);
+        } else if (xdsClientEnabled) {
+            LOG.infof("no xDS client certificate with output %s (it is kept in a Secret only)", output);
+        }
         LOG.infof("CSR agent for cluster %s started; PKI function at %s, token from %s, output %s", cluster, submitUrl,
                 tokenFile, output);
     }
 
-    private void runAndReschedule(CsrAgent agent) {
+    private void runAndReschedule(java.util.function.Supplier<Instant> reconcile) {
         Instant next;
         try {
-            next = agent.reconcile();
+            next = reconcile.get();
         } catch (RuntimeException e) {
             LOG.error("reconcile failed unexpectedly; retrying in 30s", e);
             next = Instant.now().plusSeconds(30);
         }
         long delay = Math.max(0, Duration.between(Instant.now(), next).toMillis());
-        loop.schedule(() -> runAndReschedule(agent), delay, TimeUnit.MILLISECONDS);
+        loop.schedule(() -> runAndReschedule(reconcile), delay, TimeUnit.MILLISECONDS);
     }
 
     void stop(@Observes ShutdownEvent event) {

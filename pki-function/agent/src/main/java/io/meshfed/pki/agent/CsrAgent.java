@@ -69,13 +69,12 @@ public final class CsrAgent {
     private final CaCertsStore store;
     private final Clock clock;
     private final SecureRandom secureRandom = new SecureRandom();
-    private final Random jitter;
+    private final Backoff backoff;
     private final List<X509Certificate> bootstrapRoots;
 
     private Pending pending;
     /** The version of {@code cacerts} the current step read; its writes compare-and-set on it. */
     private String readVersion;
-    private int failures;
     private Instant lastRefresh = Instant.MIN;
 
     private record Pending(KeyPair keys, String csr, String requestId) {
@@ -96,7 +95,7 @@ public final class CsrAgent {
         this.tokens = tokens;
         this.store = store;
         this.clock = clock;
-        this.jitter = jitter;
+        this.backoff = new Backoff(settings.backoffInitial(), settings.backoffMax(), jitter);
         this.bootstrapRoots = List.copyOf(bootstrapRoots);
     }
 
@@ -152,7 +151,7 @@ public final class CsrAgent {
             LOG.log(Level.WARNING, "refresh reply failed verification, ignoring it: {0}", e.getMessage());
             return Optional.of(earliest(current.renewAt(), backoff(now)));
         }
-        failures = 0;
+        backoff.reset();
         lastRefresh = now;
         X509Certificate activeRoot = bundle.get(0);
         if (!current.chain().get(current.chain().size() - 1).equals(activeRoot)) {
@@ -235,7 +234,7 @@ public final class CsrAgent {
         LOG.log(Level.INFO, "installed intermediate serial {0} (request {1}), valid until {2}", signed.serial(),
                 pending.requestId(), signed.notAfter());
         pending = null;
-        failures = 0;
+        backoff.reset();
         lastRefresh = now;
         return earliest(renewAt(chain.get(0)), now.plus(settings.refreshInterval()));
     }
@@ -244,7 +243,7 @@ public final class CsrAgent {
      * The chain (leaf first, maybe ending with a root) must validate against {@code bundle}; and when this
      * cluster already trusts some roots, the new bundle must keep at least one of them (continuity).
      */
-    private static void verifyChain(List<X509Certificate> chain, List<X509Certificate> bundle,
+    static void verifyChain(List<X509Certificate> chain, List<X509Certificate> bundle,
             List<X509Certificate> alreadyTrusted) throws java.security.GeneralSecurityException {
         if (!alreadyTrusted.isEmpty()) {
             Set<String> known = new HashSet<>();
@@ -276,22 +275,28 @@ public final class CsrAgent {
             if (!chain.get(0).equals(caCert)) {
                 throw new IllegalStateException("cert-chain.pem does not start with ca-cert.pem");
             }
-            java.security.Signature probe = java.security.Signature.getInstance(
-                    KeyAlgorithm.signatureAlgorithmFor(caCert.getPublicKey()));
-            probe.initSign(key);
-            probe.update(new byte[] {1});
-            byte[] signature = probe.sign();
-            probe.initVerify(caCert.getPublicKey());
-            probe.update(new byte[] {1});
-            if (!probe.verify(signature)) {
-                throw new IllegalStateException("ca-key.pem does not match ca-cert.pem");
-            }
+            requireKeyOf(caCert, key, "ca-key.pem does not match ca-cert.pem");
             caCert.checkValidity(java.util.Date.from(clock.instant()));
             verifyChain(chain, roots, List.of());
             return Optional.of(new Installed(caCerts, chain, roots, renewAt(caCert)));
         } catch (RuntimeException | java.security.GeneralSecurityException e) {
             LOG.log(Level.WARNING, "installed CA material is not usable ({0}); replacing it", e.getMessage());
             return Optional.empty();
+        }
+    }
+
+    /** Fails with {@code problem} unless {@code key} is the private key of {@code certificate}. */
+    static void requireKeyOf(X509Certificate certificate, PrivateKey key, String problem)
+            throws java.security.GeneralSecurityException {
+        java.security.Signature probe = java.security.Signature.getInstance(
+                KeyAlgorithm.signatureAlgorithmFor(certificate.getPublicKey()));
+        probe.initSign(key);
+        probe.update(new byte[] {1});
+        byte[] signature = probe.sign();
+        probe.initVerify(certificate.getPublicKey());
+        probe.update(new byte[] {1});
+        if (!probe.verify(signature)) {
+            throw new IllegalStateException(problem);
         }
     }
 
@@ -334,11 +339,7 @@ public final class CsrAgent {
     }
 
     private Instant backoff(Instant now) {
-        failures++;
-        long base = settings.backoffInitial().toMillis() << Math.min(failures - 1, 20);
-        long capped = Math.min(base, settings.backoffMax().toMillis());
-        long withJitter = (long) (capped * (0.8 + 0.4 * jitter.nextDouble()));
-        return now.plusMillis(Math.max(1, withJitter));
+        return backoff.next(now);
     }
 
     private static Instant earliest(Instant a, Instant b) {
@@ -347,6 +348,6 @@ public final class CsrAgent {
 
     /** Consecutive failures so far (0 after a success). */
     public int failures() {
-        return failures;
+        return backoff.failures();
     }
 }

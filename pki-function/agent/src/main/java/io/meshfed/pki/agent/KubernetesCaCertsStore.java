@@ -3,10 +3,6 @@ package io.meshfed.pki.agent;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.meshfed.store.ConcurrentChangeException;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -48,18 +44,18 @@ public final class KubernetesCaCertsStore implements CaCertsStore {
         }
         Map<String, String> annotations = secret.getMetadata().getAnnotations() == null ? Map.of()
                 : secret.getMetadata().getAnnotations();
-        return Optional.of(new CaCerts(decode(data.get(CaCerts.CA_CERT)), decode(data.get(CaCerts.CA_KEY)),
-                decode(data.get(CaCerts.CERT_CHAIN)), decode(data.get(CaCerts.ROOT_CERT)),
+        return Optional.of(new CaCerts(AgentSecrets.decode(data.get(CaCerts.CA_CERT)), AgentSecrets.decode(data.get(CaCerts.CA_KEY)),
+                AgentSecrets.decode(data.get(CaCerts.CERT_CHAIN)), AgentSecrets.decode(data.get(CaCerts.ROOT_CERT)),
                 annotations.get(REQUEST_ID_ANNOTATION), annotations.get(CSR_ANNOTATION)));
     }
 
     @Override
     public void write(CaCerts caCerts, String expectedVersion) {
         Map<String, String> data = new LinkedHashMap<>();
-        data.put(CaCerts.CA_CERT, encode(caCerts.caCert()));
-        data.put(CaCerts.CA_KEY, encode(caCerts.caKey()));
-        data.put(CaCerts.CERT_CHAIN, encode(caCerts.certChain()));
-        data.put(CaCerts.ROOT_CERT, encode(caCerts.rootCert()));
+        data.put(CaCerts.CA_CERT, AgentSecrets.encode(caCerts.caCert()));
+        data.put(CaCerts.CA_KEY, AgentSecrets.encode(caCerts.caKey()));
+        data.put(CaCerts.CERT_CHAIN, AgentSecrets.encode(caCerts.certChain()));
+        data.put(CaCerts.ROOT_CERT, AgentSecrets.encode(caCerts.rootCert()));
         SecretBuilder builder = new SecretBuilder()
                 .withNewMetadata()
                 .withName(name)
@@ -73,31 +69,6 @@ public final class KubernetesCaCertsStore implements CaCertsStore {
                     .addToAnnotations(CSR_ANNOTATION, caCerts.csr()).endMetadata();
         }
         Secret secret = builder.build();
-        try {
-            if (expectedVersion == null) {
-                client.secrets().inNamespace(namespace).resource(secret).create();
-            } else {
-                secret.getMetadata().setResourceVersion(expectedVersion);
-                client.secrets().inNamespace(namespace).resource(secret).update();
-            }
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == java.net.HttpURLConnection.HTTP_CONFLICT
-                    || e.getCode() == java.net.HttpURLConnection.HTTP_NOT_FOUND) {
-                throw new ConcurrentChangeException("Secret " + namespace + "/" + name + " changed since it was read"
-                        + (expectedVersion == null ? " (it did not exist)" : " at resourceVersion " + expectedVersion)
-                        + ": re-read it", null);
-            }
-            // Never pass on the message: a failed write's response may echo the body, which holds the key.
-            throw new CaCertsWriteException("writing Secret " + namespace + "/" + name + " failed with HTTP "
-                    + e.getCode());
-        }
-    }
-
-    private static String encode(String text) {
-        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String decode(String base64) {
-        return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+        AgentSecrets.write(client, secret, expectedVersion);
     }
 }

@@ -43,16 +43,28 @@ public final class CsrChecks {
             BCStyle.L, BCStyle.ST, BCStyle.C);
     private static final Set<ASN1ObjectIdentifier> REQUESTABLE_EXTENSIONS = Set.of(Extension.subjectAlternativeName,
             Extension.basicConstraints, Extension.keyUsage, Extension.subjectKeyIdentifier);
+    private static final Set<ASN1ObjectIdentifier> REQUESTABLE_CLIENT_EXTENSIONS = Set.of(
+            Extension.subjectAlternativeName, Extension.basicConstraints, Extension.keyUsage,
+            Extension.subjectKeyIdentifier, Extension.extendedKeyUsage);
     private static final int[] NON_CA_KEY_USAGES = {KeyUsage.nonRepudiation, KeyUsage.keyEncipherment,
         KeyUsage.dataEncipherment, KeyUsage.keyAgreement, KeyUsage.encipherOnly, KeyUsage.decipherOnly};
+    private static final int[] NON_CLIENT_KEY_USAGES = {KeyUsage.nonRepudiation, KeyUsage.dataEncipherment,
+        KeyUsage.keyAgreement, KeyUsage.keyCertSign, KeyUsage.cRLSign, KeyUsage.encipherOnly, KeyUsage.decipherOnly};
     private static final int MAX_RSA_BITS = 8192;
 
     private final SigningPolicy policy;
     private final Provider provider;
 
-    /** A CSR that passed every check: what the signer needs, nothing else. */
+    /**
+     * A CSR that passed every check: what the signer needs, nothing else. For {@link CsrPurpose#XDS_CLIENT} the
+     * names are the one the PKI decides ({@link SigningPolicy#xdsClientName}), not what the CSR asked for.
+     */
     public record Accepted(PKCS10CertificationRequest csr, MeshCluster cluster, Duration lifetime,
-            GeneralNames subjectAltNames, String csrSha256) {
+            GeneralNames subjectAltNames, String csrSha256, CsrPurpose purpose) {
+        public Accepted(PKCS10CertificationRequest csr, MeshCluster cluster, Duration lifetime,
+                GeneralNames subjectAltNames, String csrSha256) {
+            this(csr, cluster, lifetime, subjectAltNames, csrSha256, CsrPurpose.INTERMEDIATE_CA);
+        }
     }
 
     /** Either {@code accepted} or {@code rejection} is present. */
@@ -88,6 +100,16 @@ public final class CsrChecks {
         if (request.lifetimeSeconds() != null && request.lifetimeSeconds() <= 0) {
             return Verdict.reject(RejectionReason.INVALID_REQUEST,
                     "lifetimeSeconds must be positive, got " + request.lifetimeSeconds());
+        }
+        Optional<CsrPurpose> parsedPurpose = CsrPurpose.parse(request.purpose());
+        if (parsedPurpose.isEmpty()) {
+            return Verdict.reject(RejectionReason.INVALID_REQUEST, "purpose '" + clip(request.purpose())
+                    + "' is not one of 'intermediate-ca' (the default) and 'xds-client'");
+        }
+        CsrPurpose purpose = parsedPurpose.get();
+        if (purpose == CsrPurpose.XDS_CLIENT && policy.xdsClientDomain() == null) {
+            return Verdict.reject(RejectionReason.INVALID_REQUEST, "this PKI issues no xDS client certificates"
+                    + " (meshfed.pki.xds-client.domain is not set)");
         }
         String text = request.csr();
         if (text == null || text.isBlank()) {
@@ -137,7 +159,7 @@ public final class CsrChecks {
 
         Extensions requested;
         try {
-            requested = requestedExtensions(csr);
+            requested = requestedExtensions(csr, purpose);
         } catch (IllegalArgumentException e) {
             return Verdict.reject(RejectionReason.EXTENSION_NOT_ALLOWED, e.getMessage());
         }
@@ -148,19 +170,25 @@ public final class CsrChecks {
             return Verdict.reject(RejectionReason.EXTENSION_NOT_ALLOWED, "subjectAltName does not decode");
         }
 
-        Optional<String> subjectProblem = subjectProblem(csr.getSubject(), sans, cluster);
+        Optional<String> subjectProblem = purpose == CsrPurpose.XDS_CLIENT
+                ? clientSubjectProblem(csr.getSubject(), sans, cluster)
+                : subjectProblem(csr.getSubject(), sans, cluster);
         if (subjectProblem.isPresent()) {
             return Verdict.reject(RejectionReason.SUBJECT_NOT_ALLOWED, subjectProblem.get());
         }
 
-        Duration lifetime = request.lifetimeSeconds() == null ? policy.maxLifetime()
+        Duration maxLifetime = purpose == CsrPurpose.XDS_CLIENT ? policy.xdsClientMaxLifetime() : policy.maxLifetime();
+        Duration lifetime = request.lifetimeSeconds() == null ? maxLifetime
                 : Duration.ofSeconds(request.lifetimeSeconds());
-        if (lifetime.compareTo(policy.maxLifetime()) > 0) {
+        if (lifetime.compareTo(maxLifetime) > 0) {
             return Verdict.reject(RejectionReason.LIFETIME_TOO_LONG, "requested lifetime " + lifetime.toSeconds()
-                    + "s exceeds the maximum of " + policy.maxLifetime().toSeconds() + "s");
+                    + "s exceeds the maximum of " + maxLifetime.toSeconds() + "s"
+                    + (purpose == CsrPurpose.XDS_CLIENT ? " for an xDS client certificate" : ""));
         }
-        return Verdict.accept(new Accepted(csr, cluster, lifetime, sans,
-                io.meshfed.pki.ca.Certificates.sha256(der)));
+        GeneralNames names = purpose == CsrPurpose.XDS_CLIENT ? new GeneralNames(new GeneralName(GeneralName.dNSName,
+                policy.xdsClientName(cluster.name()))) : sans;
+        return Verdict.accept(new Accepted(csr, cluster, lifetime, names,
+                io.meshfed.pki.ca.Certificates.sha256(der), purpose));
     }
 
     /** {@code [A-Za-z0-9][A-Za-z0-9._-]{0,127}}, checked without a regex engine (it runs for every request). */
@@ -362,8 +390,11 @@ public final class CsrChecks {
         return "explicit curve parameters (only named curves are taken)";
     }
 
-    /** The extensionRequest, or null when the CSR has none; rejects any other attribute or extension. */
-    private static Extensions requestedExtensions(PKCS10CertificationRequest csr) {
+    /**
+     * The extensionRequest, or null when the CSR has none; rejects any other attribute, and any extension or
+     * extension value the purpose does not issue.
+     */
+    private static Extensions requestedExtensions(PKCS10CertificationRequest csr, CsrPurpose purpose) {
         Attribute[] attributes = csr.getAttributes();
         Extensions extensions = null;
         for (Attribute attribute : attributes) {
@@ -381,6 +412,9 @@ public final class CsrChecks {
         }
         if (extensions == null) {
             return null;
+        }
+        if (purpose == CsrPurpose.XDS_CLIENT) {
+            return requestedClientExtensions(extensions);
         }
         for (ASN1ObjectIdentifier oid : extensions.getExtensionOIDs()) {
             if (!REQUESTABLE_EXTENSIONS.contains(oid)) {
@@ -408,6 +442,72 @@ public final class CsrChecks {
             throw new IllegalArgumentException("requested extension does not decode: " + clip(e.getMessage()));
         }
         return extensions;
+    }
+
+    /** What an xDS client certificate's CSR may request: a TLS client leaf, nothing more. */
+    private static Extensions requestedClientExtensions(Extensions extensions) {
+        for (ASN1ObjectIdentifier oid : extensions.getExtensionOIDs()) {
+            if (!REQUESTABLE_CLIENT_EXTENSIONS.contains(oid)) {
+                throw new IllegalArgumentException("requested extension " + oid + " is not allowed in an xDS client"
+                        + " certificate request; only subjectAltName, basicConstraints, keyUsage, extendedKeyUsage and"
+                        + " subjectKeyIdentifier may be requested");
+            }
+        }
+        try {
+            BasicConstraints constraints = BasicConstraints.fromExtensions(extensions);
+            if (constraints != null && constraints.isCA()) {
+                throw new IllegalArgumentException("requested basicConstraints CA:true; an xDS client certificate is"
+                        + " a leaf (CA:false)");
+            }
+            KeyUsage usage = KeyUsage.fromExtensions(extensions);
+            if (usage != null) {
+                for (int other : NON_CLIENT_KEY_USAGES) {
+                    if (usage.hasUsages(other)) {
+                        throw new IllegalArgumentException("requested keyUsage beyond digitalSignature and"
+                                + " keyEncipherment; an xDS client certificate signs TLS handshakes only");
+                    }
+                }
+            }
+            org.bouncycastle.asn1.x509.ExtendedKeyUsage extended =
+                    org.bouncycastle.asn1.x509.ExtendedKeyUsage.fromExtensions(extensions);
+            if (extended != null) {
+                for (org.bouncycastle.asn1.x509.KeyPurposeId id : extended.getUsages()) {
+                    if (!id.equals(org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_clientAuth)) {
+                        throw new IllegalArgumentException("requested extendedKeyUsage " + id.toOID()
+                                + "; an xDS client certificate is for TLS clients only (clientAuth)");
+                    }
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("requested extension does not decode: " + clip(e.getMessage()));
+        }
+        return extensions;
+    }
+
+    /**
+     * An xDS client certificate names its cluster to the bridge with exactly one DNS name, {@code <cluster>.<xDS host
+     * domain>}: the CSR may ask for that name or for none (the PKI writes it either way), and for nothing else.
+     */
+    private Optional<String> clientSubjectProblem(X500Name subject, GeneralNames sans, MeshCluster cluster) {
+        Optional<String> subjectProblem = subjectProblem(subject, null, cluster);
+        if (subjectProblem.isPresent() || sans == null) {
+            return subjectProblem;
+        }
+        String own = policy.xdsClientName(cluster.name());
+        for (GeneralName name : sans.getNames()) {
+            String value = name.getName() instanceof ASN1String s ? s.getString() : null;
+            if (name.getTagNo() != GeneralName.dNSName) {
+                return Optional.of(describeSan(name) + " is not allowed in an xDS client certificate; its only name"
+                        + " is DNS " + own);
+            }
+            if (!own.equalsIgnoreCase(value)) {
+                return Optional.of("DNS SAN '" + clip(value) + "' is not allowed in cluster " + cluster.name()
+                        + "'s xDS client certificate; its only name is " + own);
+            }
+        }
+        return Optional.empty();
     }
 
     private Optional<String> subjectProblem(X500Name subject, GeneralNames sans, MeshCluster cluster) {
@@ -463,6 +563,8 @@ public final class CsrChecks {
         return switch (name.getTagNo()) {
             case GeneralName.iPAddress -> "IP address SAN " + ipAddress(name);
             case GeneralName.rfc822Name -> "email SAN '" + clip(name.getName() instanceof ASN1String s
+                    ? s.getString() : "") + "'";
+            case GeneralName.uniformResourceIdentifier -> "URI SAN '" + clip(name.getName() instanceof ASN1String s
                     ? s.getString() : "") + "'";
             case GeneralName.otherName -> "otherName SAN";
             case GeneralName.x400Address -> "X.400 address SAN";

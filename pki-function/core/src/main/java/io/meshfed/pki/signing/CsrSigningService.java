@@ -121,7 +121,8 @@ public final class CsrSigningService {
                         request.requestId(), stored.serial());
                 return replay(request, caller, accepted, stored);
             }
-            LOG.log(Level.INFO, "issued intermediate for cluster {0} (request {1}, serial {2}, notAfter {3})",
+            LOG.log(Level.INFO, "issued {0} for cluster {1} (request {2}, serial {3}, notAfter {4})",
+                    accepted.purpose() == CsrPurpose.XDS_CLIENT ? "xDS client certificate" : "intermediate",
                     request.cluster(), request.requestId(), record.serial(), record.notAfter());
             metrics.countSigned(false);
             return new SigningOutcome.Signed(signed(record, state), false);

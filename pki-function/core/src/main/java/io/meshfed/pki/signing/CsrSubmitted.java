@@ -10,13 +10,21 @@ package io.meshfed.pki.signing;
  * @param token the agent's projected service-account token (a JWT issued by the claimed cluster's API server for
  *     the PKI's audience); verified with a TokenReview before anything else. A credential: {@link #toString()}
  *     never prints it, and it is never written to audit records, logs or replies
+ * @param purpose what to issue ({@link CsrPurpose}): absent or {@code intermediate-ca} for istiod's intermediate CA,
+ *     {@code xds-client} for the xDS relay's client certificate
  */
-public record CsrSubmitted(String cluster, String csr, String requestId, Long lifetimeSeconds, String token) {
+public record CsrSubmitted(String cluster, String csr, String requestId, Long lifetimeSeconds, String token,
+        String purpose) {
+
+    /** A request for the cluster's intermediate CA (no {@code purpose}). */
+    public CsrSubmitted(String cluster, String csr, String requestId, Long lifetimeSeconds, String token) {
+        this(cluster, csr, requestId, lifetimeSeconds, token, null);
+    }
 
     @Override
     public String toString() {
         return "CsrSubmitted[cluster=" + cluster + ", requestId=" + requestId + ", csrChars="
                 + (csr == null ? 0 : csr.length()) + ", lifetimeSeconds=" + lifetimeSeconds + ", token="
-                + (token == null ? "absent" : "<redacted>") + "]";
+                + (token == null ? "absent" : "<redacted>") + (purpose == null ? "" : ", purpose=" + purpose) + "]";
     }
 }

@@ -10,9 +10,11 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralSubtree;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -20,7 +22,10 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
 
 /**
- * Issues a cluster's intermediate CA certificate from an accepted CSR. Thread-safe; the only state is the
+ * Issues a cluster's intermediate CA certificate, or its xDS relay's client certificate
+ * ({@link CsrPurpose#XDS_CLIENT}: {@code basicConstraints=critical,CA:false}, {@code keyUsage=critical,
+ * digitalSignature}, {@code extendedKeyUsage=clientAuth}, the one DNS name the checks decided, no name constraints),
+ * from an accepted CSR. Thread-safe; the only state is the
  * memoized DER of the current authority's constant parts.
  *
  * <p>The certificate carries exactly: {@code basicConstraints=critical,CA:true,pathlen:0};
@@ -64,7 +69,7 @@ public final class IntermediateSigner {
      * certificate.
      */
     private record Template(CertificateAuthority authority, byte[] issuer, byte[] signatureAlgorithm,
-            byte[] constantExtensions, byte[] authorityKeyIdentifier,
+            byte[] constantExtensions, byte[] clientExtensions, byte[] authorityKeyIdentifier,
             java.util.concurrent.ConcurrentHashMap<String, byte[]> nameConstraints) {
         static Template of(CertificateAuthority authority) {
             try {
@@ -72,10 +77,16 @@ public final class IntermediateSigner {
                         Der.extension(oid(Extension.basicConstraints), true, new BasicConstraints(0).getEncoded(DER)),
                         Der.extension(oid(Extension.keyUsage), true, new KeyUsage(
                                 KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature).getEncoded(DER)));
+                byte[] client = concat(
+                        Der.extension(oid(Extension.basicConstraints), true, new BasicConstraints(false).getEncoded(DER)),
+                        Der.extension(oid(Extension.keyUsage), true,
+                                new KeyUsage(KeyUsage.digitalSignature).getEncoded(DER)),
+                        Der.extension(oid(Extension.extendedKeyUsage), false,
+                                new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth).getEncoded(DER)));
                 return new Template(authority, authority.subject().getEncoded(DER),
                         new DefaultSignatureAlgorithmIdentifierFinder().find(authority.signatureAlgorithm())
                                 .getEncoded(DER),
-                        constant,
+                        constant, client,
                         Der.extension(oid(Extension.authorityKeyIdentifier), false,
                                 authority.authorityKeyIdentifier().getEncoded(DER)),
                         new java.util.concurrent.ConcurrentHashMap<>());
@@ -137,9 +148,12 @@ public final class IntermediateSigner {
                     Der.tlv(Der.OCTET_STRING, keyId));
             byte[] subjectAltName = request.subjectAltNames() == null ? new byte[0]
                     : Der.extension(SUBJECT_ALT_NAME_OID, false, request.subjectAltNames().getEncoded(DER));
-            byte[] extensions = Der.tlv(Der.CONTEXT_3, Der.tlv(Der.SEQUENCE, parts.constantExtensions(),
-                    subjectKeyIdentifier, parts.authorityKeyIdentifier(),
-                    parts.nameConstraintsExtension(request.cluster().trustDomain()), subjectAltName));
+            byte[] extensions = request.purpose() == CsrPurpose.XDS_CLIENT
+                    ? Der.tlv(Der.CONTEXT_3, Der.tlv(Der.SEQUENCE, parts.clientExtensions(), subjectKeyIdentifier,
+                            parts.authorityKeyIdentifier(), subjectAltName))
+                    : Der.tlv(Der.CONTEXT_3, Der.tlv(Der.SEQUENCE, parts.constantExtensions(), subjectKeyIdentifier,
+                            parts.authorityKeyIdentifier(),
+                            parts.nameConstraintsExtension(request.cluster().trustDomain()), subjectAltName));
             byte[] tbs = Der.tlv(Der.SEQUENCE, VERSION_3, Der.tlv(Der.INTEGER, serial.toByteArray()),
                     parts.signatureAlgorithm(), parts.issuer(),
                     Der.tlv(Der.SEQUENCE, timeDer(notBefore), timeDer(notAfter)),

@@ -75,6 +75,10 @@ public class PkiBeans {
     Optional<Path> importChain;
     @ConfigProperty(name = "meshfed.pki.max-lifetime")
     Duration maxLifetime;
+    @ConfigProperty(name = "meshfed.pki.xds-client.domain")
+    Optional<String> xdsClientDomain;
+    @ConfigProperty(name = "meshfed.pki.xds-client.max-lifetime")
+    Duration xdsClientMaxLifetime;
     @ConfigProperty(name = "meshfed.pki.crypto-provider")
     String cryptoProvider;
     @ConfigProperty(name = "meshfed.pki.auth.audience")
@@ -144,7 +148,10 @@ public class PkiBeans {
             kubernetes.publish(); // the public copy status tools read, if an earlier write of it failed
         }
         LOG.infof("PKI signs with %s; trust bundle of %d root(s)", initial.signer(), initial.trustedRoots().size());
-        SigningPolicy policy = SigningPolicy.defaults().withMaxLifetime(maxLifetime);
+        SigningPolicy policy = SigningPolicy.defaults().withMaxLifetime(maxLifetime)
+                .withXdsClients(xdsClientDomain.orElse(null), xdsClientMaxLifetime);
+        LOG.infof("xDS client certificates: %s", policy.xdsClientDomain() == null ? "not issued"
+                : "<cluster>." + policy.xdsClientDomain() + ", at most " + xdsClientMaxLifetime);
         java.security.Provider provider = CryptoProviders.named(cryptoProvider);
         LOG.infof("CSR verification and signing use the %s provider",
                 provider == null ? "JDK's default" : provider.getName());
