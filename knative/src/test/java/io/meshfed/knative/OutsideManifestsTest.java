@@ -69,7 +69,8 @@ class OutsideManifestsTest {
         Role role = docs.stream().filter(Role.class::isInstance).map(Role.class::cast).findFirst().orElseThrow();
         role.getRules().forEach(r -> assertEquals(List.of("secrets"), r.getResources()));
         role.getRules().stream().filter(r -> r.getVerbs().contains("update"))
-                .forEach(r -> assertEquals(List.of("cacerts"), r.getResourceNames()));
+                .forEach(r -> assertEquals(List.of("cacerts", Manifests.property("pki-function/agent",
+                        "meshfed.agent.xds-client.secret-name")), r.getResourceNames()));
         assertFalse(role.getRules().stream().anyMatch(r -> r.getVerbs().contains("*") || r.getVerbs().contains("list")));
     }
 

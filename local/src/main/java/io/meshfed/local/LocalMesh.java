@@ -158,13 +158,23 @@ public final class LocalMesh implements AutoCloseable {
                 problem -> progress.accept("ERROR " + problem));
     }
 
-    private CsrSigningService signingService(Path state, FileClusterStore clusterStore) {
-        CaStore caStore = new FileCaStore(state.resolve("pki/ca.json"), Clock.systemUTC());
-        CaState initial = caStore.load().orElseGet(() -> {
-            progress.accept("generating the root CA (first run) in " + state.resolve("pki/ca.json") + " (mode 0600)");
+    /**
+     * The PKI's CA state in {@code stateDir}, generating the root on first use. Before {@link #start}, this is how a
+     * caller learns the signing CA (the xDS bridge's client CA: relays' client certificates are issued by it
+     * directly) to configure the bridge's mutual TLS with.
+     */
+    public static CaState pkiState(Path stateDir, Consumer<String> progress) {
+        CaStore caStore = new FileCaStore(stateDir.resolve("pki/ca.json"), Clock.systemUTC());
+        return caStore.load().orElseGet(() -> {
+            progress.accept("generating the root CA (first run) in " + stateDir.resolve("pki/ca.json") + " (mode 0600)");
             return caStore.initialize(CaState.of(RootCa.generate(KeyAlgorithm.ECDSA_P256, "meshfed local root CA",
                     RootCa.DEFAULT_LIFETIME, Clock.systemUTC(), new SecureRandom())));
         });
+    }
+
+    private CsrSigningService signingService(Path state, FileClusterStore clusterStore) {
+        CaStore caStore = new FileCaStore(state.resolve("pki/ca.json"), Clock.systemUTC());
+        CaState initial = pkiState(state, progress);
         progress.accept("PKI root: " + initial.signer());
         java.security.Provider provider = CryptoProviders.named("jdk");
         // As on Knative: each agent's token is reviewed by its own cluster's API server, with the credentials the
@@ -174,7 +184,9 @@ public final class LocalMesh implements AutoCloseable {
                         Duration.ofSeconds(2), Duration.ofSeconds(5))),
                 TokenReviewAuthenticator.DEFAULT_AUDIENCE, ServiceAccountName.CSR_AGENT, Clock.systemUTC(),
                 TokenReviewAuthenticator.DEFAULT_MAX_CACHE_TTL);
-        return new CsrSigningService(authenticator, clusterStore, new CsrChecks(SigningPolicy.defaults(), provider),
+        SigningPolicy policy = SigningPolicy.defaults().withXdsClients(XDS_HOST_DOMAIN,
+                SigningPolicy.DEFAULT_XDS_CLIENT_MAX_LIFETIME);
+        return new CsrSigningService(authenticator, clusterStore, new CsrChecks(policy, provider),
                 new IntermediateSigner(provider, new SecureRandom()),
                 () -> caStore.load().orElseThrow(() -> new IllegalStateException(state.resolve("pki/ca.json")
                         + " disappeared while running")),

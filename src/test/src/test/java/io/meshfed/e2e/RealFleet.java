@@ -10,6 +10,11 @@ import io.meshfed.e2e.CloudEventsHttp.Mode;
 import io.meshfed.local.ExampleCluster;
 import io.meshfed.local.LocalMesh;
 import io.meshfed.model.ModelJson;
+import io.meshfed.pki.agent.AgentSettings;
+import io.meshfed.pki.agent.HttpCsrClient;
+import io.meshfed.pki.agent.KubernetesXdsClientStore;
+import io.meshfed.pki.agent.XdsClientAgent;
+import io.meshfed.pki.ca.Pems;
 import io.meshfed.testsupport.peers.Etcd;
 import io.meshfed.testsupport.peers.Istiod;
 import io.meshfed.testsupport.peers.KubeApiServer;
@@ -22,9 +27,9 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +42,10 @@ import java.util.concurrent.TimeoutException;
  * meshfed's local mode (registration, export, PKI, xDS bridge with mutual TLS on its ADS port) registered with those
  * API servers through CloudEvents. Each cluster's istiod dials its own xDS relay on loopback in plaintext, as it
  * would in its pod; the relay dials the bridge over TLS with that cluster's client certificate, which is all that
- * names the cluster to the bridge. Workload objects are ordinary Kubernetes YAML written to the real API servers; export
+ * names the cluster to the bridge. That certificate is meshfed's own: each cluster's CSR agent, as its
+ * ServiceAccount (RBAC of {@code knative/workload/csr-agent.yaml}) and with its projected token, has the PKI issue
+ * it and writes Secret {@code istio-system/meshfed-xds-client} on the cluster's real API server; the relay reads
+ * the files of that Secret, as the kubelet would mount them. The bridge's client CA is the PKI's signing CA. Workload objects are ordinary Kubernetes YAML written to the real API servers; export
  * reads them with the least-privilege reader ServiceAccount shipped in {@code knative/workload/}.
  *
  * <p>Clusters: {@code east} (us-east/us-east-a) and {@code west} (us-west/us-west-a) on one flat network
@@ -82,16 +90,15 @@ final class RealFleet implements AutoCloseable {
                 seedRemote("north", "cart", 8080, "10.3.0.8", "eu-north-a");
                 seedRemote("south", "orders", 9090, "10.4.0.8", "sa-south-a");
             }
-            XdsCredentials xds = XdsCredentials.write(dir, apiServers.keySet());
-            mesh = LocalMesh.start(new LocalMesh.Settings(dir.resolve("state"),
+            Path state = dir.resolve("state");
+            XdsCredentials xds = XdsCredentials.write(dir, LocalMesh.pkiState(state, line -> { }).signer()
+                    .certificate());
+            mesh = LocalMesh.start(new LocalMesh.Settings(state,
                     Path.of(System.getProperty("meshfed.triggers", "../../knative/manifests/eventing/triggers")),
                     "127.0.0.1", 0, 0, List.<ExampleCluster>of(), null, xds.bridge()), line -> {
                         progress.add(line);
                         System.out.println("meshfed: " + line);
                     });
-            for (String cluster : apiServers.keySet()) {
-                relays.put(cluster, startRelay(xds.clientDirs().get(cluster), xds.bridgeCa()));
-            }
             events = new CloudEventsHttp(mesh.brokerUrl());
             register("east", "net-flat", "us-east", "us-east-a", "198.51.100.1");
             register("west", "net-flat", "us-west", "us-west-a", "198.51.100.2");
@@ -101,6 +108,9 @@ final class RealFleet implements AutoCloseable {
             }
             for (String cluster : apiServers.keySet()) {
                 syncExport(cluster);
+            }
+            for (String cluster : apiServers.keySet()) {
+                relays.put(cluster, startRelay(xdsClientCertificate(cluster), xds.bridgeCa()));
             }
         } catch (IOException | RuntimeException | Error e) {
             close();
@@ -127,33 +137,63 @@ final class RealFleet implements AutoCloseable {
     }
 
     /**
-     * The fleet's xDS TLS material as files: the bridge's mutual TLS (its certificate for {@link #BRIDGE_NAME}, the
-     * roots client certificates must chain to), the CA relays verify the bridge with, and per cluster a directory
-     * with {@code tls.crt}/{@code tls.key} naming {@code <cluster>.xds.meshfed.local}. Each cluster's client
-     * certificate has a test CA of its own ({@link PeerTls} makes a CA per certificate); the bridge trusts them all.
+     * The bridge's xDS TLS material as files: its mutual TLS (its certificate for {@link #BRIDGE_NAME} from a test
+     * CA, and as client CA meshfed's signing CA, which issues the relays' certificates directly) and the CA relays
+     * verify the bridge with.
      */
-    record XdsCredentials(AdsTls bridge, Path bridgeCa, Map<String, Path> clientDirs) {
-        static XdsCredentials write(Path dir, Collection<String> clusters) throws IOException {
+    record XdsCredentials(AdsTls bridge, Path bridgeCa) {
+        static XdsCredentials write(Path dir, X509Certificate signingCa) throws IOException {
             PeerTls server = PeerTls.create("meshfed-xds", List.of(BRIDGE_NAME), List.of("127.0.0.1"));
             Path tls = Files.createDirectories(dir.resolve("xds-tls"));
             Files.writeString(tls.resolve("tls.crt"), server.certificatePem() + server.caPem());
             Files.writeString(tls.resolve("tls.key"), server.keyPem());
             Files.writeString(tls.resolve("ca.crt"), server.caPem());
-            Map<String, Path> clientDirs = new LinkedHashMap<>();
-            StringBuilder clientRoots = new StringBuilder();
-            for (String cluster : clusters) {
-                PeerTls client = PeerTls.create("meshfed-xds-client-" + cluster,
-                        List.of(cluster + "." + LocalMesh.XDS_HOST_DOMAIN), List.of());
-                Path clientDir = Files.createDirectories(dir.resolve("xds-client").resolve(cluster));
-                Files.writeString(clientDir.resolve("tls.crt"), client.certificatePem());
-                Files.writeString(clientDir.resolve("tls.key"), client.keyPem());
-                clientDirs.put(cluster, clientDir);
-                clientRoots.append(client.caPem());
-            }
-            Files.writeString(tls.resolve("client-ca.crt"), clientRoots.toString());
+            Files.writeString(tls.resolve("client-ca.crt"), Pems.encode(signingCa));
             return new XdsCredentials(new AdsTls(tls.resolve("tls.crt"), tls.resolve("tls.key"),
-                    tls.resolve("client-ca.crt")), tls.resolve("ca.crt"), Map.copyOf(clientDirs));
+                    tls.resolve("client-ca.crt")), tls.resolve("ca.crt"));
         }
+    }
+
+    /**
+     * Has {@code cluster}'s CSR agent obtain its xDS client certificate from meshfed's PKI, as the agent's
+     * ServiceAccount on the cluster's real API server (the Role of {@code csr-agent.yaml}), and writes the Secret it
+     * stored into a directory as the kubelet would mount it for the relay.
+     */
+    private Path xdsClientCertificate(String cluster) throws IOException {
+        KubeApiServer api = apiServers.get(cluster);
+        KubernetesClient admin = api.admin();
+        try (var in = Files.newInputStream(Path.of(System.getProperty("meshfed.workload-manifests",
+                "../../knative/workload")).resolve("csr-agent.yaml"))) {
+            for (HasMetadata o : admin.load(in).items()) {
+                if (!(o instanceof io.fabric8.kubernetes.api.model.apps.Deployment)) {
+                    admin.resource(o).forceConflicts().serverSideApply();
+                }
+            }
+        }
+        String token = api.serviceAccountToken("istio-system", "meshfed-csr-agent", KubeApiServer.ISSUER,
+                Duration.ofHours(1));
+        String pkiToken = api.serviceAccountToken("istio-system", "meshfed-csr-agent", "meshfed-pki",
+                Duration.ofHours(2));
+        try (KubernetesClient asAgent = api.clientWithToken(token)) {
+            XdsClientAgent agent = new XdsClientAgent(AgentSettings.defaults(cluster, cluster + ".e2e.meshfed.example"),
+                    null, new HttpCsrClient(mesh.brokerUrl(), "meshfed/csr-agent/" + cluster,
+                            HttpCsrClient.Encoding.BINARY, Duration.ofSeconds(10)), () -> pkiToken,
+                    new KubernetesXdsClientStore(asAgent, "istio-system", KubernetesXdsClientStore.DEFAULT_NAME),
+                    java.time.Clock.systemUTC(), new java.util.Random(), List.of());
+            agent.reconcile();
+            if (agent.failures() != 0) {
+                throw new IOException(cluster + ": the CSR agent did not obtain its xDS client certificate; progress "
+                        + progress);
+            }
+        }
+        var secret = admin.secrets().inNamespace("istio-system").withName(KubernetesXdsClientStore.DEFAULT_NAME).get();
+        Path mounted = Files.createDirectories(dir.resolve("xds-client").resolve(cluster));
+        for (var entry : secret.getData().entrySet()) {
+            Path file = mounted.resolve(entry.getKey());
+            Files.write(file, java.util.Base64.getDecoder().decode(entry.getValue()));
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+        return mounted;
     }
 
     /** The relay for one cluster's istiod: loopback plaintext in, mutual TLS with its certificate to the bridge. */
