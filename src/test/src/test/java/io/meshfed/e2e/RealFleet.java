@@ -155,13 +155,11 @@ final class RealFleet implements AutoCloseable {
     }
 
     /**
-     * Has {@code cluster}'s CSR agent obtain its xDS client certificate from meshfed's PKI, as the agent's
-     * ServiceAccount on the cluster's real API server (the Role of {@code csr-agent.yaml}), and writes the Secret it
-     * stored into a directory as the kubelet would mount it for the relay.
+     * The CSR agent's ServiceAccount, Role and RoleBinding from {@code knative/workload/csr-agent.yaml} (not its
+     * Deployment: no controller runs here; tests run the agent themselves, as that ServiceAccount).
      */
-    private Path xdsClientCertificate(String cluster) throws IOException {
-        KubeApiServer api = apiServers.get(cluster);
-        KubernetesClient admin = api.admin();
+    void applyCsrAgentRbac(String cluster) throws IOException {
+        KubernetesClient admin = apiServers.get(cluster).admin();
         try (var in = Files.newInputStream(Path.of(System.getProperty("meshfed.workload-manifests",
                 "../../knative/workload")).resolve("csr-agent.yaml"))) {
             for (HasMetadata o : admin.load(in).items()) {
@@ -170,6 +168,17 @@ final class RealFleet implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Has {@code cluster}'s CSR agent obtain its xDS client certificate from meshfed's PKI, as the agent's
+     * ServiceAccount on the cluster's real API server (the Role of {@code csr-agent.yaml}), and writes the Secret it
+     * stored into a directory as the kubelet would mount it for the relay.
+     */
+    private Path xdsClientCertificate(String cluster) throws IOException {
+        KubeApiServer api = apiServers.get(cluster);
+        KubernetesClient admin = api.admin();
+        applyCsrAgentRbac(cluster);
         String token = api.serviceAccountToken("istio-system", "meshfed-csr-agent", KubeApiServer.ISSUER,
                 Duration.ofHours(1));
         String pkiToken = api.serviceAccountToken("istio-system", "meshfed-csr-agent", "meshfed-pki",

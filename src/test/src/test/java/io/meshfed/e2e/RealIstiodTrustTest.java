@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.grpc.Status;
@@ -26,7 +24,6 @@ import io.meshfed.testsupport.peers.KubeApiServer;
 import io.meshfed.testsupport.peers.PeerLogsOnFailure;
 import io.meshfed.testsupport.peers.Peers;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -162,15 +159,7 @@ class RealIstiodTrustTest {
     CaCerts runAgent(String cluster) throws IOException {
         KubeApiServer api = fleet.apiServer(cluster);
         KubernetesClient admin = api.admin();
-        Path manifest = Path.of(System.getProperty("meshfed.workload-manifests", "../../knative/workload"))
-                .resolve("csr-agent.yaml");
-        try (InputStream in = Files.newInputStream(manifest)) {
-            for (HasMetadata o : admin.load(in).items()) {
-                if (!(o instanceof Deployment)) {
-                    admin.resource(o).forceConflicts().serverSideApply();
-                }
-            }
-        }
+        fleet.applyCsrAgentRbac(cluster);
         String token = api.serviceAccountToken("istio-system", "meshfed-csr-agent", KubeApiServer.ISSUER,
                 Duration.ofHours(1));
         // What kubelet projects for the PKI (csr-agent.yaml): the same ServiceAccount, audience meshfed-pki.
