@@ -91,17 +91,35 @@ public final class AdsTestClient implements AutoCloseable {
         public void halfClose() {
             requests.onCompleted();
         }
+
+        /** Lets a stream opened not reading take {@code n} more responses. */
+        public void request(int n) {
+            call.request(n);
+        }
     }
 
     public Recorded<DiscoveryRequest, DiscoveryResponse> sotw() {
-        Recorded<DiscoveryRequest, DiscoveryResponse> rec = new Recorded<>();
-        rec.requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(observer(rec));
-        return rec;
+        return sotw(true);
     }
 
     public Recorded<DeltaDiscoveryRequest, DeltaDiscoveryResponse> delta() {
+        return delta(true);
+    }
+
+    /**
+     * A stream whose client reads no response until {@link Recorded#request} (grpc-java's manual flow control,
+     * unless {@code reading}): what the bridge writes fills the HTTP/2 window, then waits at the bridge.
+     */
+    public Recorded<DiscoveryRequest, DiscoveryResponse> sotw(boolean reading) {
+        Recorded<DiscoveryRequest, DiscoveryResponse> rec = new Recorded<>();
+        rec.requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(observer(rec, reading));
+        return rec;
+    }
+
+    /** A delta stream; see {@link #sotw(boolean)}. */
+    public Recorded<DeltaDiscoveryRequest, DeltaDiscoveryResponse> delta(boolean reading) {
         Recorded<DeltaDiscoveryRequest, DeltaDiscoveryResponse> rec = new Recorded<>();
-        rec.requests = AggregatedDiscoveryServiceGrpc.newStub(channel).deltaAggregatedResources(observer(rec));
+        rec.requests = AggregatedDiscoveryServiceGrpc.newStub(channel).deltaAggregatedResources(observer(rec, reading));
         return rec;
     }
 
@@ -113,15 +131,18 @@ public final class AdsTestClient implements AutoCloseable {
                 .setRequestMarshaller(new Bytes()).setResponseMarshaller(new Bytes()).build();
         Recorded<byte[], byte[]> rec = new Recorded<>();
         ClientCall<byte[], byte[]> call = channel.newCall(m, CallOptions.DEFAULT);
-        rec.requests = ClientCalls.asyncBidiStreamingCall(call, observer(rec));
+        rec.requests = ClientCalls.asyncBidiStreamingCall(call, observer(rec, true));
         return rec;
     }
 
-    private static <Q, R> ClientResponseObserver<Q, R> observer(Recorded<Q, R> rec) {
+    private static <Q, R> ClientResponseObserver<Q, R> observer(Recorded<Q, R> rec, boolean reading) {
         return new ClientResponseObserver<>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<Q> requestStream) {
                 rec.call = requestStream;
+                if (!reading) {
+                    requestStream.disableAutoRequestWithInitial(0);
+                }
             }
 
             @Override

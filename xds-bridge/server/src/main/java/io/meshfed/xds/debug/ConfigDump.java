@@ -72,6 +72,8 @@ public final class ConfigDump {
                 type.put("sentResources", t.sentResources());
                 type.put("ackedVersion", t.ackedVersion());
                 type.put("lastNack", t.lastNack());
+                type.put("awaitingAnswer", t.awaitingAnswer());
+                type.put("heldVersion", t.heldVersion());
                 Snapshot snapshot = cache.snapshot(group.forType(t.typeUrl()));
                 if (snapshot != null) {
                     type.put("resources", resources(snapshot.resources(t.typeUrl()), withResources));

@@ -23,7 +23,15 @@ import org.jboss.logging.Logger;
 /**
  * What state-of-the-world and delta streams share: authenticating the transport when the stream opens (before any
  * request is read), parsing, telling the client's cluster on its first request, the watches (one per kind of
- * configuration asked for), nonces, coalesced snapshot delivery and release of everything on any kind of end.
+ * configuration asked for), nonces, coalesced snapshot delivery, flow control and release of everything on any kind
+ * of end.
+ *
+ * <p>Flow control ({@link #mayRespond}): per type at most one response is in flight, from when it is written until a
+ * request of that type names its nonce (ACK or NACK); and nothing is written while the transport's write queue is
+ * full (the client stopped reading), until it drains. A type that may not be written meanwhile only remembers that it
+ * has changes held; its next response is built from the newest snapshot when it may be written again. A stream
+ * therefore holds at most one built response per type, however many snapshots it misses and whether or not its
+ * client reads or answers.
  *
  * <p>Threading: every method except the {@link ConfigWatcher.SnapshotListener} callbacks runs on the stream's Vert.x
  * context, so stream state needs no locks; the callbacks only hand the snapshot over to that context.
@@ -49,6 +57,8 @@ abstract class AdsStream<Q extends Message> {
     private final Map<NodeGroup.Kind, KindWatch> watches = new EnumMap<>(NodeGroup.Kind.class);
     private boolean closed;
     private long nonces;
+    /** Responses of this stream written and not yet answered by an ACK or NACK: at most one per type. */
+    private int awaitingAnswer;
 
     /**
      * The watch on one of the client's node groups and the snapshot of it this stream last delivered. Snapshots
@@ -126,6 +136,12 @@ abstract class AdsStream<Q extends Message> {
     /** Sends whatever changed for each subscribed type, Envoy types in dependency order first. */
     abstract void pushChanges();
 
+    /**
+     * Sends, in push order, the newest state of every type whose changes were held by flow control and that may be
+     * written now (its previous response answered); called when the transport's write queue drains.
+     */
+    abstract void pushHeld();
+
     abstract Map<String, ClientStatus.TypeStatus> typeStatus();
 
     /** Starts reading requests; a transport {@link ClusterIdentifier#authenticate} refuses ends the stream at once. */
@@ -141,6 +157,7 @@ abstract class AdsStream<Q extends Message> {
         env.call().exceptionHandler(t -> close());
         env.call().errorHandler(e -> close());
         env.call().response().exceptionHandler(t -> close());
+        env.call().response().drainHandler(v -> onDrain());
         try {
             peer = env.identifier().authenticate(env.tls(), env.remoteAddress());
         } catch (XdsStatusException e) {
@@ -173,6 +190,19 @@ abstract class AdsStream<Q extends Message> {
             fail(e);
         } catch (TypeUrls.UnknownTypeException e) {
             fail(XdsStatusException.invalid(e.getMessage()));
+        }
+    }
+
+    /** The transport can take writes again: what flow control held goes out now. */
+    private void onDrain() {
+        if (closed || watches.isEmpty()) {
+            return;
+        }
+        try {
+            pushHeld();
+            publishStatus();
+        } catch (XdsStatusException e) {
+            fail(e);
         }
     }
 
@@ -300,7 +330,40 @@ abstract class AdsStream<Q extends Message> {
             env.clusterStreams().close(cluster);
         }
         env.clients().remove(env.id());
+        env.metrics().responsesAwaitingAnswer.addAndGet(-awaitingAnswer);
+        awaitingAnswer = 0;
         env.metrics().streamsClosed.incrementAndGet();
+    }
+
+    /**
+     * Flow control, asked when a response of a type is due: true when it may be written now. It may not while the
+     * type's previous response awaits its ACK or NACK (the xDS rule that keeps a slow or stuck client from being
+     * sent every intermediate state), nor while the transport's write queue is full (the client is not reading:
+     * anything written now would wait in the bridge's memory). A hold is counted; the caller keeps only that the
+     * type has changes held, and builds the response from the newest snapshot when the ACK, NACK or drain arrives.
+     */
+    boolean mayRespond(boolean typeAwaitsAnswer) {
+        if (typeAwaitsAnswer) {
+            env.metrics().responsesHeldForAnswer.incrementAndGet();
+            return false;
+        }
+        if (env.call().response().writeQueueFull()) {
+            env.metrics().responsesHeldForTransport.incrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** A response was written and awaits its ACK or NACK. */
+    void awaitAnswer() {
+        awaitingAnswer++;
+        env.metrics().responsesAwaitingAnswer.incrementAndGet();
+    }
+
+    /** A response that awaited its ACK or NACK got it. */
+    void answered() {
+        awaitingAnswer--;
+        env.metrics().responsesAwaitingAnswer.decrementAndGet();
     }
 
     String nextNonce() {

@@ -24,6 +24,11 @@ import java.util.TreeSet;
  * that went away. Subscription changes apply whatever nonce a request carries (delta requests are increments and
  * dropping one would lose it); the nonce only decides ACK/NACK. A subscribed name that does not exist is reported
  * once in {@code removed_resources}, so the client stops waiting for it; it is sent as soon as it appears.
+ *
+ * <p>Flow control ({@link AdsStream#mayRespond}): a response awaits its ACK or NACK before the next of its type is
+ * sent. A stale nonce is no answer, but, unlike state of the world, the request's subscription changes still apply
+ * (the xDS protocol requires it: a delta request carries only its increment, which nothing would repeat); what they
+ * make due is held like any change, together with the names newly subscribed meanwhile.
  */
 final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
     private final Map<String, TypeState> types = new HashMap<>();
@@ -51,6 +56,17 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
          * while it is current, a push has nothing to send, and comparing every held resource is skipped.
          */
         String reconciledVersion;
+        /** Whether the response last sent ({@link #sentNonce}) awaits its ACK or NACK. */
+        boolean awaitingAnswer;
+        /**
+         * The type snapshot version flow control held a response back at, null when none is held: only the fact,
+         * never the response, which is built from the newest snapshot when the type may be written again.
+         */
+        String heldVersion;
+        /** Whether the held response is due even if nothing differs (the type's first request asked for it). */
+        boolean heldOwed;
+        /** Names subscribed while a response was held: the held response reports those that do not exist. */
+        final Set<String> heldSubscribed = new TreeSet<>();
 
         TypeState(String typeUrl) {
             this.typeUrl = typeUrl;
@@ -134,14 +150,22 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
             return;
         }
         String nonce = req.getResponseNonce();
+        boolean answered = false;
         if (!nonce.isEmpty()) {
             if (nonce.equals(t.sentNonce)) {
-                if (req.hasErrorDetail()) {
-                    t.lastNack = new ClientStatus.Nack(t.sentVersion, nonce, req.getErrorDetail().getMessage(), Instant.now());
-                    nacked(typeUrl, t.sentVersion, nonce, req.getErrorDetail().getMessage());
-                } else {
-                    t.ackedVersion = t.sentVersion;
-                    acked();
+                // Answering a response already answered counts once.
+                if (t.awaitingAnswer) {
+                    t.awaitingAnswer = false;
+                    answered();
+                    answered = true;
+                    if (req.hasErrorDetail()) {
+                        t.lastNack = new ClientStatus.Nack(t.sentVersion, nonce, req.getErrorDetail().getMessage(),
+                                Instant.now());
+                        nacked(typeUrl, t.sentVersion, nonce, req.getErrorDetail().getMessage());
+                    } else {
+                        t.ackedVersion = t.sentVersion;
+                        acked();
+                    }
                 }
             } else if (!issuedEarlier(nonce)) {
                 throw XdsStatusException.invalid("response_nonce '" + nonce + "' for " + typeUrl
@@ -168,12 +192,14 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
             } else {
                 t.names.remove(name);
                 t.forget(name);
+                t.heldSubscribed.remove(name);
+                newlySubscribed.remove(name);
             }
         }
         if (wildcardRemoved) {
             t.keepOnlyNames();
         }
-        if (wildcardAdded || !newlySubscribed.isEmpty()) {
+        if (wildcardAdded || !newlySubscribed.isEmpty() || (answered && t.heldVersion != null)) {
             respond(t, false, newlySubscribed);
         }
     }
@@ -188,8 +214,38 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
         }
     }
 
+    @Override
+    void pushHeld() {
+        for (String typeUrl : PushOrder.of(types.keySet())) {
+            TypeState t = types.get(typeUrl);
+            if (t.heldVersion != null && !t.awaitingAnswer) {
+                respond(t, false, Set.of());
+            }
+        }
+    }
+
+    /**
+     * Sends what differs between what the client holds and the newest snapshot (nothing when nothing does, unless
+     * {@code force}d), or holds it when flow control says so. The client's view is only updated for a response that
+     * is sent.
+     */
     private void respond(TypeState t, boolean force, Set<String> newlySubscribed) {
         TypeSnapshot ts = snapshotOf(t.typeUrl).resources(t.typeUrl);
+        if (!mayRespond(t.awaitingAnswer)) {
+            t.heldVersion = ts.version();
+            t.heldOwed |= force;
+            t.heldSubscribed.addAll(newlySubscribed);
+            return;
+        }
+        force |= t.heldOwed;
+        if (!t.heldSubscribed.isEmpty()) {
+            Set<String> all = new TreeSet<>(t.heldSubscribed);
+            all.addAll(newlySubscribed);
+            newlySubscribed = all;
+        }
+        t.heldVersion = null;
+        t.heldOwed = false;
+        t.heldSubscribed.clear();
         List<Resource> changed = new ArrayList<>();
         List<String> removed = new ArrayList<>();
         for (String name : candidates(t, ts, newlySubscribed)) {
@@ -234,6 +290,8 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
         t.sentVersion = ts.version();
         t.sentNonce = nonce;
         t.sentResources = changed.size();
+        t.awaitingAnswer = true;
+        awaitAnswer();
     }
 
     /**
@@ -267,7 +325,7 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
         for (String typeUrl : PushOrder.of(types.keySet())) {
             TypeState t = types.get(typeUrl);
             m.put(typeUrl, new ClientStatus.TypeStatus(typeUrl, t.wildcard, t.names.size(), t.sentVersion,
-                    t.sentNonce, t.sentResources, t.ackedVersion, t.lastNack));
+                    t.sentNonce, t.sentResources, t.ackedVersion, t.lastNack, t.awaitingAnswer, t.heldVersion));
         }
         return m;
     }

@@ -26,6 +26,13 @@ import java.util.TreeSet;
  * did; {@code error_detail} makes a request a NACK, which is logged and counted and leaves the client on its last
  * accepted config (nothing is re-sent until the snapshot changes). A response is sent only when what the client
  * subscribes to changed, except that every new subscription gets an answer, possibly empty.
+ *
+ * <p>Flow control ({@link AdsStream#mayRespond}): a response awaits its ACK or NACK before the next of its type is
+ * sent. A stale nonce is no answer, and such a request is ignored whole, its {@code resource_names} included: the
+ * client has a response on its way that it will answer, and that answer carries its subscription as it is then
+ * (state of the world requests always carry the whole subscription), so nothing is lost and the subscription is
+ * read once, from the newer request. A request without nonce (other than the type's first) is not an answer; its
+ * subscription applies and it is owed a response, which waits like any other.
  */
 final class SotwStream extends AdsStream<DiscoveryRequest> {
     static final ControlPlane CONTROL_PLANE = ControlPlane.newBuilder().setIdentifier("meshfed-xds-bridge").build();
@@ -42,6 +49,15 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
         int sentResources;
         String ackedVersion;
         ClientStatus.Nack lastNack;
+        /** Whether the response last sent ({@link #sentNonce}) awaits its ACK or NACK. */
+        boolean awaitingAnswer;
+        /**
+         * The version of the response flow control holds back, null when none is: only the fact that one is due,
+         * never the response, which is built from the newest snapshot when the type may be written again.
+         */
+        String heldVersion;
+        /** Whether the held response is due even if its version is the one last sent (a request asked for it). */
+        boolean heldOwed;
 
         TypeState(String typeUrl, List<String> firstNames) {
             this.typeUrl = typeUrl;
@@ -96,24 +112,32 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
             return;
         }
         String nonce = req.getResponseNonce();
+        boolean answered = false;
         if (!nonce.isEmpty()) {
             if (!nonce.equals(t.sentNonce)) {
                 if (issuedEarlier(nonce)) {
-                    return;
+                    return; // stale: see the class comment
                 }
                 throw XdsStatusException.invalid("response_nonce '" + nonce + "' for " + typeUrl
                         + " was never sent on this stream");
             }
-            if (req.hasErrorDetail()) {
-                t.lastNack = new ClientStatus.Nack(t.sentVersion, nonce, req.getErrorDetail().getMessage(), Instant.now());
-                nacked(typeUrl, t.sentVersion, nonce, req.getErrorDetail().getMessage());
-            } else {
-                t.ackedVersion = t.sentVersion;
-                acked();
+            // Answering a response already answered (a subscription change naming the latest nonce) counts once.
+            if (t.awaitingAnswer) {
+                t.awaitingAnswer = false;
+                answered();
+                answered = true;
+                if (req.hasErrorDetail()) {
+                    t.lastNack = new ClientStatus.Nack(t.sentVersion, nonce, req.getErrorDetail().getMessage(),
+                            Instant.now());
+                    nacked(typeUrl, t.sentVersion, nonce, req.getErrorDetail().getMessage());
+                } else {
+                    t.ackedVersion = t.sentVersion;
+                    acked();
+                }
             }
         }
         boolean changed = t.subscribe(req.getResourceNamesList());
-        if (changed || nonce.isEmpty()) {
+        if (changed || nonce.isEmpty() || (answered && t.heldVersion != null)) {
             respond(t, nonce.isEmpty());
         }
     }
@@ -125,7 +149,22 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
         }
     }
 
+    @Override
+    void pushHeld() {
+        for (String typeUrl : PushOrder.of(types.keySet())) {
+            TypeState t = types.get(typeUrl);
+            if (t.heldVersion != null && !t.awaitingAnswer) {
+                respond(t, false);
+            }
+        }
+    }
+
+    /**
+     * Sends the type's state from the newest snapshot when it differs from what was last sent, or when
+     * {@code force}d; holds it when flow control says so.
+     */
     private void respond(TypeState t, boolean force) {
+        force |= t.heldOwed;
         TypeSnapshot ts = snapshotOf(t.typeUrl).resources(t.typeUrl);
         boolean all = t.wildcard && t.names.isEmpty();
         List<Resource> included = null;
@@ -147,8 +186,16 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
             version = TypeSnapshot.versionOf(included);
         }
         if (!force && version.equals(t.sentVersion)) {
+            t.heldVersion = null;
             return;
         }
+        if (!mayRespond(t.awaitingAnswer)) {
+            t.heldVersion = version;
+            t.heldOwed = force;
+            return;
+        }
+        t.heldVersion = null;
+        t.heldOwed = false;
         String nonce = nextNonce();
         // Envoy keeps the control plane identifier it last received (per type): once is enough
         ControlPlane cp = t.sentNonce == null ? CONTROL_PLANE : null;
@@ -158,6 +205,8 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
         t.sentVersion = version;
         t.sentNonce = nonce;
         t.sentResources = count;
+        t.awaitingAnswer = true;
+        awaitAnswer();
     }
 
     @Override
@@ -166,7 +215,7 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
         for (String typeUrl : PushOrder.of(types.keySet())) {
             TypeState t = types.get(typeUrl);
             m.put(typeUrl, new ClientStatus.TypeStatus(typeUrl, t.wildcard, t.names.size(), t.sentVersion,
-                    t.sentNonce, t.sentResources, t.ackedVersion, t.lastNack));
+                    t.sentNonce, t.sentResources, t.ackedVersion, t.lastNack, t.awaitingAnswer, t.heldVersion));
         }
         return m;
     }

@@ -5,8 +5,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Counters of the ADS server, all monotonic except {@code streamsOpen} and {@code responseBytesInFlight} (the
- * bytes of responses handed to connections and not yet written: what slow clients hold). Thread-safe.
+ * Counters of the ADS server, all monotonic except {@code streamsOpen}, {@code responseBytesInFlight} (the bytes of
+ * responses handed to connections and not yet written: what slow clients hold) and {@code responsesAwaitingAnswer}.
+ * Thread-safe.
  */
 public final class XdsMetrics {
     final AtomicLong streamsOpened = new AtomicLong();
@@ -20,6 +21,15 @@ public final class XdsMetrics {
     final AtomicLong rejectedStreams = new AtomicLong();
     /** Streams whose node locality meshfed did not know when it was served (counted once per stream). */
     final AtomicLong unknownLocalityStreams = new AtomicLong();
+    /** Responses written and not yet ACKed or NACKed, over all streams (at most one per stream and type). */
+    final AtomicLong responsesAwaitingAnswer = new AtomicLong();
+    /**
+     * Changes due to a client and held back because its previous response of that type awaited an ACK or NACK; every
+     * change held meanwhile goes out in one response, from the newest snapshot.
+     */
+    final AtomicLong responsesHeldForAnswer = new AtomicLong();
+    /** Changes due to a client and held back because its connection's write queue was full (it was not reading). */
+    final AtomicLong responsesHeldForTransport = new AtomicLong();
 
     public long nacks() {
         return nacks.get();
@@ -53,6 +63,18 @@ public final class XdsMetrics {
         return unknownLocalityStreams.get();
     }
 
+    public long responsesAwaitingAnswer() {
+        return responsesAwaitingAnswer.get();
+    }
+
+    public long responsesHeldForAnswer() {
+        return responsesHeldForAnswer.get();
+    }
+
+    public long responsesHeldForTransport() {
+        return responsesHeldForTransport.get();
+    }
+
     /** Name to value, in Prometheus naming. */
     public Map<String, Long> asMap() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -66,6 +88,9 @@ public final class XdsMetrics {
         m.put("meshfed_xds_nacks_total", nacks.get());
         m.put("meshfed_xds_rejected_streams_total", rejectedStreams.get());
         m.put("meshfed_xds_unknown_locality_streams_total", unknownLocalityStreams.get());
+        m.put("meshfed_xds_responses_awaiting_answer", responsesAwaitingAnswer.get());
+        m.put("meshfed_xds_responses_held_for_answer_total", responsesHeldForAnswer.get());
+        m.put("meshfed_xds_responses_held_for_transport_total", responsesHeldForTransport.get());
         return m;
     }
 }

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * 10,000 streams connect, get their first answer and go away (cancelled, half-closed, or ended by an error), in
  * waves of 100 at once over 10 fresh connections per wave (closed after it, so connection loss is exercised too,
- * and no connection hits the HTTP/2 rapid-reset guard); afterwards no stream, watch, node group, debug entry or
- * response buffer is left.
+ * and no connection hits the HTTP/2 rapid-reset guard); afterwards no stream, watch, node group, debug entry,
+ * response buffer or response awaiting its answer is left.
  */
 class ConnectionChurnTest {
     static final int CYCLES = 10_000;
@@ -72,6 +72,7 @@ class ConnectionChurnTest {
             assertEquals(CYCLES, bridge.metrics.streamsOpened.get());
             assertEquals(0, bridge.metrics.streamsOpen(), "every stream was released");
             assertEquals(0, bridge.metrics.responseBytesInFlight(), "every response buffer was released");
+            assertEquals(0, bridge.metrics.responsesAwaitingAnswer(), "no response awaits an answer");
             assertEquals(0, bridge.clients.size(), "no debug entries left");
             assertEquals(0, bridge.cache.watchCount(), "no watches left");
             assertEquals(0, bridge.cache.liveGroups().size(), "no node groups left");
