@@ -8,10 +8,12 @@ import java.util.function.Function;
 
 /**
  * Canonical values by key, held only as long as something else holds them: an entry goes when the garbage collector
- * finds its value unreachable, so memory follows the live snapshots without a sweep over them. Thread-safe; a value
- * may be made twice by racing callers, but only one is ever handed out.
+ * finds its value unreachable, so memory follows the live snapshots without a sweep over them. The cache's resource
+ * pool and chunks are interned by content; the translators' memos are the same thing keyed by a translation's
+ * inputs. Keys must not change once handed in. Thread-safe; a value may be made twice by racing callers, but only
+ * one is ever handed out.
  */
-final class WeakInterner<K, V> {
+public final class WeakInterner<K, V> {
     private final ConcurrentHashMap<K, Ref<K, V>> map = new ConcurrentHashMap<>();
     private final ReferenceQueue<V> cleared = new ReferenceQueue<>();
     private final AtomicLong made = new AtomicLong();
@@ -26,7 +28,7 @@ final class WeakInterner<K, V> {
     }
 
     /** The value held for {@code key}, or {@code make}'s, which is then held. */
-    V intern(K key, Function<K, V> make) {
+    public V intern(K key, Function<K, V> make) {
         expunge();
         Ref<K, V> ref = map.get(key);
         V value = ref == null ? null : ref.get();
@@ -53,17 +55,17 @@ final class WeakInterner<K, V> {
     }
 
     /** Values made and held since start. */
-    long made() {
+    public long made() {
         return made.get();
     }
 
     /** Entries, those whose value was collected but not yet expunged included. */
-    int size() {
+    public int size() {
         expunge();
         return map.size();
     }
 
-    void clear() {
+    public void clear() {
         map.clear();
     }
 

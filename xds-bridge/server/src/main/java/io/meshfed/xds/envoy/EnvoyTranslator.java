@@ -38,6 +38,7 @@ import io.meshfed.model.ServiceEndpoint;
 import io.meshfed.model.ServicePort;
 import io.meshfed.xds.cache.NodeGroup;
 import io.meshfed.xds.cache.TypeUrls;
+import io.meshfed.xds.cache.WeakInterner;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -67,7 +68,10 @@ import java.util.TreeSet;
  * the grace period are UNHEALTHY. Gateways given as DNS names are left out (EDS needs IP addresses).
  *
  * <p>No I/O, no clock (time comes in as {@code now}), deterministic, safe to call concurrently. Results are
- * memoized by everything they depend on, so repeated calls cost lookups.
+ * memoized by everything they depend on, so repeated calls cost lookups, for as long as something else holds them:
+ * the memos hold their results weakly, so a result no live snapshot holds any more (the endpoints of an address that
+ * is gone) leaves with the garbage collection that finds it unreachable, and the memos' size follows the live
+ * configuration, not the number of changes since start.
  */
 public final class EnvoyTranslator {
     private static final ConfigSource ADS = ConfigSource.newBuilder()
@@ -76,19 +80,16 @@ public final class EnvoyTranslator {
             .build();
     private static final Set<String> HTTP2 = Set.of("GRPC", "HTTP2", "GRPC-WEB");
 
-    /** Bound of the memo below; past it the memo starts over (it only saves work). */
-    static final int MEMO_LIMIT = 4_000_000;
-
     private final EnvoyPolicy policy;
     /**
      * Endpoint sets by everything they depend on: the service port, the requesting cluster's name and network,
      * the node locality, and each exporter's cluster record, service and staleness. One changed service is then
-     * re-translated for each node group, not the whole federation. Values are immutable messages.
+     * re-translated for each node group, not the whole federation. Values are immutable messages, held weakly.
      */
-    private final Map<List<Object>, ClusterLoadAssignment> claMemo = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<List<Object>, Cluster> clusterMemo = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<List<Object>, Listener> listenerMemo = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<List<Object>, RouteConfiguration> routeMemo = new java.util.concurrent.ConcurrentHashMap<>();
+    private final WeakInterner<List<Object>, ClusterLoadAssignment> claMemo = new WeakInterner<>();
+    private final WeakInterner<List<Object>, Cluster> clusterMemo = new WeakInterner<>();
+    private final WeakInterner<List<Object>, Listener> listenerMemo = new WeakInterner<>();
+    private final WeakInterner<List<Object>, RouteConfiguration> routeMemo = new WeakInterner<>();
 
     public EnvoyTranslator(EnvoyPolicy policy) {
         this.policy = policy;
@@ -226,16 +227,16 @@ public final class EnvoyTranslator {
         return policy;
     }
 
-    private static <M> M memo(Map<List<Object>, M> memo, List<Object> key, java.util.function.Supplier<M> compute) {
-        M found = memo.get(key);
-        if (found == null) {
-            found = compute.get();
-            if (memo.size() >= MEMO_LIMIT) {
-                memo.clear();
-            }
-            memo.put(List.copyOf(key), found);
-        }
-        return found;
+    /**
+     * Results memoized and not yet collected, over all memos: those of live snapshots, and any nothing holds that
+     * no garbage collection has found yet (for diagnostics).
+     */
+    public int memoSize() {
+        return claMemo.size() + clusterMemo.size() + listenerMemo.size() + routeMemo.size();
+    }
+
+    private static <M> M memo(WeakInterner<List<Object>, M> memo, List<Object> key, java.util.function.Supplier<M> compute) {
+        return memo.intern(List.copyOf(key), k -> compute.get());
     }
 
     /** The union of the service's ports over its exporters, by port number; the first exporter's wins a clash. */

@@ -12,6 +12,7 @@ import java.time.Instant;
 import io.meshfed.federation.FederationDelta;
 import io.meshfed.xds.cache.SnapshotSource;
 import io.meshfed.xds.cache.SortedArrayMap;
+import io.meshfed.xds.cache.WeakInterner;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,8 +30,6 @@ import java.util.function.Function;
  * other type istiod asks for is absent here and so answered empty. Pure; safe to call concurrently.
  */
 public final class FederationMcpTranslator implements McpTranslator {
-    /** Bound of the conversion memo; past it the memo starts over (it only saves work). */
-    static final int MEMO_LIMIT = 500_000;
     private static final AtomicLong SERIALS = new AtomicLong();
 
     /** Translates each target from scratch (null for an incremental translator). */
@@ -44,9 +43,11 @@ public final class FederationMcpTranslator implements McpTranslator {
      * generations, so each distinct object is converted once. Keys are the translator's objects, compared by
      * value: equal objects built separately for different targets (a cluster-set host seen the same way from
      * every cluster on another network) share one conversion, and a value hash costs far less than a conversion.
-     * Nothing mutates them after translation.
+     * Nothing mutates them after translation. Conversions are held weakly: one stays while a live result holds it
+     * (a target's last result, a generation's, a snapshot's), so a new target shares every conversion the others
+     * hold, and one nothing holds any more leaves with the garbage collection that finds it unreachable.
      */
-    private final Map<HasMetadata, Message> memo = new ConcurrentHashMap<>();
+    private final WeakInterner<HasMetadata, Message> memo = new WeakInterner<>();
 
     /** One target cluster's incremental state and the last result handed out for it. */
     private static final class Target {
@@ -171,15 +172,15 @@ public final class FederationMcpTranslator implements McpTranslator {
     }
 
     private <T extends HasMetadata> Message convert(T o, Function<T, Message> spec) {
-        Message resource = memo.get(o);
-        if (resource == null) {
-            resource = IstioProtos.mcpResource(o, spec.apply(o));
-            if (memo.size() >= MEMO_LIMIT) {
-                memo.clear();
-            }
-            memo.put(o, resource);
-        }
-        return resource;
+        return memo.intern(o, k -> IstioProtos.mcpResource(o, spec.apply(o)));
+    }
+
+    /**
+     * Conversions memoized and not yet collected: those live results hold, and any nothing holds that no garbage
+     * collection has found yet (for diagnostics).
+     */
+    public int memoSize() {
+        return memo.size();
     }
 
     private static Message serviceEntry(io.fabric8.istio.api.networking.v1.ServiceEntry se) {
