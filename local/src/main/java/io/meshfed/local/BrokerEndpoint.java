@@ -11,6 +11,7 @@ import io.cloudevents.rw.CloudEventRWException;
 import io.meshfed.model.BadEventException;
 import io.meshfed.model.EventAnswer;
 import io.meshfed.model.EventFailure;
+import io.meshfed.workloadevents.WorkloadEventGate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,6 +34,11 @@ import java.util.function.Consumer;
  * ({@link EventFailure}), a body above {@value EventAnswer#MAX_BODY_BYTES} bytes (413, not parsed), and any other
  * failure (500). Every request gets an answer. {@code GET /debug/config_dump} is the bridge's debug view
  * ({@link ConfigDump}) and {@code GET /healthz} answers {@code ok}.
+ *
+ * <p>{@code POST /workload-events} is the entry workload clusters post to, as the deployed
+ * {@code meshfed-workload-events} function: the {@link WorkloadEventGate} decides with the request's
+ * {@code Authorization} header, and what it admits (an export sync of the authenticated cluster) is published here;
+ * the answer is {@code 202}, or the gate's refusal.
  */
 public final class BrokerEndpoint implements AutoCloseable {
     /** The largest request body taken, as every meshfed entry point: {@link EventAnswer#MAX_BODY_BYTES}. */
@@ -51,12 +57,16 @@ public final class BrokerEndpoint implements AutoCloseable {
     });
     private final LocalBroker broker;
     private final ConfigDump configDump;
+    private final WorkloadEventGate workloadEvents;
+    /** Where workload clusters post their events. */
+    public static final String WORKLOAD_EVENTS_PATH = "/workload-events";
     private final Consumer<String> progress;
 
-    BrokerEndpoint(LocalBroker broker, ConfigDump configDump, String host, int port, Consumer<String> progress)
-            throws IOException {
+    BrokerEndpoint(LocalBroker broker, ConfigDump configDump, WorkloadEventGate workloadEvents, String host, int port,
+            Consumer<String> progress) throws IOException {
         this.broker = broker;
         this.configDump = configDump;
+        this.workloadEvents = workloadEvents;
         this.progress = progress;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 64);
@@ -112,6 +122,20 @@ public final class BrokerEndpoint implements AutoCloseable {
             event = HttpMessageFactory.createReaderFromMultimap(headers, body).toEvent();
         } catch (CloudEventRWException | EventDeserializationException | IllegalStateException e) {
             refuse(exchange, null, BadEventException.notACloudEvent("is not a CloudEvent: " + e.getMessage(), e));
+            return;
+        }
+        if (WORKLOAD_EVENTS_PATH.equals(exchange.getRequestURI().getPath())) {
+            CloudEvent sync;
+            try {
+                sync = workloadEvents.admit(event, exchange.getRequestHeaders().getFirst("Authorization"));
+                broker.publish(sync);
+            } catch (RuntimeException e) {
+                refuse(exchange, event.getType(), e);
+                return;
+            }
+            progress.accept("admitted " + event.getType() + " of cluster " + sync.getSubject()
+                    + " from its workload events");
+            exchange.sendResponseHeaders(202, -1);
             return;
         }
         LocalBroker.Outcome outcome;

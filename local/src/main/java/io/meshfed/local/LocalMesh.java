@@ -39,6 +39,7 @@ import io.meshfed.registration.HttpApiServerProbe;
 import io.meshfed.store.FileCatalogStore;
 import io.meshfed.store.FileClusterStore;
 import io.meshfed.store.WorkloadClusterClients;
+import io.meshfed.workloadevents.WorkloadEventGate;
 import io.meshfed.xds.app.CatalogFeed;
 import io.meshfed.xds.cache.SnapshotCache;
 import io.meshfed.xds.envoy.EnvoyPolicy;
@@ -172,6 +173,23 @@ public final class LocalMesh implements AutoCloseable {
         });
     }
 
+    /**
+     * The workload-events entry, as deployed: each sender's token reviewed by the cluster its event names, for the
+     * workload-events audience, as the ApiServerSource identity {@link WorkloadEventGate#DEFAULT_SENDER}.
+     */
+    private WorkloadEventGate workloadEventGate() {
+        return new WorkloadEventGate(clusters, new TokenReviewAuthenticator(clusters,
+                new KubernetesTokenReviewer(new WorkloadClusterClients(new VertxHttpClientFactory(vertx),
+                        Duration.ofSeconds(2), Duration.ofSeconds(5))),
+                WorkloadEventGate.DEFAULT_AUDIENCE, ServiceAccountName.parse(WorkloadEventGate.DEFAULT_SENDER),
+                Clock.systemUTC(), TokenReviewAuthenticator.DEFAULT_MAX_CACHE_TTL), Clock.systemUTC());
+    }
+
+    /** Where workload clusters post their events: {@code POST} with {@code Authorization: Bearer <token>}. */
+    public URI workloadEventsUrl() {
+        return brokerUrl().resolve(BrokerEndpoint.WORKLOAD_EVENTS_PATH);
+    }
+
     private CsrSigningService signingService(Path state, FileClusterStore clusterStore) {
         CaStore caStore = new FileCaStore(state.resolve("pki/ca.json"), Clock.systemUTC());
         CaState initial = pkiState(state, progress);
@@ -239,9 +257,10 @@ public final class LocalMesh implements AutoCloseable {
         progress.accept("xDS bridge (ADS, MCP-over-xDS) on " + settings.host() + ":" + xds.port()
                 + (settings.xdsTls() == null ? " (plaintext h2c, loopback clients only)"
                         : " (mutual TLS, client certificates required)"));
-        endpoint = new BrokerEndpoint(broker, new ConfigDump(xdsClients, cache, metrics), settings.host(),
-                settings.brokerPort(), progress);
-        progress.accept("broker accepts CloudEvents on " + brokerUrl());
+        endpoint = new BrokerEndpoint(broker, new ConfigDump(xdsClients, cache, metrics), workloadEventGate(),
+                settings.host(), settings.brokerPort(), progress);
+        progress.accept("broker accepts CloudEvents on " + brokerUrl() + "; workload clusters' events on "
+                + workloadEventsUrl());
         timers.scheduleAtFixedRate(feed::republish, 30, 30, TimeUnit.SECONDS);
         if (settings.syncInterval() != null) {
             long every = settings.syncInterval().toMillis();

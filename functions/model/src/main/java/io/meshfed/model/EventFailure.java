@@ -12,6 +12,10 @@ public class EventFailure extends RuntimeException {
     public enum Kind {
         /** The event cannot be interpreted as sent (the sender's mistake); Knative does not retry 400. */
         BAD_EVENT(400, "bad-event"),
+        /** The sender showed no credential, or one its issuer did not authenticate. */
+        UNAUTHENTICATED(401, "unauthenticated"),
+        /** The sender is authenticated but may not send this (another identity, audience or event type). */
+        FORBIDDEN(403, "forbidden"),
         /** No function handles the event's type (Funqy's own routing). */
         NO_HANDLER(404, "no-handler"),
         /** The body is above {@link EventAnswer#MAX_BODY_BYTES}; nothing of it was parsed. */
