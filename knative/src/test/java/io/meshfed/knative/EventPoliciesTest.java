@@ -38,6 +38,8 @@ import org.junit.jupiter.api.Test;
 class EventPoliciesTest {
     private static final String NS = "meshfed";
     private static final String OPERATOR = serviceAccountSubject(NS, "meshfed-operator");
+    private static final String WORKLOAD_EVENTS = serviceAccountSubject(NS, ManifestsTest.WORKLOAD_EVENTS);
+    private static final String WORKLOAD_EVENTS_SOURCE = "meshfed/workload-events";
 
     /** What each function replies (docs/events.md), and the CloudEvents source its replies carry. */
     private record Replies(String source, Set<String> types) {
@@ -49,7 +51,9 @@ class EventPoliciesTest {
             "functions/export", new Replies("meshfed/export",
                     Set.of(EventTypes.CATALOG_CHANGED, EventTypes.SERVICE_EXPORT_FAILED)),
             "pki-function/function", new Replies("meshfed/pki", Set.of(EventTypes.CSR_SIGNED, EventTypes.CSR_REJECTED)),
-            "xds-bridge/app", new Replies(null, Set.of()));
+            "xds-bridge/app", new Replies(null, Set.of()),
+            // No Trigger delivers to it: it posts its export syncs under its own identity.
+            "functions/workload-events", new Replies(null, Set.of()));
 
     private static final Set<String> OPERATOR_TYPES = Set.of(EventTypes.CLUSTER_REGISTRATION_REQUESTED,
             EventTypes.CLUSTER_DEREGISTRATION_REQUESTED, EventTypes.SERVICE_EXPORT_SYNC);
@@ -177,6 +181,34 @@ class EventPoliciesTest {
         }
     }
 
+    /**
+     * The workload-events entry posts one thing, the export sync it makes for a workload event it admitted, with its
+     * own source; with its identity nobody gets a registration, a deregistration, a CSR or a reply onto the Broker.
+     */
+    @Test
+    void workloadEventsEntrySendsOnlyItsSyncFromItsSource() {
+        assertTrue(Manifests.of(ServiceAccount.class).stream().anyMatch(a -> serviceAccountSubject(
+                a.getMetadata().getNamespace(), a.getMetadata().getName()).equals(WORKLOAD_EVENTS)),
+                "its ServiceAccount is shipped (rbac/workload-events.yaml)");
+        assertTrue(broker.admits(Request.of(WORKLOAD_EVENTS, EventTypes.SERVICE_EXPORT_SYNC, WORKLOAD_EVENTS_SOURCE)));
+        for (String source : List.of("meshfed/cli", "meshfed/export", "https://10.0.0.1:443", "meshfed/workload")) {
+            assertFalse(broker.admits(Request.of(WORKLOAD_EVENTS, EventTypes.SERVICE_EXPORT_SYNC, source)),
+                    "a sync with another source (" + source + ")");
+        }
+        for (String type : allTypes()) {
+            if (!type.equals(EventTypes.SERVICE_EXPORT_SYNC)) {
+                assertFalse(broker.admits(Request.of(WORKLOAD_EVENTS, type, WORKLOAD_EVENTS_SOURCE)),
+                        "the workload-events entry cannot post " + type);
+            }
+        }
+        assertEquals(1, broker.policiesAdmitting(WORKLOAD_EVENTS).size());
+        // The source the policy requires is the one the function writes, once its code has landed.
+        if (Files.isDirectory(Manifests.ROOT.resolve("functions/workload-events/src/main/java"))) {
+            assertTrue(mainSourcesContain("functions/workload-events", "\"" + WORKLOAD_EVENTS_SOURCE + "\""),
+                    "functions/workload-events no longer posts with source " + WORKLOAD_EVENTS_SOURCE);
+        }
+    }
+
     /** Every Trigger's reply identity may post its function's reply types with its source, and nothing else. */
     @Test
     void everyTriggerRepliesWithItsFunctionsReplyTypesOnly() {
@@ -217,6 +249,11 @@ class EventPoliciesTest {
                 serviceAccountSubject(NS, "meshfed-export"),
                 serviceAccountSubject(NS, "meshfed-pki"),
                 serviceAccountSubject(NS, "meshfed-xds-bridge"),
+                // A workload cluster's ApiServerSource identity (its issuer is not the Broker's either): it reaches
+                // meshfed through the workload-events entry only.
+                serviceAccountSubject("meshfed-system", BrokerAuthorization.oidcServiceAccountName(
+                        "sources.knative.dev", "ApiServerSource", "meshfed-export-watch")),
+                serviceAccountSubject("meshfed-system", "meshfed-export-watch"),
                 serviceAccountSubject("istio-system", "meshfed-csr-agent"),
                 serviceAccountSubject("other", "meshfed-operator"),
                 serviceAccountSubject(NS, "meshfed-operator-2")));

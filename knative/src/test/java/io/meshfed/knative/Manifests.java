@@ -23,6 +23,8 @@ final class Manifests {
     static final Path DIR = MODULE.resolve("manifests");
     private static final Pattern DOCUMENT_SEPARATOR = Pattern.compile("(?m)^---\\s*$");
     private static final String MAPPING_PREFIX = "quarkus.funqy.knative-events.mapping.";
+    /** A setting read from the environment with a default: {@code ${VARIABLE:default}}. */
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*):(.*)}");
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     record Parsed(Path file, KubernetesResource resource) {
@@ -88,6 +90,22 @@ final class Manifests {
             throw new AssertionError(module + " has no " + key + " in its application.properties");
         }
         return value;
+    }
+
+    /**
+     * The environment variables the module's application.properties reads ({@code key=${VARIABLE:default}}), each
+     * with its default; empty when the module has no application.properties (yet).
+     */
+    static Map<String, String> environmentDefaults(String module) {
+        Map<String, String> out = new TreeMap<>();
+        Properties p = applicationProperties(module);
+        for (String key : p.stringPropertyNames()) {
+            var m = PLACEHOLDER.matcher(p.getProperty(key).trim());
+            if (m.matches()) {
+                out.put(m.group(1), m.group(2));
+            }
+        }
+        return out;
     }
 
     /** The module's src/main/resources/application.properties, empty when it has none (yet). */

@@ -121,7 +121,7 @@ class ManifestsServerValidationTest {
             }
         }
         assertEquals(List.of(), failures, "manifests refused by the API server's validation");
-        assertTrue(validated >= 32, "expected the whole install (triggers, services, RBAC, CRD, workload), validated "
+        assertTrue(validated >= 39, "expected the whole install (triggers, services, RBAC, CRD, workload), validated "
                 + validated + " files");
     }
 
@@ -194,6 +194,29 @@ class ManifestsServerValidationTest {
                 """)));
         assertNotEquals(0, result.exit(), "a list as sub must fail the check:\n" + result.output());
         assertTrue(result.output().contains("spec.from[0].sub in body must be of type string"), result.output());
+    }
+
+    @Test
+    void anApiServerSourceWithAMisspeltSinkAudienceIsRefused(@TempDir Path dir) throws IOException {
+        // "audiance": the source would send tokens without the entry's audience, and every event would be refused.
+        Kubectl result = dryRun(write(dir, "source-typo.yaml", """
+                apiVersion: sources.knative.dev/v1
+                kind: ApiServerSource
+                metadata:
+                  name: meshfed-broken
+                  namespace: meshfed-system
+                spec:
+                  mode: Resource
+                  serviceAccountName: meshfed-export-watch
+                  resources:
+                    - apiVersion: v1
+                      kind: Service
+                  sink:
+                    uri: https://meshfed-workload-events.meshfed.example.org
+                    audiance: meshfed-workload-events
+                """));
+        assertNotEquals(0, result.exit(), "a misspelt sink field must fail the check:\n" + result.output());
+        assertTrue(result.output().contains("unknown field \"spec.sink.audiance\""), result.output());
     }
 
     private static String eventPolicy(String specAfterTo) {

@@ -74,7 +74,8 @@ class ManifestsTest {
     @Test
     void functionsScaleToZeroAndTheBridgeNever() {
         List<Service> services = Manifests.of(Service.class);
-        assertEquals(Set.of("meshfed-registration", "meshfed-export", "meshfed-pki", "meshfed-xds-bridge"),
+        assertEquals(Set.of("meshfed-registration", "meshfed-export", "meshfed-pki", "meshfed-xds-bridge",
+                "meshfed-workload-events"),
                 services.stream().map(s -> s.getMetadata().getName()).collect(Collectors.toSet()));
         Set<String> accounts = Manifests.of(ServiceAccount.class).stream().map(a -> a.getMetadata().getName())
                 .collect(Collectors.toSet());
@@ -110,14 +111,19 @@ class ManifestsTest {
         }
     }
 
-    /** Only the PKI function takes requests from outside the cluster; it authenticates each one itself. */
+    /**
+     * Only the PKI function and the workload-events entry take requests from outside the cluster; each authenticates
+     * every request itself, with a TokenReview on the cluster the request names.
+     */
     @Test
-    void onlyThePkiIsReachableFromOutsideTheCluster() {
+    void onlyThePkiAndTheWorkloadEventsEntryAreReachableFromOutsideTheCluster() {
         for (Service s : Manifests.of(Service.class)) {
             String name = s.getMetadata().getName();
             String visibility = s.getMetadata().getLabels().get("networking.knative.dev/visibility");
             if (name.equals("meshfed-pki")) {
                 assertNull(visibility, "CSR agents in workload clusters call the PKI function directly");
+            } else if (name.equals(WORKLOAD_EVENTS)) {
+                assertNull(visibility, "ApiServerSources in workload clusters post to the workload-events entry");
             } else {
                 assertEquals("cluster-local", visibility, name + " receives events from the Broker only");
             }
@@ -187,7 +193,7 @@ class ManifestsTest {
     @Test
     void everyRoleIsBoundToItsOwnAccountAndNoneReachesOutsideItsNamespace() {
         List<Role> roles = Manifests.of(Role.class);
-        assertEquals(7, roles.size(), "one per function and the bridge, the PKI's second in " + PKI_NS
+        assertEquals(8, roles.size(), "one per function and the bridge, the PKI's second in " + PKI_NS
                 + ", the operators' two");
         assertEquals(List.of(), Manifests.of(ClusterRole.class), "the management install grants nothing cluster-wide");
         assertEquals(List.of(), Manifests.of(ClusterRoleBinding.class));
@@ -268,6 +274,82 @@ class ManifestsTest {
                 assertEquals(NS, r.getMetadata().getNamespace(), r.getMetadata().getName());
             }
         }
+    }
+
+    static final String WORKLOAD_EVENTS = "meshfed-workload-events";
+
+    /**
+     * The workload-events entry reads in {@value #NS} exactly what the PKI function reads there (MeshClusters, and the
+     * credential Secrets for its TokenReviews), writes nothing, is bound to nothing in {@value #PKI_NS}, and posts to
+     * the Broker over HTTPS with a projected token for the Broker's audience alone.
+     */
+    @Test
+    void theWorkloadEventsEntryReadsClustersAndCredentialsAndPostsWithABrokerToken() {
+        Role role = roleIn(NS, WORKLOAD_EVENTS);
+        assertEquals(roleIn(NS, "meshfed-pki").getRules(), role.getRules(),
+                "what the PKI reads for its TokenReviews, nothing more");
+        for (var rule : role.getRules()) {
+            assertTrue(Set.of("get", "list").containsAll(rule.getVerbs()), "it only reads: " + rule);
+            assertFalse(rule.getResources().contains("secrets") && rule.getVerbs().contains("list"),
+                    "listing Secrets returns their data: " + rule);
+        }
+        assertTrue(Manifests.of(Role.class).stream().noneMatch(r -> r.getMetadata().getName().equals(WORKLOAD_EVENTS)
+                && !r.getMetadata().getNamespace().equals(NS)), "its only Role is in " + NS);
+        for (RoleBinding b : Manifests.of(RoleBinding.class)) {
+            if (!b.getMetadata().getNamespace().equals(NS)) {
+                b.getSubjects().forEach(sub -> assertFalse(WORKLOAD_EVENTS.equals(sub.getName()),
+                        b.getMetadata().getNamespace() + "/" + b.getMetadata().getName() + " binds " + WORKLOAD_EVENTS
+                                + ": it must not reach the CA key or the audit records"));
+            }
+        }
+
+        Service service = Manifests.named(Service.class, WORKLOAD_EVENTS);
+        var spec = service.getSpec().getTemplate().getSpec();
+        assertEquals(WORKLOAD_EVENTS, spec.getServiceAccountName());
+        var container = spec.getContainers().get(0);
+        assertEquals(8080, container.getPorts().get(0).getContainerPort());
+        assertEquals("/healthz", container.getReadinessProbe().getHttpGet().getPath());
+        Map<String, String> env = container.getEnv().stream().collect(Collectors.toMap(e -> e.getName(),
+                e -> e.getValue()));
+        assertEquals(NS, env.get("MESHFED_NAMESPACE"), "MeshClusters and credentials are in the management namespace");
+        Broker broker = Manifests.of(Broker.class).get(0);
+        URI brokerUrl = URI.create(env.get("MESHFED_BROKER_URL"));
+        assertEquals("https", brokerUrl.getScheme(), "with transport-encryption strict the ingress refuses plain HTTP");
+        assertEquals("/" + broker.getMetadata().getNamespace() + "/" + broker.getMetadata().getName(),
+                brokerUrl.getPath(), "the Broker ingress routes by path");
+        String tokenFile = env.get("MESHFED_BROKER_TOKEN_FILE");
+        var mount = container.getVolumeMounts().stream().filter(m -> tokenFile.startsWith(m.getMountPath() + "/"))
+                .findFirst().orElseThrow(() -> new AssertionError(tokenFile + " is under no mount"));
+        assertTrue(Boolean.TRUE.equals(mount.getReadOnly()), mount.getName() + " is mounted read-only");
+        var token = spec.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst()
+                .orElseThrow().getProjected().getSources().get(0).getServiceAccountToken();
+        assertEquals(tokenFile, mount.getMountPath() + "/" + token.getPath());
+        assertEquals(brokerAudience(broker), token.getAudience(), "a token for the Broker only");
+        assertTrue(token.getExpirationSeconds() <= 3600, "short-lived");
+        var security = container.getSecurityContext();
+        assertEquals(List.of(true, false, true, List.of("ALL")), List.of(security.getRunAsNonRoot(),
+                security.getAllowPrivilegeEscalation(), security.getReadOnlyRootFilesystem(),
+                security.getCapabilities().getDrop()));
+        // Every variable set here is one the module reads (a renamed one would be ignored), and the sender and
+        // audience are its defaults; checked once the module's application.properties exists.
+        Map<String, String> defaults = Manifests.environmentDefaults("functions/workload-events");
+        if (!defaults.isEmpty()) {
+            assertTrue(defaults.keySet().containsAll(env.keySet()),
+                    "variables the module does not read: " + env.keySet() + " vs " + defaults.keySet());
+            for (String variable : List.of("MESHFED_WORKLOAD_EVENTS_SENDER", "MESHFED_WORKLOAD_EVENTS_AUDIENCE")) {
+                assertEquals(defaults.get(variable), env.get(variable), variable);
+            }
+        }
+    }
+
+    /**
+     * The Broker's OIDC audience as Knative Eventing v0.50.0 sets it ({@code pkg/auth/audience.go GetAudience}:
+     * {@code <group>/<kind>/<namespace>/<name>}, lower-cased), which the Broker publishes in
+     * {@code .status.address.audience}.
+     */
+    static String brokerAudience(Broker broker) {
+        return ("eventing.knative.dev/Broker/" + broker.getMetadata().getNamespace() + "/"
+                + broker.getMetadata().getName()).toLowerCase(java.util.Locale.ROOT);
     }
 
     static final String PKI_PUBLIC = "meshfed-pki-public";
@@ -394,7 +476,7 @@ class ManifestsTest {
     }
 
     /** Walks fabric8 model objects; any non-empty additionalProperties is a field the model does not know. */
-    private static void unknownFields(Object o, String path, List<String> out, Map<Object, Boolean> seen) {
+    static void unknownFields(Object o, String path, List<String> out, Map<Object, Boolean> seen) {
         if (o == null || seen.put(o, true) != null) {
             return;
         }

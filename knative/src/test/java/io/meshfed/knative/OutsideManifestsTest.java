@@ -2,26 +2,39 @@ package io.meshfed.knative;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.istio.api.extensions.v1alpha1.WasmPlugin;
+import io.fabric8.knative.serving.v1.Service;
+import io.fabric8.knative.sources.v1.ApiServerSource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import java.net.URI;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Manifests that are not installed into the management cluster: the CSR agent (one per workload cluster,
- * knative/workload/) and the Wasm filters' Istio WasmPlugins (wasm-filters/deploy/istio/). Each parses into
- * its fabric8 model class.
+ * Manifests that are not installed into the management cluster: what each workload cluster applies (knative/workload/:
+ * meshfed's reader identity, the CSR agent, the export watch) and the Wasm filters' Istio WasmPlugins
+ * (wasm-filters/deploy/istio/). Each parses into its fabric8 model class.
  */
 class OutsideManifestsTest {
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -72,6 +85,92 @@ class OutsideManifestsTest {
                 .forEach(r -> assertEquals(List.of("cacerts", Manifests.property("pki-function/agent",
                         "meshfed.agent.xds-client.secret-name")), r.getResourceNames()));
         assertFalse(role.getRules().stream().anyMatch(r -> r.getVerbs().contains("*") || r.getVerbs().contains("list")));
+    }
+
+    @Test
+    void everyWorkloadDocumentParsesWithNoUnknownField() throws Exception {
+        List<KubernetesResource> docs = parse(Manifests.MODULE.resolve("workload"));
+        for (KubernetesResource doc : docs) {
+            assertFalse(doc instanceof GenericKubernetesResource, doc + ": kind unknown to the fabric8 model");
+            List<String> unknown = new ArrayList<>();
+            ManifestsTest.unknownFields(doc, "", unknown, new IdentityHashMap<>());
+            assertEquals(List.of(), unknown, ((HasMetadata) doc).getMetadata().getName() + ": fields the model does "
+                    + "not know (typos?)");
+        }
+    }
+
+    /**
+     * The export watch: an ApiServerSource that may read exactly the three kinds it watches, in every namespace, sends
+     * types the workload-events entry admits, names its cluster, and sends to that entry with a token for its audience
+     * under the OIDC identity the entry expects (how Knative names a source's account).
+     */
+    @Test
+    void exportWatchReadsItsThreeKindsAndSendsToTheWorkloadEventsEntryAsItsSender() throws Exception {
+        Path dir = Manifests.MODULE.resolve("workload");
+        List<KubernetesResource> docs = parse(dir);
+        ApiServerSource source = docs.stream().filter(ApiServerSource.class::isInstance)
+                .map(ApiServerSource.class::cast).findFirst().orElseThrow();
+        String ns = source.getMetadata().getNamespace();
+        assertEquals(List.of("meshfed-system", "meshfed-export-watch"), List.of(ns, source.getMetadata().getName()));
+        // The namespace comes from a file kubectl applies earlier (`kubectl apply -f knative/workload/` goes by name).
+        String creator = Manifests.files(dir).stream().filter(f -> Manifests.read(f).contains("kind: Namespace"))
+                .map(f -> f.getFileName().toString()).findFirst().orElseThrow();
+        assertTrue(creator.compareTo("export-watch.yaml") < 0, creator + " creates " + ns);
+        assertTrue(docs.stream().anyMatch(d -> d instanceof Namespace n && n.getMetadata().getName().equals(ns)));
+
+        var spec = source.getSpec();
+        String account = spec.getServiceAccountName();
+        assertTrue(docs.stream().anyMatch(d -> d instanceof ServiceAccount a && a.getMetadata().getName().equals(account)
+                && a.getMetadata().getNamespace().equals(ns)), "its ServiceAccount is shipped beside it");
+        ClusterRoleBinding binding = docs.stream().filter(ClusterRoleBinding.class::isInstance)
+                .map(ClusterRoleBinding.class::cast).filter(b -> b.getSubjects().stream().anyMatch(
+                        sub -> sub.getName().equals(account) && ns.equals(sub.getNamespace())))
+                .collect(Collectors.collectingAndThen(Collectors.toList(), l -> {
+                    assertEquals(1, l.size(), "one binding for " + account);
+                    return l.get(0);
+                }));
+        assertEquals(1, binding.getSubjects().size());
+        ClusterRole role = docs.stream().filter(ClusterRole.class::isInstance).map(ClusterRole.class::cast)
+                .filter(r -> r.getMetadata().getName().equals(binding.getRoleRef().getName())).findFirst().orElseThrow();
+        // Knative checks get, list and watch on each watched resource before it starts the source; nothing more.
+        Set<String> granted = new TreeSet<>();
+        for (var rule : role.getRules()) {
+            assertEquals(List.of("get", "list", "watch"), rule.getVerbs(), "read verbs only: " + rule);
+            assertTrue(rule.getResourceNames() == null || rule.getResourceNames().isEmpty(), rule.toString());
+            for (String group : rule.getApiGroups()) {
+                rule.getResources().forEach(r -> granted.add(group + "/" + r));
+            }
+        }
+        assertEquals(Set.of("/services", "discovery.k8s.io/endpointslices", "multicluster.x-k8s.io/serviceexports"),
+                granted);
+        Set<String> watched = spec.getResources().stream().map(r -> (r.getApiVersion().contains("/")
+                ? r.getApiVersion().substring(0, r.getApiVersion().indexOf('/')) : "") + "/"
+                + r.getKind().toLowerCase(Locale.ROOT) + "s").collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(granted, watched, "it watches what it may read");
+        assertNotNull(spec.getNamespaceSelector(), "without a selector it would watch " + ns + " alone");
+        var selector = spec.getNamespaceSelector();
+        assertTrue((selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty())
+                && (selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty()),
+                "an empty selector: every namespace");
+        // Knative Eventing v0.50.0 (pkg/apis/sources/constants.go): Resource mode sends
+        // dev.knative.apiserver.resource.{add,update,delete} (EventTypes.APISERVER_RESOURCE_*), the types the entry
+        // admits; Reference mode would send dev.knative.apiserver.ref.*, which it refuses.
+        assertEquals("Resource", spec.getMode());
+        assertFalse(spec.getCeOverrides().getExtensions().getOrDefault("meshfedcluster", "").isBlank(),
+                "the entry reviews the token with the API server of the cluster this extension names");
+
+        Service entry = Manifests.named(Service.class, ManifestsTest.WORKLOAD_EVENTS);
+        Map<String, String> env = entry.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .collect(Collectors.toMap(e -> e.getName(), e -> e.getValue()));
+        URI sink = URI.create(spec.getSink().getUri());
+        assertEquals("https", sink.getScheme(), "the token crosses the network to another cluster");
+        assertTrue(sink.getHost().startsWith(entry.getMetadata().getName() + "." + entry.getMetadata().getNamespace()
+                + "."), "the entry's public address ({name}.{namespace}.{domain}): " + sink);
+        assertEquals(env.get("MESHFED_WORKLOAD_EVENTS_AUDIENCE"), spec.getSink().getAudience(),
+                "a token for the entry's audience, good for nothing else");
+        assertEquals(env.get("MESHFED_WORKLOAD_EVENTS_SENDER"), ns + "/" + BrokerAuthorization.oidcServiceAccountName(
+                "sources.knative.dev", "ApiServerSource", source.getMetadata().getName()),
+                "the entry expects the OIDC ServiceAccount Knative gives this source");
     }
 
     @Test

@@ -80,6 +80,16 @@ class ScriptsTest {
         assertTrue(r.out().indexOf("kubectl apply -f " + Manifests.DIR.resolve("namespace.yaml"))
                 < r.out().indexOf("kubectl apply -f " + Manifests.DIR.resolve("rbac/pki.yaml")),
                 "both namespaces before the Roles in them");
+        // The workload-events entry: its account and its Broker policy exist before its Service starts posting.
+        int entry = r.out().indexOf(r.out().stream().filter(l -> l.startsWith("kn service create "
+                + ManifestsTest.WORKLOAD_EVENTS + " ")).findFirst().orElseThrow());
+        for (String f : List.of("rbac/workload-events.yaml", "eventing/policies/meshfed-workload-events.yaml")) {
+            int at = r.out().indexOf("kubectl apply -f " + Manifests.DIR.resolve(f));
+            assertTrue(at >= 0 && at < entry, f + " applied before the entry's Service");
+        }
+        // What workload clusters apply (knative/workload/) is theirs: deploy.sh installs the management cluster only.
+        assertTrue(r.out().stream().noneMatch(l -> l.contains(Manifests.MODULE.resolve("workload").toString())),
+                String.join("\n", r.out()));
     }
 
     private static List<Path> policyFiles() {
