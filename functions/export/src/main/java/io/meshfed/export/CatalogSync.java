@@ -138,12 +138,13 @@ public final class CatalogSync {
             readAt = null;
         }
 
-        String hash = CatalogHash.of(cluster, services);
+        MeshCluster federated = cluster.federated();
+        String hash = CatalogHash.of(federated, services);
         if (current.isPresent() && current.get().contentHash().equals(hash) && !current.get().isStale()) {
             return new SyncResult.Unchanged(name);
         }
         long expected = current.map(ClusterCatalog::version).orElse(0L);
-        ClusterCatalog next = new ClusterCatalog(cluster, services, expected + 1, hash, readAt, null);
+        ClusterCatalog next = new ClusterCatalog(federated, services, expected + 1, hash, readAt, null);
         catalogs.put(next, expected);
         return new SyncResult.Changed(new CatalogChanged(name, next.version(), next.contentHash(), false));
     }
@@ -162,10 +163,11 @@ public final class CatalogSync {
             return new SyncResult.Failed(new ExportFailed(name, e.reason(), e.getMessage(), null, null, 0));
         }
         ClusterCatalog kept = current.get();
-        boolean clusterChanged = !kept.cluster().equals(cluster);
+        MeshCluster federated = cluster.federated();
+        boolean clusterChanged = !kept.cluster().equals(federated);
         if (!kept.isStale() || clusterChanged) {
             Instant staleSince = kept.isStale() ? kept.staleSince() : now;
-            ClusterCatalog stale = new ClusterCatalog(cluster, kept.services(), kept.version() + 1, null,
+            ClusterCatalog stale = new ClusterCatalog(federated, kept.services(), kept.version() + 1, null,
                     kept.lastGoodRead(), staleSince);
             catalogs.put(stale, kept.version());
             kept = stale;

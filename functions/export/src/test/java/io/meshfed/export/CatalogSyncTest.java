@@ -48,7 +48,7 @@ class CatalogSyncTest {
         SyncResult result = sync.sync("east");
 
         ClusterCatalog stored = catalogs.get("east").orElseThrow();
-        assertEquals(ClusterCatalog.fresh(east, List.of(reviewsService("10.0.0.1")), 1, T0), stored);
+        assertEquals(ClusterCatalog.fresh(east.federated(), List.of(reviewsService("10.0.0.1")), 1, T0), stored);
         assertEquals(new SyncResult.Changed(new CatalogChanged("east", 1, stored.contentHash(), false)), result);
         assertEquals(List.of("put east v1"), catalogs.writes());
     }
@@ -74,7 +74,7 @@ class CatalogSyncTest {
 
         SyncResult result = sync.sync("east");
         ClusterCatalog stored = catalogs.get("east").orElseThrow();
-        assertEquals(ClusterCatalog.fresh(east, List.of(reviewsService("10.0.0.2")), 2, T0.plusSeconds(60)), stored);
+        assertEquals(ClusterCatalog.fresh(east.federated(), List.of(reviewsService("10.0.0.2")), 2, T0.plusSeconds(60)), stored);
         assertEquals(new SyncResult.Changed(new CatalogChanged("east", 2, stored.contentHash(), false)), result);
     }
 
@@ -88,7 +88,7 @@ class CatalogSyncTest {
         SyncResult first = sync.sync("east");
         Instant failedAt = T0.plusSeconds(60);
         ClusterCatalog stale = catalogs.get("east").orElseThrow();
-        assertEquals(new ClusterCatalog(east, List.of(reviewsService("10.0.0.1")), 2, null, T0, failedAt), stale);
+        assertEquals(new ClusterCatalog(east.federated(), List.of(reviewsService("10.0.0.1")), 2, null, T0, failedAt), stale);
         assertEquals(new SyncResult.Failed(new ExportFailed("east", FailureReason.SERVER_ERROR, "answered 503",
                 failedAt, T0, 2)), first);
 
@@ -111,7 +111,7 @@ class CatalogSyncTest {
 
         SyncResult result = sync.sync("east");
         ClusterCatalog stored = catalogs.get("east").orElseThrow();
-        assertEquals(ClusterCatalog.fresh(east, List.of(reviewsService("10.0.0.1")), 3, T0.plusSeconds(300)), stored);
+        assertEquals(ClusterCatalog.fresh(east.federated(), List.of(reviewsService("10.0.0.1")), 3, T0.plusSeconds(300)), stored);
         assertEquals(new SyncResult.Changed(new CatalogChanged("east", 3, stored.contentHash(), false)), result);
     }
 
@@ -148,7 +148,7 @@ class CatalogSyncTest {
         sync.sync("east");
         // This sync reads .2, but before it writes another sync stores .3 (a newer read) as version 2.
         reader.next(reviews("10.0.0.2"));
-        ClusterCatalog newer = ClusterCatalog.fresh(east, List.of(reviewsService("10.0.0.3")), 2, T0);
+        ClusterCatalog newer = ClusterCatalog.fresh(east.federated(), List.of(reviewsService("10.0.0.3")), 2, T0);
         catalogs.beforeNextPut(() -> catalogs.force(newer));
         reader.next(reviews("10.0.0.3"));
 
@@ -190,7 +190,7 @@ class CatalogSyncTest {
         reader.fail(FailureReason.TIMEOUT, "no answer");
 
         assertInstanceOf(SyncResult.Failed.class, sync.registered("east", 2));
-        assertEquals(new ClusterCatalog(moved, List.of(reviewsService("10.0.0.1")), 3, null, T0, T0),
+        assertEquals(new ClusterCatalog(moved.federated(), List.of(reviewsService("10.0.0.1")), 3, null, T0, T0),
                 catalogs.get("east").orElseThrow());
     }
 
@@ -234,7 +234,32 @@ class CatalogSyncTest {
         reader.next(reviews("10.0.0.1"));
         SyncResult result = sync.registered("east", 2);
         assertEquals(new SyncResult.Changed(new CatalogChanged("east", 2,
-                CatalogHash.of(moved, List.of(reviewsService("10.0.0.1"))), false)), result);
+                CatalogHash.of(moved.federated(), List.of(reviewsService("10.0.0.1"))), false)), result);
+    }
+
+    @Test
+    void movingTheApiServerOrRotatingItsCaChangesNoCatalogAndTheCatalogCarriesNeither() {
+        reader.next(reviews("10.0.0.1"));
+        sync.sync("east");
+        ClusterCatalog before = catalogs.get("east").orElseThrow();
+        assertEquals(null, before.cluster().apiServer(), "how meshfed reaches east is not federation content");
+
+        MeshCluster moved = new MeshCluster("east", east.network(), east.locality(), east.eastWestGateway(),
+                east.trustDomain(), new ApiServerRef("https://east-new.example.org:6443", CA,
+                        "east-credentials-2"));
+        clusters.put(moved, Optional.of(ClusterCredentials.ofToken("t0ken")));
+        reader.next(reviews("10.0.0.1"));
+        assertEquals(new SyncResult.Unchanged("east"), sync.registered("east", 2));
+        assertEquals(before, catalogs.get("east").orElseThrow(), "same version, same hash: nothing re-sent");
+
+        // While the cluster cannot be read, the same holds: no registration-only rewrite of the stale catalog.
+        reader.fail(FailureReason.TIMEOUT, "slow");
+        sync.sync("east");
+        ClusterCatalog stale = catalogs.get("east").orElseThrow();
+        reader.fail(FailureReason.TIMEOUT, "slow");
+        clusters.put(east, Optional.of(ClusterCredentials.ofToken("t0ken")));
+        sync.registered("east", 3);
+        assertEquals(stale, catalogs.get("east").orElseThrow());
     }
 
     static MeshCluster cluster(String name, String gateway) {

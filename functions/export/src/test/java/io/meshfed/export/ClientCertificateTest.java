@@ -64,7 +64,7 @@ class ClientCertificateTest {
 
             ClusterCatalog stored = new KubernetesCatalogStore(management, ExportFunctionsTest.NAMESPACE)
                     .get("certauth").orElseThrow();
-            assertEquals(new ClusterCatalog(cluster, RemoteFailuresTest.payments(), 1, null, stored.lastGoodRead(),
+            assertEquals(new ClusterCatalog(cluster.federated(), RemoteFailuresTest.payments(), 1, null, stored.lastGoodRead(),
                     null), stored);
             ExportFunctionsTest.assertReply(answer, EventTypes.CATALOG_CHANGED, "certauth",
                     new CatalogChanged("certauth", 1, stored.contentHash(), false));

@@ -95,7 +95,7 @@ class ExportFunctionsTest {
 
             assertEquals(200, first.status(), first.bodyText());
             ClusterCatalog stored = catalogs.get("east").orElseThrow();
-            assertEquals(new ClusterCatalog(cluster, shopServices(), 1, null, stored.lastGoodRead(), null), stored);
+            assertEquals(new ClusterCatalog(cluster.federated(), shopServices(), 1, null, stored.lastGoodRead(), null), stored);
             assertFalse(stored.lastGoodRead().isBefore(before) || stored.lastGoodRead().isAfter(after));
             assertReply(first, EventTypes.CATALOG_CHANGED, "east",
                     new CatalogChanged("east", 1, stored.contentHash(), false));
@@ -141,7 +141,7 @@ class ExportFunctionsTest {
                 statuses.sort(null);
                 assertEquals(List.of(200, 204, 204, 204), statuses);
                 ClusterCatalog stored = catalogs.get("twin").orElseThrow();
-                assertEquals(new ClusterCatalog(cluster, shopServices(), 1, null, stored.lastGoodRead(), null), stored);
+                assertEquals(new ClusterCatalog(cluster.federated(), shopServices(), 1, null, stored.lastGoodRead(), null), stored);
                 assertEquals(new CatalogChanged("twin", 1, stored.contentHash(), false),
                         ModelJson.mapper().readValue(replies.get(0).getData().toBytes(), CatalogChanged.class));
             } finally {
@@ -170,7 +170,7 @@ class ExportFunctionsTest {
 
             assertEquals(200, answer.status(), answer.bodyText());
             ClusterCatalog stored = catalogs.get("west").orElseThrow();
-            assertEquals(new ClusterCatalog(cluster, List.of(new ExportedService("web", "frontend",
+            assertEquals(new ClusterCatalog(cluster.federated(), List.of(new ExportedService("web", "frontend",
                     List.of(new ServicePort("http", 80, "HTTP", 8080)),
                     List.of(new ServiceEndpoint("10.2.0.7", new Locality("eu-west1", "eu-west1-a"), true,
                             Map.of("app", "frontend"))))), 1, null, stored.lastGoodRead(), null), stored);
@@ -191,7 +191,7 @@ class ExportFunctionsTest {
                     .withName("reviews").delete();
             Answer stillRatings = events.send(sync("north"), Mode.STRUCTURED);
             ClusterCatalog v2 = catalogs.get("north").orElseThrow();
-            assertEquals(new ClusterCatalog(cluster, List.of(shopServices().get(0)), 2, null, v2.lastGoodRead(), null),
+            assertEquals(new ClusterCatalog(cluster.federated(), List.of(shopServices().get(0)), 2, null, v2.lastGoodRead(), null),
                     v2);
             assertReply(stillRatings, EventTypes.CATALOG_CHANGED, "north",
                     new CatalogChanged("north", 2, v2.contentHash(), false));
@@ -200,7 +200,7 @@ class ExportFunctionsTest {
                     .edit(s -> { s.getMetadata().getLabels().remove(ExportDiscovery.EXPORT_LABEL); return s; });
             Answer none = events.send(sync("north"), Mode.BINARY);
             ClusterCatalog v3 = catalogs.get("north").orElseThrow();
-            assertEquals(new ClusterCatalog(cluster, List.of(), 3, null, v3.lastGoodRead(), null), v3);
+            assertEquals(new ClusterCatalog(cluster.federated(), List.of(), 3, null, v3.lastGoodRead(), null), v3);
             assertReply(none, EventTypes.CATALOG_CHANGED, "north",
                     new CatalogChanged("north", 3, v3.contentHash(), false));
         }
@@ -217,7 +217,7 @@ class ExportFunctionsTest {
                     ModelJson.mapper().writeValueAsString(Map.of("cluster", cluster, "generation", generation))),
                     Mode.BINARY);
             ClusterCatalog stored = catalogs.get("south").orElseThrow();
-            assertEquals(new ClusterCatalog(cluster, shopServices(), 1, null, stored.lastGoodRead(), null), stored);
+            assertEquals(new ClusterCatalog(cluster.federated(), shopServices(), 1, null, stored.lastGoodRead(), null), stored);
             assertReply(registered, EventTypes.CATALOG_CHANGED, "south",
                     new CatalogChanged("south", 1, stored.contentHash(), false));
 
@@ -262,7 +262,7 @@ class ExportFunctionsTest {
 
             Answer answer = events.send(event, Mode.BINARY);
             ClusterCatalog stored = catalogs.get("watched").orElseThrow();
-            assertEquals(new ClusterCatalog(cluster, shopServices(), 1, null, stored.lastGoodRead(), null), stored);
+            assertEquals(new ClusterCatalog(cluster.federated(), shopServices(), 1, null, stored.lastGoodRead(), null), stored);
             assertReply(answer, EventTypes.CATALOG_CHANGED, "watched",
                     new CatalogChanged("watched", 1, stored.contentHash(), false));
 

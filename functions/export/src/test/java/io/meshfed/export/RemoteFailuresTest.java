@@ -99,7 +99,7 @@ class RemoteFailuresTest {
         MeshCluster cluster = register("flaky", tls.caPem());
         Answer ok = events.send(ExportFunctionsTest.sync("flaky"), Mode.BINARY);
         ClusterCatalog good = catalogs.get("flaky").orElseThrow();
-        assertEquals(new ClusterCatalog(cluster, payments(), 1, null, good.lastGoodRead(), null), good);
+        assertEquals(new ClusterCatalog(cluster.federated(), payments(), 1, null, good.lastGoodRead(), null), good);
         ExportFunctionsTest.assertReply(ok, EventTypes.CATALOG_CHANGED, "flaky",
                 new CatalogChanged("flaky", 1, good.contentHash(), false));
         apiServer.verify(getRequestedFor(urlPathEqualTo("/api/v1/services"))
@@ -109,7 +109,7 @@ class RemoteFailuresTest {
         Answer unavailable = events.send(ExportFunctionsTest.sync("flaky"), Mode.BINARY);
         ClusterCatalog stale = catalogs.get("flaky").orElseThrow();
         assertNotNull(stale.staleSince());
-        assertEquals(new ClusterCatalog(cluster, payments(), 2, null, good.lastGoodRead(), stale.staleSince()), stale);
+        assertEquals(new ClusterCatalog(cluster.federated(), payments(), 2, null, good.lastGoodRead(), stale.staleSince()), stale);
         assertFailed(unavailable, new ExportFailed("flaky", FailureReason.SERVER_ERROR,
                 url() + " answered 503: etcd unavailable", stale.staleSince(), good.lastGoodRead(), 2));
         String staleVersion = catalogMap("flaky").getMetadata().getResourceVersion();
@@ -145,7 +145,7 @@ class RemoteFailuresTest {
         apiServer.removeStub(outage);
         Answer recovered = events.send(ExportFunctionsTest.sync("flaky"), Mode.BINARY);
         ClusterCatalog fresh = catalogs.get("flaky").orElseThrow();
-        assertEquals(new ClusterCatalog(cluster, payments(), 3, null, fresh.lastGoodRead(), null), fresh);
+        assertEquals(new ClusterCatalog(cluster.federated(), payments(), 3, null, fresh.lastGoodRead(), null), fresh);
         assertTrue(fresh.lastGoodRead().isAfter(good.lastGoodRead()));
         ExportFunctionsTest.assertReply(recovered, EventTypes.CATALOG_CHANGED, "flaky",
                 new CatalogChanged("flaky", 3, fresh.contentHash(), false));

@@ -33,6 +33,15 @@ public record MeshCluster(
         return apiServer != null;
     }
 
+    /**
+     * This cluster as the federation sees it: everything but how meshfed reaches its API server, which only the
+     * registration, export and PKI functions use. Catalogs carry this, so moving a cluster's API server, or
+     * rotating its CA, changes no catalog and re-sends nothing to any istiod.
+     */
+    public MeshCluster federated() {
+        return apiServer == null ? this : new MeshCluster(name, network, locality, eastWestGateway, trustDomain, null);
+    }
+
     /** The SPIFFE URI prefix every workload identity of this cluster starts with. */
     @JsonIgnore
     public String spiffePrefix() {
