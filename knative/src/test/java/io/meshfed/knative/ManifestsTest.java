@@ -326,6 +326,13 @@ class ManifestsTest {
         assertEquals(tokenFile, mount.getMountPath() + "/" + token.getPath());
         assertEquals(brokerAudience(broker), token.getAudience(), "a token for the Broker only");
         assertTrue(token.getExpirationSeconds() <= 3600, "short-lived");
+        String caFile = env.get("MESHFED_BROKER_CA_FILE");
+        var caMount = container.getVolumeMounts().stream().filter(m -> caFile.equals(m.getMountPath() + "/ca.crt"))
+                .findFirst().orElseThrow(() -> new AssertionError(caFile + " is not ca.crt of a mount"));
+        var caVolume = spec.getVolumes().stream().filter(v -> v.getName().equals(caMount.getName())).findFirst()
+                .orElseThrow();
+        assertEquals("meshfed-broker-ca", caVolume.getConfigMap().getName(),
+                "Knative Eventing's CA, from the ConfigMap docs/deploy.md says to create");
         var security = container.getSecurityContext();
         assertEquals(List.of(true, false, true, List.of("ALL")), List.of(security.getRunAsNonRoot(),
                 security.getAllowPrivilegeEscalation(), security.getReadOnlyRootFilesystem(),

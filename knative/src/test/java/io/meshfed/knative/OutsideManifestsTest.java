@@ -152,10 +152,10 @@ class OutsideManifestsTest {
         assertTrue((selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty())
                 && (selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty()),
                 "an empty selector: every namespace");
-        // Knative Eventing v0.50.0 (pkg/apis/sources/constants.go): Resource mode sends
-        // dev.knative.apiserver.resource.{add,update,delete} (EventTypes.APISERVER_RESOURCE_*), the types the entry
-        // admits; Reference mode would send dev.knative.apiserver.ref.*, which it refuses.
-        assertEquals("Resource", spec.getMode());
+        // Knative Eventing v0.50.0 (pkg/apis/sources/constants.go): Reference mode sends
+        // dev.knative.apiserver.ref.{add,update,delete} (EventTypes.APISERVER_REF_*), which the entry admits, with the
+        // object's reference only: no workload object crosses to the management cluster.
+        assertEquals("Reference", spec.getMode());
         assertFalse(spec.getCeOverrides().getExtensions().getOrDefault("meshfedcluster", "").isBlank(),
                 "the entry reviews the token with the API server of the cluster this extension names");
 

@@ -25,6 +25,10 @@ public final class EventTypes {
     public static final String APISERVER_RESOURCE_ADD = "dev.knative.apiserver.resource.add";
     public static final String APISERVER_RESOURCE_UPDATE = "dev.knative.apiserver.resource.update";
     public static final String APISERVER_RESOURCE_DELETE = "dev.knative.apiserver.resource.delete";
+    /** What an ApiServerSource in Reference mode sends: the changed object's reference only. */
+    public static final String APISERVER_REF_ADD = "dev.knative.apiserver.ref.add";
+    public static final String APISERVER_REF_UPDATE = "dev.knative.apiserver.ref.update";
+    public static final String APISERVER_REF_DELETE = "dev.knative.apiserver.ref.delete";
 
     private EventTypes() {
     }

@@ -24,12 +24,43 @@ public final class BrokerSender {
     private final HttpClient http;
     private final Duration timeout;
 
-    /** @param tokenFile the token to present; null posts without one (local mode's broker on loopback) */
-    public BrokerSender(URI broker, Path tokenFile, Duration timeout) {
+    /**
+     * @param tokenFile the token to present; null posts without one
+     * @param caFile PEM bundle of the CA(s) of the Broker ingress's TLS certificate (Knative Eventing's own CA under
+     *     {@code transport-encryption: strict}); null, or a file that does not exist, trusts the JVM's default CAs
+     */
+    public BrokerSender(URI broker, Path tokenFile, Path caFile, Duration timeout) {
         this.broker = broker;
         this.tokenFile = tokenFile;
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout);
+        if (caFile != null && Files.exists(caFile)) {
+            builder.sslContext(trusting(caFile));
+        }
+        this.http = builder.build();
+    }
+
+    private static javax.net.ssl.SSLContext trusting(Path caFile) {
+        try (var in = Files.newInputStream(caFile)) {
+            java.security.KeyStore roots = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            roots.load(null, null);
+            int i = 0;
+            for (var certificate : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                roots.setCertificateEntry("broker-ca-" + i++, certificate);
+            }
+            if (i == 0) {
+                throw new IllegalArgumentException("the Broker CA file " + caFile + " holds no certificate");
+            }
+            javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(roots);
+            javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+            tls.init(null, trust.getTrustManagers(), null);
+            return tls;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException("the Broker CA file " + caFile + " is not a PEM bundle of certificates: "
+                    + e.getMessage(), e);
+        }
     }
 
     /**

@@ -24,8 +24,10 @@ import java.util.Set;
  * come here with a token of its own cluster, and this gate decides, in order:
  *
  * <ol>
- *   <li>the type is one a workload cluster may send: {@code dev.knative.apiserver.resource.add|update|delete} (an
- *       ApiServerSource watching the cluster) or {@code io.meshfed.service.export.sync} (else 403 {@code type});</li>
+ *   <li>the type is one a workload cluster may send: {@code dev.knative.apiserver.ref.add|update|delete} (an
+ *       ApiServerSource watching the cluster in Reference mode, as shipped), the same in Resource mode
+ *       ({@code dev.knative.apiserver.resource.*}), or {@code io.meshfed.service.export.sync} (else 403
+ *       {@code type});</li>
  *   <li>it names one cluster: the {@value #CLUSTER_EXTENSION} extension of an ApiServerSource event, the subject of a
  *       sync, a DNS-1123 label (else 400);</li>
  *   <li>it carries a bearer token (else 401), and that cluster is registered (else 422);</li>
@@ -49,8 +51,9 @@ public final class WorkloadEventGate {
     public static final String DEFAULT_AUDIENCE = "meshfed-workload-events";
     /** The OIDC identity Knative gives the ApiServerSource {@code meshfed-system/meshfed-export-watch}. */
     public static final String DEFAULT_SENDER = "meshfed-system/meshfed-export-watch-oidc-sources.knative.dev-apiserversource";
-    static final Set<String> ADMITTED_TYPES = Set.of(EventTypes.APISERVER_RESOURCE_ADD,
-            EventTypes.APISERVER_RESOURCE_UPDATE, EventTypes.APISERVER_RESOURCE_DELETE, EventTypes.SERVICE_EXPORT_SYNC);
+    static final Set<String> ADMITTED_TYPES = Set.of(EventTypes.APISERVER_REF_ADD, EventTypes.APISERVER_REF_UPDATE,
+            EventTypes.APISERVER_REF_DELETE, EventTypes.APISERVER_RESOURCE_ADD, EventTypes.APISERVER_RESOURCE_UPDATE,
+            EventTypes.APISERVER_RESOURCE_DELETE, EventTypes.SERVICE_EXPORT_SYNC);
     private static final int MAX_TOKEN_CHARS = 16 * 1024;
     private static final String BEARER = "bearer ";
 

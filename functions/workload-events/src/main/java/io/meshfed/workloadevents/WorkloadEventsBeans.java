@@ -39,6 +39,8 @@ public class WorkloadEventsBeans {
     URI brokerUrl;
     @ConfigProperty(name = "meshfed.workload-events.broker-token-file")
     Path brokerTokenFile;
+    @ConfigProperty(name = "meshfed.workload-events.broker-ca-file")
+    java.util.Optional<Path> brokerCaFile;
     @ConfigProperty(name = "meshfed.workload-events.broker-timeout")
     Duration brokerTimeout;
 
@@ -58,6 +60,8 @@ public class WorkloadEventsBeans {
     @Singleton
     BrokerSender brokerSender() {
         LOG.infof("workload events: admitted syncs go to %s with the token in %s", brokerUrl, brokerTokenFile);
-        return new BrokerSender(brokerUrl, brokerTokenFile, brokerTimeout);
+        brokerCaFile.filter(f -> !java.nio.file.Files.exists(f)).ifPresent(f -> LOG.warnf("the Broker CA file %s does"
+                + " not exist; trusting the JVM's default CAs for %s", f, brokerUrl));
+        return new BrokerSender(brokerUrl, brokerTokenFile, brokerCaFile.orElse(null), brokerTimeout);
     }
 }

@@ -23,6 +23,41 @@ class BrokerSenderTest {
     Path dir;
 
     @Test
+    void overTlsTheBrokerIsTrustedOnlyThroughTheConfiguredCa() throws Exception {
+        io.meshfed.testsupport.TestTls tls = io.meshfed.testsupport.TestTls.create();
+        java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(tls.keystore())) {
+            keys.load(in, io.meshfed.testsupport.TestTls.PASSWORD.toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory km = javax.net.ssl.KeyManagerFactory.getInstance(
+                javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        km.init(keys, io.meshfed.testsupport.TestTls.PASSWORD.toCharArray());
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(km.getKeyManagers(), null, null);
+        com.sun.net.httpserver.HttpsServer broker = com.sun.net.httpserver.HttpsServer.create(
+                new InetSocketAddress("127.0.0.1", 0), 0);
+        broker.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(context));
+        broker.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(202, -1);
+            exchange.close();
+        });
+        broker.start();
+        try {
+            URI url = URI.create("https://localhost:" + broker.getAddress().getPort() + "/meshfed/meshfed");
+            Path token = Files.writeString(dir.resolve("token"), "t");
+            Path ca = Files.writeString(dir.resolve("ca.crt"), tls.caPem());
+            var sync = CloudEventBuilder.v1().withId("workload/east/1").withType("io.meshfed.service.export.sync")
+                    .withSource(URI.create(WorkloadEventGate.SOURCE)).withSubject("east").build();
+            new BrokerSender(url, token, ca, Duration.ofSeconds(5)).send(sync);
+            EventFailure untrusted = assertThrows(EventFailure.class,
+                    () -> new BrokerSender(url, token, null, Duration.ofSeconds(5)).send(sync));
+            assertEquals(EventFailure.Kind.UNAVAILABLE, untrusted.kind(), "the JVM's CAs do not know Knative's");
+        } finally {
+            broker.stop(0);
+        }
+    }
+
+    @Test
     void postsInBinaryModeWithTheTokenReadForEachPostAndReportsARefusal() throws Exception {
         List<String> seen = new CopyOnWriteArrayList<>();
         AtomicInteger status = new AtomicInteger(202);
@@ -37,7 +72,7 @@ class BrokerSenderTest {
         try {
             Path token = Files.writeString(dir.resolve("token"), "first\n");
             BrokerSender sender = new BrokerSender(URI.create("http://127.0.0.1:" + broker.getAddress().getPort()
-                    + "/meshfed/meshfed"), token, Duration.ofSeconds(5));
+                    + "/meshfed/meshfed"), token, null, Duration.ofSeconds(5));
             var sync = CloudEventBuilder.v1().withId("workload/east/1").withType("io.meshfed.service.export.sync")
                     .withSource(URI.create(WorkloadEventGate.SOURCE)).withSubject("east").build();
             sender.send(sync);

@@ -69,6 +69,13 @@ class WorkloadEventGateTest {
     }
 
     @Test
+    void aReferenceModeEventIsTakenAsWell() {
+        CloudEvent ref = CloudEventBuilder.v1(apiServerEvent("east", new byte[0]))
+                .withType("dev.knative.apiserver.ref.delete").build();
+        assertEquals("east", gate.admit(ref, "Bearer east-sender").getSubject());
+    }
+
+    @Test
     void aSyncNamesItsClusterInTheSubject() {
         CloudEvent event = CloudEventBuilder.v1().withId("s-1").withType("io.meshfed.service.export.sync")
                 .withSource(URI.create("/cli")).withSubject("east").build();

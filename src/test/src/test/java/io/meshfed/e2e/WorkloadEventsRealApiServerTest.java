@@ -110,11 +110,11 @@ class WorkloadEventsRealApiServerTest {
                     zone: us-east-a
                 """);
         long before = fleet.progress().size();
-        Answer answer = post(apiServerEvent("dev.knative.apiserver.resource.add", "east"),
+        Answer answer = post(apiServerEvent("dev.knative.apiserver.ref.add", "east"),
                 senderToken("east", WorkloadEventGate.DEFAULT_AUDIENCE));
         assertEquals(202, answer.status(), answer.body());
         List<String> after = fleet.progress().subList((int) before, fleet.progress().size());
-        assertTrue(after.stream().anyMatch(l -> l.startsWith("admitted dev.knative.apiserver.resource.add of cluster"
+        assertTrue(after.stream().anyMatch(l -> l.startsWith("admitted dev.knative.apiserver.ref.add of cluster"
                 + " east")), "admitted: " + after);
         assertTrue(after.stream().anyMatch(l -> l.startsWith("catalog of east changed")),
                 "export read east again and took the new Service: " + after);
