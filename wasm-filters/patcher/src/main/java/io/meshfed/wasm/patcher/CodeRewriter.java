@@ -1,15 +1,52 @@
 package io.meshfed.wasm.patcher;
 
 /**
- * Walks one function body instruction by instruction and rewrites function-index operands ({@code call},
- * {@code return_call}, {@code ref.func}); every other byte is copied verbatim. Covers the MVP instruction
- * set plus sign-extension, saturating truncation, bulk memory and reference types, which is what TeaVM
- * emits; SIMD and anything unknown fail loudly rather than being copied blind.
+ * Walks one function body instruction by instruction, rewrites function-index operands ({@code call},
+ * {@code return_call}, {@code ref.func}) and replaces every trapping float-to-integer truncation by its
+ * saturating form; every other byte is copied verbatim. Covers the MVP instruction set plus
+ * sign-extension, saturating truncation, bulk memory and reference types, which is what TeaVM emits;
+ * SIMD and anything unknown fail loudly rather than being copied blind.
+ *
+ * <p>Why saturate: Java's {@code (int) d} and {@code (long) d} never throw (NaN becomes 0, out-of-range
+ * values the nearest bound), but TeaVM emits {@code i32/i64.trunc_f32/f64_s/u}, which trap on NaN and out
+ * of range. {@code i32/i64.trunc_sat_*} (0xFC 0x00-0x07) compute exactly Java's result for the signed
+ * forms, so the module keeps the semantics the Java source was written and tested with.
  */
 final class CodeRewriter {
     private CodeRewriter() {}
 
+    /** Sub-opcode of the saturating form (after 0xFC) of a trapping truncation opcode, or -1. */
+    static int saturatingFormOf(int op) {
+        return switch (op) {
+            case 0xA8 -> 0; // i32.trunc_f32_s
+            case 0xA9 -> 1; // i32.trunc_f32_u
+            case 0xAA -> 2; // i32.trunc_f64_s
+            case 0xAB -> 3; // i32.trunc_f64_u
+            case 0xAE -> 4; // i64.trunc_f32_s
+            case 0xAF -> 5; // i64.trunc_f32_u
+            case 0xB0 -> 6; // i64.trunc_f64_s
+            case 0xB1 -> 7; // i64.trunc_f64_u
+            default -> -1;
+        };
+    }
+
+    /** Number of trapping float-to-integer truncations in one function body. */
+    static int trappingTruncations(byte[] code, int offset, int size) {
+        int[] found = new int[1];
+        walk(code, offset, size, null, found);
+        return found[0];
+    }
+
+    /**
+     * The body with function indices remapped ({@code remap == null}: kept as they are) and truncations
+     * made saturating.
+     */
     static byte[] rewriteBody(byte[] code, int offset, int size, int[] remap) {
+        return walk(code, offset, size, remap, new int[1]);
+    }
+
+    /** One pass over a body, counting the trapping truncations it replaced into {@code trapping[0]}. */
+    private static byte[] walk(byte[] code, int offset, int size, int[] remap, int[] trapping) {
         ByteReader in = new ByteReader(code, offset, size);
         ByteWriter out = new ByteWriter();
         int start = in.position();
@@ -25,6 +62,10 @@ final class CodeRewriter {
             switch (op) {
                 case 0x10, 0x12, 0xD2 -> { // call, return_call, ref.func
                     int index = in.u32();
+                    if (remap == null) {
+                        out.bytes(in.slice(opStart));
+                        continue;
+                    }
                     if (index >= remap.length) {
                         throw new MalformedModuleException("function index " + index + " out of range");
                     }
@@ -55,6 +96,12 @@ final class CodeRewriter {
                 case 0xFC -> prefixed(in);
                 case 0xFD -> throw new MalformedModuleException("SIMD instructions are not supported");
                 default -> {
+                    int saturating = saturatingFormOf(op);
+                    if (saturating >= 0) {
+                        trapping[0]++;
+                        out.u8(0xFC).u32(saturating);
+                        continue;
+                    }
                     if (op >= 0x28 && op <= 0x3E) {
                         in.u32();
                         in.u32();

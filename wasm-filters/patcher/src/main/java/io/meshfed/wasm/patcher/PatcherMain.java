@@ -9,7 +9,8 @@ import java.util.stream.Stream;
 
 /**
  * Build step: {@code PatcherMain <raw-dir> <out-dir> [max-bytes]}. Every {@code *.wasm} in raw-dir is
- * rewritten ({@link TeavmImportRewriter}), shrunk ({@link ZeroRunStripper}), checked ({@link ProxyWasmImportPolicy}) and written to out-dir.
+ * rewritten ({@link TeavmImportRewriter}), given Java's cast semantics ({@link SaturatingTruncation}), shrunk
+ * ({@link ZeroRunStripper}), checked ({@link ProxyWasmImportPolicy}) and written to out-dir.
  * Exits non-zero (failing {@code mvn package}) naming each module that breaks a rule; writes nothing for it.
  */
 public final class PatcherMain {
@@ -39,7 +40,7 @@ public final class PatcherMain {
             byte[] input = Files.readAllBytes(raw);
             byte[] patched;
             try {
-                patched = ZeroRunStripper.strip(TeavmImportRewriter.rewrite(input));
+                patched = ZeroRunStripper.strip(SaturatingTruncation.rewrite(TeavmImportRewriter.rewrite(input)));
                 ProxyWasmImportPolicy.check(name, patched);
             } catch (MalformedModuleException | ImportPolicyViolationException e) {
                 failures.add(name + ": " + e.getMessage());
@@ -50,8 +51,8 @@ public final class PatcherMain {
                 continue;
             }
             Files.write(outDir.resolve(name), patched);
-            System.out.printf("[wasm] %s: %d bytes (TeaVM output %d), imports only env.proxy_* / wasi%n",
-                    name, patched.length, input.length);
+            System.out.printf("[wasm] %s: %d bytes (TeaVM output %d, %d truncations made saturating), imports only env.proxy_* / wasi%n",
+                    name, patched.length, input.length, SaturatingTruncation.count(input));
         }
         if (!failures.isEmpty()) {
             throw new IllegalStateException("Wasm modules rejected:\n  " + String.join("\n  ", failures));

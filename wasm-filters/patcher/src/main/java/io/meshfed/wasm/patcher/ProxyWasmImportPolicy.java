@@ -7,7 +7,8 @@ import java.util.Set;
 /**
  * What a module may import and must export to load in Envoy and other proxy-wasm hosts: host functions of
  * ABI 0.2.1 from module {@code env}, and WASI preview 1 (which Envoy also provides). Anything else makes
- * the host refuse to link the module, so the build checks it instead of a proxy at deploy time.
+ * the host refuse to link the module, so the build checks it instead of a proxy at deploy time. A module
+ * must also hold no trapping float-to-integer truncation: a cast in Java never traps.
  */
 public final class ProxyWasmImportPolicy {
     /** Host functions of proxy-wasm ABI 0.2.1 (spec abi-versions/v0.2.1, as Envoy implements them). */
@@ -54,6 +55,11 @@ public final class ProxyWasmImportPolicy {
             if (!exported.contains(required)) {
                 out.add("does not export " + required);
             }
+        }
+        int trapping = SaturatingTruncation.count(module);
+        if (trapping > 0) {
+            out.add("has " + trapping + " trapping float-to-integer truncations (Java casts never trap; run "
+                    + "SaturatingTruncation)");
         }
         return out;
     }
