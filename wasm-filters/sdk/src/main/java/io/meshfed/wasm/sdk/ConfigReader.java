@@ -22,10 +22,18 @@ public final class ConfigReader {
         this.values = values;
     }
 
-    /** Parses configuration bytes (UTF-8 JSON object); empty or absent configuration reads as {}. */
+    /**
+     * Parses configuration bytes: a JSON object in well-formed UTF-8. Absent or empty configuration is
+     * refused rather than read as {} (a proxy that lost the configuration must not start with defaults),
+     * and so are malformed bytes, which would otherwise become U+FFFD in header and metric names.
+     */
     public static ConfigReader parse(byte[] configuration) {
         if (configuration == null || configuration.length == 0) {
-            return new ConfigReader("", new LinkedHashMap<>());
+            throw new InvalidConfigException("configuration is empty (write {} for the defaults)");
+        }
+        int malformed = Utf8.firstMalformed(configuration);
+        if (malformed >= 0) {
+            throw new InvalidConfigException("configuration is not valid UTF-8 (byte " + malformed + ")");
         }
         Object root = Json.parse(Utf8.decode(configuration));
         if (!(root instanceof Map)) {
@@ -188,6 +196,15 @@ public final class ConfigReader {
     }
 
     private static String format(double d) {
+        if (d != d) {
+            return "NaN";
+        }
+        if (d == Double.POSITIVE_INFINITY || d == Double.NEGATIVE_INFINITY) {
+            return d > 0 ? "Infinity" : "-Infinity";
+        }
+        if (Math.abs(d) >= 1e15) {
+            return scientific(d);
+        }
         if (d == (long) d) {
             return Long.toString((long) d);
         }
@@ -197,6 +214,23 @@ public final class ConfigReader {
         thousandths = Math.abs(thousandths);
         String frac = Long.toString(1000 + thousandths % 1000).substring(1);
         return sign + (thousandths / 1000) + "." + frac;
+    }
+
+    /** {@code d} as {@code <digit>.<3 digits>e<exponent>}, for magnitudes whose digits would not help. */
+    private static String scientific(double d) {
+        double m = Math.abs(d);
+        int exponent = 0;
+        while (m >= 10) {
+            m /= 10;
+            exponent++;
+        }
+        long thousandths = Math.round(m * 1000);
+        if (thousandths >= 10_000) {
+            thousandths /= 10;
+            exponent++;
+        }
+        String frac = Long.toString(1000 + thousandths % 1000).substring(1);
+        return (d < 0 ? "-" : "") + (thousandths / 1000) + "." + frac + "e" + exponent;
     }
 
     @SuppressWarnings("unchecked")

@@ -30,6 +30,54 @@ public final class HeaderMapCodec {
         return out;
     }
 
+    /**
+     * Finds {@code names} (lower-case ASCII) in the encoded map of {@code len} bytes at {@code off}, names
+     * compared ignoring ASCII case, without decoding anything else: only matching names that are spelled
+     * differently and matching values of at most {@code maxValueBytes} become Strings.
+     */
+    static HeaderMatches match(byte[] data, int off, int len, Utf8String[] names, int maxValueBytes) {
+        int end = off + len;
+        int count = readInt(data, off, end);
+        if (count < 0 || count > (len - 4) / 8) {
+            throw new IllegalArgumentException("header map count " + count + " does not fit " + len + " bytes");
+        }
+        HeaderMatches.Builder b = new HeaderMatches.Builder(names.length);
+        int sizes = off + 4;
+        int p = sizes + count * 8;
+        for (int i = 0; i < count; i++) {
+            int nameLen = readInt(data, sizes + i * 8, end);
+            int valueLen = readInt(data, sizes + i * 8 + 4, end);
+            if (nameLen < 0 || valueLen < 0 || p + nameLen + 1 > end || p + nameLen + 1 + valueLen + 1 > end) {
+                throw new IllegalArgumentException("header map entry " + i + " overruns the buffer");
+            }
+            int value = p + nameLen + 1;
+            for (int n = 0; n < names.length; n++) {
+                byte[] want = names[n].utf8;
+                if (want.length != nameLen) {
+                    continue;
+                }
+                boolean exact = true;
+                boolean folded = true;
+                for (int k = 0; k < nameLen; k++) {
+                    int c = data[p + k];
+                    if (c != want[k]) {
+                        exact = false;
+                        if (HeaderMatches.lower(c) != want[k]) {
+                            folded = false;
+                            break;
+                        }
+                    }
+                }
+                if (folded) {
+                    b.add(n, exact ? null : Utf8.decode(data, p, nameLen),
+                            valueLen > maxValueBytes ? null : Utf8.decode(data, value, valueLen));
+                }
+            }
+            p = value + valueLen + 1;
+        }
+        return b.build();
+    }
+
     /** Encodes alternating name/value entries into a new array (for plain-Java hosts and tests). */
     public static byte[] encode(String... pairs) {
         requireEven(pairs);

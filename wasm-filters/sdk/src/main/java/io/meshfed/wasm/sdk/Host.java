@@ -12,12 +12,26 @@ public interface Host {
     /** All headers of {@code map} in order, as alternating name/value entries. */
     String[] getHeaders(HeaderMapType map);
 
+    /**
+     * One read of the whole map, matched against {@code names} (lower-case ASCII) ignoring ASCII case; values
+     * longer than {@code maxValueBytes} (UTF-8) are reported as {@code null}, not copied. Throws like any
+     * host call when the map cannot be read (larger than the guest can take, for one).
+     */
+    default HeaderMatches matchHeaders(HeaderMapType map, Utf8String[] names, int maxValueBytes) {
+        return HeaderMatches.of(getHeaders(map), names, maxValueBytes);
+    }
+
     void addHeader(HeaderMapType map, String name, String value);
 
     /** Sets {@code name} to {@code value}, replacing every existing value (adds it when absent). */
     void replaceHeader(HeaderMapType map, String name, String value);
 
     void removeHeader(HeaderMapType map, String name);
+
+    /** {@link #removeHeader(HeaderMapType, String)} with a name encoded once. */
+    default void removeHeader(HeaderMapType map, Utf8String name) {
+        removeHeader(map, name.string);
+    }
 
     /** {@link #getHeader(HeaderMapType, String)} with a name encoded once. */
     default String getHeader(HeaderMapType map, Utf8String name) {

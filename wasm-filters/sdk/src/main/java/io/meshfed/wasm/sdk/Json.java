@@ -129,6 +129,7 @@ public final class Json {
         while (true) {
             char c = next();
             if (c == '"') {
+                requirePairedSurrogates(sb);
                 return sb.toString();
             }
             if (c < 0x20) {
@@ -161,6 +162,21 @@ public final class Json {
                     sb.append((char) cp);
                 }
                 default -> throw error("bad escape \\" + e);
+            }
+        }
+    }
+
+    /**
+     * A JSON unicode escape can name half of a surrogate pair alone; such a string has no UTF-8 form (it would
+     * become U+FFFD in a header or metric name), so it is refused like malformed input.
+     */
+    private void requirePairedSurrogates(StringBuilder sb) {
+        for (int i = 0; i < sb.length(); i++) {
+            char c = sb.charAt(i);
+            if (c >= 0xD800 && c <= 0xDBFF && i + 1 < sb.length() && sb.charAt(i + 1) >= 0xDC00 && sb.charAt(i + 1) <= 0xDFFF) {
+                i++;
+            } else if (c >= 0xD800 && c <= 0xDFFF) {
+                throw error("unpaired surrogate \\u" + Integer.toHexString(c) + " in a string");
             }
         }
     }

@@ -4,8 +4,10 @@ import org.teavm.interop.Export;
 
 /**
  * The proxy-wasm ABI 0.2.1 entry points of a module, and the one boundary where filter failures become
- * protocol answers: an exception from filter code is logged and turned into CONTINUE (stream callbacks) or
- * a rejected configuration, never a trap. A module's {@code main} calls {@link #register} once.
+ * protocol answers: an exception from a stream callback goes to the stream's {@code on...Failed} method
+ * (where a filter fails closed), whose answer the proxy gets; an exception from configuration is a
+ * rejected configuration; anything thrown after that is logged and becomes CONTINUE, never a trap. A
+ * module's {@code main} calls {@link #register} once.
  *
  * <p>Single-threaded: a proxy-wasm VM never runs two callbacks at once.
  */
@@ -95,8 +97,12 @@ public final class ProxyWasm {
         try {
             return http.onRequestHeaders(headerCount, endOfStream != 0).ordinal();
         } catch (RuntimeException e) {
-            fail("proxy_on_request_headers", e);
-            return Action.CONTINUE.ordinal();
+            try {
+                return http.onRequestHeadersFailed(e).ordinal();
+            } catch (RuntimeException again) {
+                fail("proxy_on_request_headers", again);
+                return Action.CONTINUE.ordinal();
+            }
         }
     }
 
@@ -109,8 +115,12 @@ public final class ProxyWasm {
         try {
             return http.onResponseHeaders(headerCount, endOfStream != 0).ordinal();
         } catch (RuntimeException e) {
-            fail("proxy_on_response_headers", e);
-            return Action.CONTINUE.ordinal();
+            try {
+                return http.onResponseHeadersFailed(e).ordinal();
+            } catch (RuntimeException again) {
+                fail("proxy_on_response_headers", again);
+                return Action.CONTINUE.ordinal();
+            }
         }
     }
 
@@ -121,7 +131,11 @@ public final class ProxyWasm {
             try {
                 http.onLog();
             } catch (RuntimeException e) {
-                fail("proxy_on_log", e);
+                try {
+                    http.onLogFailed(e);
+                } catch (RuntimeException again) {
+                    fail("proxy_on_log", again);
+                }
             }
         }
     }

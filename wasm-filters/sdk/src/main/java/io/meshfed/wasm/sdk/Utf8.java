@@ -81,6 +81,51 @@ public final class Utf8 {
         return out;
     }
 
+    /**
+     * Offset of the first byte that does not start a well-formed UTF-8 sequence (overlong forms, surrogates
+     * and code points above U+10FFFF included), or -1 when all of {@code b} is well-formed.
+     */
+    public static int firstMalformed(byte[] b) {
+        int i = 0;
+        while (i < b.length) {
+            int c = b[i] & 0xFF;
+            if (c < 0x80) {
+                i++;
+                continue;
+            }
+            int need;
+            int cp;
+            if (c >= 0xC2 && c <= 0xDF) {
+                need = 1;
+                cp = c & 0x1F;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                need = 2;
+                cp = c & 0x0F;
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                need = 3;
+                cp = c & 0x07;
+            } else {
+                return i;
+            }
+            if (i + need >= b.length) {
+                return i;
+            }
+            for (int k = 1; k <= need; k++) {
+                int cc = b[i + k] & 0xFF;
+                if ((cc & 0xC0) != 0x80) {
+                    return i;
+                }
+                cp = (cp << 6) | (cc & 0x3F);
+            }
+            if (cp > 0x10FFFF || (need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000)
+                    || (cp >= 0xD800 && cp <= 0xDFFF)) {
+                return i;
+            }
+            i += need + 1;
+        }
+        return -1;
+    }
+
     /** True when every byte is below 0x80, so the bytes and their decoded string correspond one to one. */
     public static boolean isAscii(byte[] b) {
         for (int i = 0; i < b.length; i++) {

@@ -62,6 +62,20 @@ public final class WasmHost implements Host {
     }
 
     @Override
+    public HeaderMatches matchHeaders(HeaderMapType map, Utf8String[] names, int maxValueBytes) {
+        Arena.reset();
+        int base = Arena.base();
+        int rc = Imports.getHeaderMapPairs(map.code, base + Arena.OUT0, base + Arena.OUT1);
+        check("proxy_get_header_map_pairs", rc);
+        int len = Arena.getInt(Arena.OUT1);
+        if (len == 0) {
+            return HeaderMatches.of(new String[0], names, maxValueBytes);
+        }
+        int off = Arena.offsetOf(Arena.getInt(Arena.OUT0), len, base);
+        return HeaderMapCodec.match(Arena.memory(), off, len, names, maxValueBytes);
+    }
+
+    @Override
     public void addHeader(HeaderMapType map, String name, String value) {
         Arena.reset();
         int key = Arena.putUtf8(name);
@@ -118,6 +132,17 @@ public final class WasmHost implements Host {
         int base = Arena.base();
         check("proxy_replace_header_map_value",
                 Imports.replaceHeaderMapValue(map.code, base + key, keyLen, base + val, valLen));
+    }
+
+    @Override
+    public void removeHeader(HeaderMapType map, Utf8String name) {
+        Arena.reset();
+        int key = stage(name);
+        int base = Arena.base();
+        int rc = Imports.removeHeaderMapValue(map.code, base + key, name.utf8.length);
+        if (rc != Imports.NOT_FOUND) {
+            check("proxy_remove_header_map_value", rc);
+        }
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.meshfed.wasm.sdk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -28,10 +29,48 @@ class ConfigReaderTest {
     }
 
     @Test
-    void emptyConfigurationIsAnEmptyObject() {
-        ConfigReader r = ConfigReader.parse(new byte[0]);
+    void emptyConfigurationIsRefusedAndEmptyObjectGivesDefaults() {
+        assertEquals("configuration is empty (write {} for the defaults)",
+                assertThrows(InvalidConfigException.class, () -> ConfigReader.parse(new byte[0])).getMessage());
+        assertThrows(InvalidConfigException.class, () -> ConfigReader.parse(null));
+        ConfigReader r = read("{}");
         assertEquals(3, r.integer("x", 3, 0, 5));
         r.finish();
+    }
+
+    @Test
+    void malformedUtf8AndUnpairedSurrogatesAreRefused() {
+        byte[] bad = {'{', '"', 'm', '"', ':', '"', 'a', (byte) 0xFF, '"', '}'};
+        assertEquals("configuration is not valid UTF-8 (byte 7)",
+                assertThrows(InvalidConfigException.class, () -> ConfigReader.parse(bad)).getMessage());
+        byte[] overlong = {'{', '"', 'm', '"', ':', '"', (byte) 0xC0, (byte) 0xAF, '"', '}'};
+        assertThrows(InvalidConfigException.class, () -> ConfigReader.parse(overlong));
+        byte[] surrogate = {'{', '"', 'm', '"', ':', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', '}'};
+        assertThrows(InvalidConfigException.class, () -> ConfigReader.parse(surrogate));
+        assertTrue(assertThrows(InvalidConfigException.class, () -> read("{\"m\": \"a\\ud800b\"}")).getMessage()
+                .contains("unpaired surrogate \\ud800"));
+        assertEquals("\ud83d\ude00", read("{\"m\": \"\\ud83d\\ude00\"}").string("m", null));
+        assertEquals("z\u00fcrich", read("{\"m\": \"z\u00fcrich\"}").string("m", null));
+    }
+
+    @Test
+    void outOfRangeNumbersAreNamedWithoutOverflow() {
+        String[][] cases = {
+            {"1e19", "n: 1.000e19 is outside [0, 10]"},
+            {"-1e19", "n: -1.000e19 is outside [0, 10]"},
+            {"1e400", "n: Infinity is outside [0, 10]"},
+            {"-1e400", "n: -Infinity is outside [0, 10]"},
+            {"9223372036854775808", "n: 9.223e18 is outside [0, 10]"},
+            {"2147483648", "n: 2147483648 is outside [0, 10]"},
+            {"-0.5", "n: -0.500 is outside [0, 10]"},
+        };
+        for (String[] c : cases) {
+            assertEquals(c[1], assertThrows(InvalidConfigException.class,
+                    () -> read("{\"n\": " + c[0] + "}").number("n", 0, 0, 10)).getMessage(), c[0]);
+        }
+        assertEquals(0, read("{\"n\": -0}").integer("n", 5, 0, 10));
+        assertTrue(assertThrows(InvalidConfigException.class, () -> read("{\"n\": NaN}")).getMessage()
+                .contains("unexpected character 'N'"));
     }
 
     @Test
