@@ -26,8 +26,8 @@ public final class FailoverHeadersConfig {
     final Map<String, Upstream> addressMap;
 
     private FailoverHeadersConfig(ConfigReader r) {
-        localCluster = r.string("localCluster", null);
-        localLocality = r.string("localLocality", null);
+        localCluster = headerValue("localCluster", r.string("localCluster", null));
+        localLocality = headerValue("localLocality", r.string("localLocality", null));
         callerClusterHeader = Utf8String.of(r.headerName("callerClusterHeader", "x-meshfed-caller-cluster"));
         clusterHeader = Utf8String.of(r.headerName("clusterHeader", "x-meshfed-upstream-cluster"));
         localityHeader = Utf8String.of(r.headerName("localityHeader", "x-meshfed-upstream-locality"));
@@ -45,6 +45,19 @@ public final class FailoverHeadersConfig {
 
     public static FailoverHeadersConfig parse(byte[] configuration) {
         return new FailoverHeadersConfig(ConfigReader.parse(configuration));
+    }
+
+    /** A value that goes into a header as it is: no control characters. */
+    static String headerValue(String key, String v) {
+        if (v != null) {
+            for (int i = 0; i < v.length(); i++) {
+                char c = v.charAt(i);
+                if (c < 0x20 || c == 0x7F) {
+                    throw new InvalidConfigException(key + ": control characters cannot go into a header");
+                }
+            }
+        }
+        return v;
     }
 
     private static PropertyPath path(ConfigReader r, String key, List<String> defaultPath) {
@@ -77,6 +90,8 @@ public final class FailoverHeadersConfig {
                 if (cluster == null || cluster.isEmpty()) {
                     throw new InvalidConfigException("addressMap." + address + ".cluster: required");
                 }
+                headerValue("addressMap." + address + ".cluster", cluster);
+                headerValue("addressMap." + address + ".locality", locality);
                 entry.finish();
                 return new Upstream(cluster, locality);
             });

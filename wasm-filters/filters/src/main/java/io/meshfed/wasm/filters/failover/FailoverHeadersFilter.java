@@ -1,12 +1,15 @@
 package io.meshfed.wasm.filters.failover;
 
 import io.meshfed.wasm.sdk.Action;
+import io.meshfed.wasm.sdk.Failures;
 import io.meshfed.wasm.sdk.HeaderMapType;
+import io.meshfed.wasm.sdk.HeaderMatches;
 import io.meshfed.wasm.sdk.Host;
 import io.meshfed.wasm.sdk.HttpContext;
 import io.meshfed.wasm.sdk.InvalidConfigException;
 import io.meshfed.wasm.sdk.LogLevel;
 import io.meshfed.wasm.sdk.RootContext;
+import io.meshfed.wasm.sdk.UnsafeValueException;
 import io.meshfed.wasm.sdk.Utf8;
 import io.meshfed.wasm.sdk.Utf8String;
 
@@ -19,9 +22,17 @@ import io.meshfed.wasm.sdk.Utf8String;
  * generated ServiceEntry endpoints carry); when those are absent, the upstream address is looked up in
  * the configured {@code addressMap}. The caller's identity comes from configuration, else from the
  * node's {@code CLUSTER_ID} metadata and locality properties.
+ *
+ * <p>Fails closed: the headers it owns are removed in every spelling of their names it can see, then set;
+ * when anything fails (a property or header the host cannot hand over, a property value with control
+ * characters) the owned headers of that direction are removed instead, so an upstream can never pass its
+ * own {@code x-meshfed-*} headers through, and the failure is counted and logged ({@link Failures}).
  */
 public final class FailoverHeadersFilter extends RootContext {
     static final String UNKNOWN = "unknown";
+    static final String FAILURES_METRIC = "meshfed_failover_headers_failures_total";
+    /** Longest attempt count read from the response; a longer value is not a count. */
+    private static final int MAX_ATTEMPTS_BYTES = 16;
     private static final Utf8String UNKNOWN_UTF8 = Utf8String.of(UNKNOWN);
     private static final Utf8String TRUE = Utf8String.of("true");
     private static final Utf8String FALSE = Utf8String.of("false");
@@ -32,6 +43,10 @@ public final class FailoverHeadersFilter extends RootContext {
     private Utf8String localCluster = UNKNOWN_UTF8;
     private Utf8String localLocality = Utf8String.of("");
     private boolean identityResolved;
+    private Failures failures;
+    /** Response headers matched in one read: the four owned ones, then the attempt count source. */
+    private Utf8String[] responseNames;
+    private Utf8String[] requestNames;
 
     public FailoverHeadersFilter(Host host) {
         super(host);
@@ -48,6 +63,12 @@ public final class FailoverHeadersFilter extends RootContext {
         }
         config = parsed;
         identityResolved = false;
+        requestNames = new Utf8String[] {parsed.callerClusterHeader};
+        responseNames = new Utf8String[] {parsed.clusterHeader, parsed.localityHeader, parsed.failoverHeader,
+            parsed.attemptsHeader, parsed.attemptCountSource};
+        if (failures == null) {
+            failures = new Failures(host, "failover-headers", FAILURES_METRIC);
+        }
         host.log(LogLevel.INFO, "failover-headers: configured");
         return true;
     }
@@ -62,12 +83,12 @@ public final class FailoverHeadersFilter extends RootContext {
             return;
         }
         localCluster = Utf8String.of(config.localCluster != null ? config.localCluster
-                : orElse(string(host.getProperty("node", "metadata", "CLUSTER_ID")), UNKNOWN));
+                : orElse(string(headerSafe("node CLUSTER_ID", host.getProperty("node", "metadata", "CLUSTER_ID"))), UNKNOWN));
         if (config.localLocality != null) {
             localLocality = Utf8String.of(config.localLocality);
         } else {
-            String region = orElse(string(host.getProperty("node", "locality", "region")), "");
-            String zone = orElse(string(host.getProperty("node", "locality", "zone")), "");
+            String region = orElse(string(headerSafe("node region", host.getProperty("node", "locality", "region"))), "");
+            String zone = orElse(string(headerSafe("node zone", host.getProperty("node", "locality", "zone"))), "");
             localLocality = Utf8String.of(zone.isEmpty() ? region : region + "/" + zone);
         }
         identityResolved = true;
@@ -90,8 +111,37 @@ public final class FailoverHeadersFilter extends RootContext {
         public Action onRequestHeaders(int headerCount, boolean endOfStream) {
             FailoverHeadersConfig c = root.config;
             root.resolveIdentity();
+            removeOtherSpellings(HeaderMapType.REQUEST_HEADERS,
+                    host.matchHeaders(HeaderMapType.REQUEST_HEADERS, root.requestNames, 0), 1);
             host.replaceHeader(HeaderMapType.REQUEST_HEADERS, c.callerClusterHeader, root.localCluster);
             return Action.CONTINUE;
+        }
+
+        @Override
+        public Action onRequestHeadersFailed(RuntimeException cause) {
+            host.removeHeader(HeaderMapType.REQUEST_HEADERS, root.config.callerClusterHeader);
+            root.failures.record("request headers", cause, "caller header removed");
+            return Action.CONTINUE;
+        }
+
+        @Override
+        public Action onResponseHeadersFailed(RuntimeException cause) {
+            FailoverHeadersConfig c = root.config;
+            host.removeHeader(HeaderMapType.RESPONSE_HEADERS, c.clusterHeader);
+            host.removeHeader(HeaderMapType.RESPONSE_HEADERS, c.localityHeader);
+            host.removeHeader(HeaderMapType.RESPONSE_HEADERS, c.failoverHeader);
+            host.removeHeader(HeaderMapType.RESPONSE_HEADERS, c.attemptsHeader);
+            root.failures.record("response headers", cause, "upstream headers removed");
+            return Action.CONTINUE;
+        }
+
+        /** Removes spellings of the first {@code owned} matched names other than the lower-case one. */
+        private void removeOtherSpellings(HeaderMapType map, HeaderMatches m, int owned) {
+            for (int n = 0; n < owned; n++) {
+                for (String spelling : m.otherSpellings(n)) {
+                    host.removeHeader(map, spelling);
+                }
+            }
         }
 
         /**
@@ -103,8 +153,10 @@ public final class FailoverHeadersFilter extends RootContext {
         public Action onResponseHeaders(int headerCount, boolean endOfStream) {
             FailoverHeadersConfig c = root.config;
             root.resolveIdentity();
-            byte[] cluster = nonEmpty(host.getProperty(c.clusterProperty));
-            byte[] locality = nonEmpty(host.getProperty(c.localityProperty));
+            HeaderMatches m = host.matchHeaders(HeaderMapType.RESPONSE_HEADERS, root.responseNames, MAX_ATTEMPTS_BYTES);
+            removeOtherSpellings(HeaderMapType.RESPONSE_HEADERS, m, 4);
+            byte[] cluster = headerSafe("cluster property", nonEmpty(host.getProperty(c.clusterProperty)));
+            byte[] locality = headerSafe("locality property", nonEmpty(host.getProperty(c.localityProperty)));
             if (cluster == null || locality == null) {
                 String address = string(host.getProperty(c.addressProperty));
                 FailoverHeadersConfig.Upstream mapped = address == null ? null : c.addressMap.get(address);
@@ -126,7 +178,7 @@ public final class FailoverHeadersFilter extends RootContext {
             }
             boolean failover = known && !root.localLocality.isEmpty() && !root.isLocal(locality);
             host.replaceHeader(HeaderMapType.RESPONSE_HEADERS, c.failoverHeader, failover ? TRUE : FALSE);
-            String attempts = host.getHeader(HeaderMapType.RESPONSE_HEADERS, c.attemptCountSource);
+            String attempts = m.count(4) == 0 ? null : m.value(4, 0);
             if (isCount(attempts)) {
                 host.replaceHeader(HeaderMapType.RESPONSE_HEADERS, c.attemptsHeader, attempts);
             } else {
@@ -140,6 +192,21 @@ public final class FailoverHeadersFilter extends RootContext {
     boolean isLocal(byte[] locality) {
         return Utf8.isAscii(locality) ? localLocality.sameBytes(locality)
                 : Utf8.decode(locality).equals(localLocality.toString());
+    }
+
+    /**
+     * {@code value} when it can be a header value as it is: no control characters (CR and LF would split
+     * the header in a host that does not check). Throws otherwise, so the exchange fails closed.
+     */
+    static byte[] headerSafe(String what, byte[] value) {
+        if (value != null) {
+            for (byte b : value) {
+                if ((b >= 0 && b < 0x20) || b == 0x7F) {
+                    throw new UnsafeValueException(what + " holds control character " + b);
+                }
+            }
+        }
+        return value;
     }
 
     static byte[] nonEmpty(byte[] property) {

@@ -1,8 +1,11 @@
 package io.meshfed.wasm.filters.retry;
 
 import io.meshfed.wasm.sdk.Action;
+import io.meshfed.wasm.sdk.Failures;
 import io.meshfed.wasm.sdk.HeaderMapType;
+import io.meshfed.wasm.sdk.HeaderMatches;
 import io.meshfed.wasm.sdk.Host;
+import io.meshfed.wasm.sdk.HostCallException;
 import io.meshfed.wasm.sdk.HttpContext;
 import io.meshfed.wasm.sdk.InvalidConfigException;
 import io.meshfed.wasm.sdk.LogLevel;
@@ -19,21 +22,31 @@ import io.meshfed.wasm.sdk.Utf8String;
  *
  * <p>Sharing: the budget state lives under one shared-data key; each request reads it, applies itself and
  * writes back with the CAS token it read. A CAS conflict means another VM got there first, so the update
- * is recomputed from fresh state (bounded; after that the request is let through uncounted, because
- * failing open is the safer error for a budget).
+ * is recomputed from fresh state, up to {@link #MAX_CAS_ATTEMPTS} times.
+ *
+ * <p>Fails closed: whatever the filter cannot establish counts against the budget. A request whose attempt
+ * header cannot be read or is not a number (in any spelling or number of copies) is a retry; when the
+ * callback fails, the reason header is removed and the request is counted as a retry; when the budget
+ * itself cannot be updated (CAS conflicts without end, shared data failing), a retry is refused and an
+ * original goes through uncounted. Each of these is counted in {@code <metricPrefix>_failures_total} and
+ * logged ({@link Failures}).
  */
 public final class RetryBudgetFilter extends RootContext {
     static final int MAX_CAS_ATTEMPTS = 16;
+    /** Longest attempt header value copied out of the host; longer ones are unreadable, so retries. */
+    static final int MAX_ATTEMPT_BYTES = 32;
 
     private RetryBudgetConfig config;
     private RetryBudget budget;
     // Encoded once per configuration: they are sent to the host on every request.
-    private Utf8String attemptHeader;
+    private Utf8String[] attemptHeader;
+    private Utf8String reasonHeader;
     private Utf8String sharedDataKey;
     private int requestsMetric;
     private int retriesAllowedMetric;
     private int retriesRefusedMetric;
     private int casConflictsMetric;
+    private Failures failures;
     /** Reused buffer for the next state: per VM, and a VM runs one callback at a time. */
     private final byte[] next = new byte[RetryBudget.STATE_BYTES];
 
@@ -51,13 +64,15 @@ public final class RetryBudgetFilter extends RootContext {
             return false;
         }
         config = parsed;
-        attemptHeader = Utf8String.of(parsed.attemptHeader);
+        attemptHeader = new Utf8String[] {Utf8String.of(parsed.attemptHeader)};
+        reasonHeader = Utf8String.of(parsed.reasonHeader);
         sharedDataKey = Utf8String.of(parsed.sharedDataKey);
         budget = new RetryBudget(parsed.budgetPercent / 100.0, parsed.minRetriesPerSecond, parsed.windowSeconds);
         requestsMetric = host.defineMetric(MetricType.COUNTER, parsed.metricPrefix + "_requests_total");
         retriesAllowedMetric = host.defineMetric(MetricType.COUNTER, parsed.metricPrefix + "_retries_allowed_total");
         retriesRefusedMetric = host.defineMetric(MetricType.COUNTER, parsed.metricPrefix + "_retries_refused_total");
         casConflictsMetric = host.defineMetric(MetricType.COUNTER, parsed.metricPrefix + "_cas_conflicts_total");
+        failures = new Failures(host, "retry-budget", parsed.metricPrefix + "_failures_total");
         return true;
     }
 
@@ -78,8 +93,13 @@ public final class RetryBudgetFilter extends RootContext {
             }
             host.incrementMetric(casConflictsMetric, 1);
         }
-        host.log(LogLevel.WARN, "retry-budget: shared state kept changing; letting the request through uncounted");
-        return retry ? RetryBudget.Decision.RETRY_ALLOWED : RetryBudget.Decision.ORIGINAL;
+        if (retry) {
+            failures.record("budget update", "shared state changed " + MAX_CAS_ATTEMPTS + " times", "retry refused");
+            return RetryBudget.Decision.RETRY_REFUSED;
+        }
+        failures.record("budget update", "shared state changed " + MAX_CAS_ATTEMPTS + " times",
+                "original let through uncounted");
+        return RetryBudget.Decision.ORIGINAL;
     }
 
     static final class Exchange extends HttpContext {
@@ -90,13 +110,49 @@ public final class RetryBudgetFilter extends RootContext {
             this.root = root;
         }
 
+        private boolean counted;
+
         @Override
         public Action onRequestHeaders(int headerCount, boolean endOfStream) {
-            RetryBudgetConfig c = root.config;
-            String attempt = host.getHeader(HeaderMapType.REQUEST_HEADERS, root.attemptHeader);
-            boolean retry = attempt != null && isRetry(attempt);
+            HeaderMatches m = host.matchHeaders(HeaderMapType.REQUEST_HEADERS, root.attemptHeader, MAX_ATTEMPT_BYTES);
+            boolean retry = false;
+            for (int i = 0; i < m.count(0); i++) {
+                int kind = attemptKind(m.value(0, i));
+                if (kind == UNREADABLE) {
+                    root.failures.record("attempt header", m.value(0, i) == null ? "longer than " + MAX_ATTEMPT_BYTES
+                            + " bytes" : "not a number", "counted as a retry");
+                }
+                retry |= kind != ORIGINAL;
+            }
             host.incrementMetric(root.requestsMetric, 1);
-            RetryBudget.Decision d = root.decide(retry);
+            counted = true;
+            return apply(root.decide(retry));
+        }
+
+        /**
+         * The callback failed before the budget decided (the attempt header could not be read, most
+         * likely): the request counts as a retry.
+         */
+        @Override
+        public Action onRequestHeadersFailed(RuntimeException cause) {
+            host.removeHeader(HeaderMapType.REQUEST_HEADERS, root.reasonHeader);
+            root.failures.record("request headers", cause, "counted as a retry");
+            if (!counted) {
+                host.incrementMetric(root.requestsMetric, 1);
+                counted = true;
+            }
+            RetryBudget.Decision d;
+            try {
+                d = root.decide(true);
+            } catch (HostCallException e) {
+                root.failures.record("budget update", e, "retry refused");
+                d = RetryBudget.Decision.RETRY_REFUSED;
+            }
+            return apply(d);
+        }
+
+        private Action apply(RetryBudget.Decision d) {
+            RetryBudgetConfig c = root.config;
             if (d == RetryBudget.Decision.RETRY_ALLOWED) {
                 host.incrementMetric(root.retriesAllowedMetric, 1);
                 return Action.CONTINUE;
@@ -115,20 +171,28 @@ public final class RetryBudgetFilter extends RootContext {
             return Action.CONTINUE;
         }
 
-        /** Attempt header value above 1; garbage counts as an original request. */
-        static boolean isRetry(String attempt) {
-            int n = 0;
-            if (attempt.isEmpty() || attempt.length() > 6) {
-                return false;
+        static final int ORIGINAL = 0;
+        static final int RETRY = 1;
+        static final int UNREADABLE = 2;
+
+        /**
+         * What one attempt header value says: {@link #ORIGINAL} for a number up to 1 (leading zeros
+         * allowed), {@link #RETRY} above it however many digits, {@link #UNREADABLE} for {@code null} (too
+         * long to copy out), empty or anything but digits.
+         */
+        static int attemptKind(String attempt) {
+            if (attempt == null || attempt.isEmpty()) {
+                return UNREADABLE;
             }
+            int n = 0;
             for (int i = 0; i < attempt.length(); i++) {
                 char ch = attempt.charAt(i);
                 if (ch < '0' || ch > '9') {
-                    return false;
+                    return UNREADABLE;
                 }
-                n = n * 10 + (ch - '0');
+                n = Math.min(n * 10 + (ch - '0'), 10);
             }
-            return n > 1;
+            return n > 1 ? RETRY : ORIGINAL;
         }
     }
 }
