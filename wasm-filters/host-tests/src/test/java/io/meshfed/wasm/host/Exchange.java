@@ -21,6 +21,11 @@ public final class Exchange implements HttpRequestAdaptor {
         this.requestHeaders = ProxyMap.of(requestHeaderPairs);
     }
 
+    /** Request headers as given, such as an {@code ArrayBytesProxyMap} with values that are not UTF-8. */
+    public Exchange(ProxyMap requestHeaders) {
+        this.requestHeaders = requestHeaders;
+    }
+
     public Exchange property(List<String> path, String value) {
         return property(path, value.getBytes(StandardCharsets.UTF_8));
     }

@@ -38,6 +38,14 @@ public final class FilterHost implements AutoCloseable {
     public static FilterHost start(FilterModule module, FilterModule.Mode mode, String configuration,
             SharedDataHandler sharedData, RecordingMetrics metrics, Map<List<String>, String> pluginProperties,
             List<String> logSink) throws StartException {
+        return start(module, mode, configuration.getBytes(StandardCharsets.UTF_8), sharedData, metrics,
+                pluginProperties, logSink);
+    }
+
+    /** {@link #start} with configuration bytes as they are (they need not be UTF-8). */
+    public static FilterHost start(FilterModule module, FilterModule.Mode mode, byte[] configuration,
+            SharedDataHandler sharedData, RecordingMetrics metrics, Map<List<String>, String> pluginProperties,
+            List<String> logSink) throws StartException {
         LogHandler logger = new LogHandler() {
             @Override
             public void log(LogLevel level, String message) {

@@ -33,7 +33,19 @@ public enum FilterModule {
         this.fileName = name + ".wasm";
     }
 
+    /**
+     * The module from the filter-modules jar, or from directory {@code -Dwasm.modules.dir} when set (to run
+     * the same tests against another build of the modules, such as an older one for comparison).
+     */
     public byte[] bytes() {
+        String dir = System.getProperty("wasm.modules.dir", "");
+        if (!dir.isEmpty()) {
+            try {
+                return java.nio.file.Files.readAllBytes(java.nio.file.Path.of(dir, fileName));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         try (InputStream in = FilterModule.class.getClassLoader().getResourceAsStream("wasm/" + fileName)) {
             if (in == null) {
                 throw new IllegalStateException("wasm/" + fileName + " is not on the classpath; build wasm-filters/filters");
