@@ -158,16 +158,7 @@ public final class WorkloadEventGate {
         return new EventFailure(kind, field, message, null);
     }
 
-    /** Keeps echoed input short and printable. */
-    static String clip(String text) {
-        if (text == null) {
-            return "";
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < text.length() && out.length() < 120; i++) {
-            char c = text.charAt(i);
-            out.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return out.toString();
+    private static String clip(String text) {
+        return io.meshfed.pki.signing.CsrChecks.clip(text);
     }
 }

@@ -597,8 +597,8 @@ public final class CsrChecks {
         }
     }
 
-    /** Keeps echoed input short and printable. */
-    static String clip(String text) {
+    /** Keeps echoed input short and printable: at most 120 characters, anything but printable ASCII as '?'. */
+    public static String clip(String text) {
         if (text == null) {
             return "";
         }

@@ -354,6 +354,38 @@ abstract class AdsStream<Q extends Message> {
         return true;
     }
 
+    /** What both stream kinds keep per type about the responses they sent and the client's answers to them. */
+    abstract static class AnswerState {
+        String sentVersion;
+        String sentNonce;
+        int sentResources;
+        String ackedVersion;
+        ClientStatus.Nack lastNack;
+        /** Whether the response last sent ({@link #sentNonce}) awaits its ACK or NACK. */
+        boolean awaitingAnswer;
+    }
+
+    /**
+     * The client answered the response last sent for {@code typeUrl} (its request names {@code t.sentNonce}): an
+     * ACK, or a NACK when {@code error} is not null. Answering a response already answered (a subscription change
+     * naming the latest nonce) counts once. Returns whether this released the response in flight.
+     */
+    boolean answer(String typeUrl, AnswerState t, String nonce, com.google.rpc.Status error) {
+        if (!t.awaitingAnswer) {
+            return false;
+        }
+        t.awaitingAnswer = false;
+        answered();
+        if (error != null) {
+            t.lastNack = new ClientStatus.Nack(t.sentVersion, nonce, error.getMessage(), java.time.Instant.now());
+            nacked(typeUrl, t.sentVersion, nonce, error.getMessage());
+        } else {
+            t.ackedVersion = t.sentVersion;
+            acked();
+        }
+        return true;
+    }
+
     /** A response was written and awaits its ACK or NACK. */
     void awaitAnswer() {
         awaitingAnswer++;

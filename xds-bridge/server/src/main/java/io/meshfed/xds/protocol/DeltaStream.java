@@ -7,7 +7,6 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.meshfed.xds.cache.Resource;
 import io.meshfed.xds.cache.TypeSnapshot;
 import io.vertx.core.buffer.Buffer;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -33,7 +32,7 @@ import java.util.TreeSet;
 final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
     private final Map<String, TypeState> types = new HashMap<>();
 
-    private static final class TypeState {
+    private static final class TypeState extends AnswerState {
         final String typeUrl;
         boolean wildcard;
         final Set<String> names = new TreeSet<>();
@@ -46,18 +45,11 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
          */
         TypeSnapshot base;
         final Map<String, String> overrides = new HashMap<>();
-        String sentVersion;
-        String sentNonce;
-        int sentResources;
-        String ackedVersion;
-        ClientStatus.Nack lastNack;
         /**
          * The type snapshot version this stream's view was last reconciled with (null after a subscription change):
          * while it is current, a push has nothing to send, and comparing every held resource is skipped.
          */
         String reconciledVersion;
-        /** Whether the response last sent ({@link #sentNonce}) awaits its ACK or NACK. */
-        boolean awaitingAnswer;
         /**
          * The type snapshot version flow control held a response back at, null when none is held: only the fact,
          * never the response, which is built from the newest snapshot when the type may be written again.
@@ -153,20 +145,7 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
         boolean answered = false;
         if (!nonce.isEmpty()) {
             if (nonce.equals(t.sentNonce)) {
-                // Answering a response already answered counts once.
-                if (t.awaitingAnswer) {
-                    t.awaitingAnswer = false;
-                    answered();
-                    answered = true;
-                    if (req.hasErrorDetail()) {
-                        t.lastNack = new ClientStatus.Nack(t.sentVersion, nonce, req.getErrorDetail().getMessage(),
-                                Instant.now());
-                        nacked(typeUrl, t.sentVersion, nonce, req.getErrorDetail().getMessage());
-                    } else {
-                        t.ackedVersion = t.sentVersion;
-                        acked();
-                    }
-                }
+                answered = answer(typeUrl, t, nonce, req.hasErrorDetail() ? req.getErrorDetail() : null);
             } else if (!issuedEarlier(nonce)) {
                 throw XdsStatusException.invalid("response_nonce '" + nonce + "' for " + typeUrl
                         + " was never sent on this stream");

@@ -7,7 +7,6 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.meshfed.xds.cache.Resource;
 import io.meshfed.xds.cache.TypeSnapshot;
 import io.vertx.core.buffer.Buffer;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -39,18 +38,11 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
 
     private final Map<String, TypeState> types = new HashMap<>();
 
-    private static final class TypeState {
+    private static final class TypeState extends AnswerState {
         final String typeUrl;
         final boolean legacyWildcard;
         boolean wildcard;
         Set<String> names = new TreeSet<>();
-        String sentVersion;
-        String sentNonce;
-        int sentResources;
-        String ackedVersion;
-        ClientStatus.Nack lastNack;
-        /** Whether the response last sent ({@link #sentNonce}) awaits its ACK or NACK. */
-        boolean awaitingAnswer;
         /**
          * The version of the response flow control holds back, null when none is: only the fact that one is due,
          * never the response, which is built from the newest snapshot when the type may be written again.
@@ -121,20 +113,7 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
                 throw XdsStatusException.invalid("response_nonce '" + nonce + "' for " + typeUrl
                         + " was never sent on this stream");
             }
-            // Answering a response already answered (a subscription change naming the latest nonce) counts once.
-            if (t.awaitingAnswer) {
-                t.awaitingAnswer = false;
-                answered();
-                answered = true;
-                if (req.hasErrorDetail()) {
-                    t.lastNack = new ClientStatus.Nack(t.sentVersion, nonce, req.getErrorDetail().getMessage(),
-                            Instant.now());
-                    nacked(typeUrl, t.sentVersion, nonce, req.getErrorDetail().getMessage());
-                } else {
-                    t.ackedVersion = t.sentVersion;
-                    acked();
-                }
-            }
+            answered = answer(typeUrl, t, nonce, req.hasErrorDetail() ? req.getErrorDetail() : null);
         }
         boolean changed = t.subscribe(req.getResourceNamesList());
         if (changed || nonce.isEmpty() || (answered && t.heldVersion != null)) {
