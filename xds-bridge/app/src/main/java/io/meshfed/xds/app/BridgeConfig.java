@@ -36,6 +36,17 @@ public interface BridgeConfig {
         @WithDefault("1000")
         int maxStreamsPerCluster();
 
+        /**
+         * Whether the bridge watches MeshClusters and catalogs ({@link StoreWatch}): off only where no Kubernetes API
+         * serves the stores.
+         */
+        @WithDefault("true")
+        boolean watchStores();
+
+        /** How often the watch re-reads every cluster even without a change (the informers' resync). */
+        @WithDefault("10m")
+        Duration watchResync();
+
         /** How often stale catalogs are judged again without any event. */
         @WithDefault("30s")
         Duration republishInterval();

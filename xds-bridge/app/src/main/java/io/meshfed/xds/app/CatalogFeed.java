@@ -85,7 +85,12 @@ public final class CatalogFeed {
         return List.copyOf(current.values());
     }
 
-    private static ClusterCatalog merge(MeshCluster registered, Optional<ClusterCatalog> catalog) {
+    /**
+     * The catalog as served: its services with the cluster as registered now, as the federation sees it (no API
+     * server: how meshfed reaches a cluster is nothing istiod or Envoy is told, and moving it changes nothing here).
+     */
+    private static ClusterCatalog merge(MeshCluster registration, Optional<ClusterCatalog> catalog) {
+        MeshCluster registered = registration.federated();
         if (catalog.isEmpty()) {
             return new ClusterCatalog(registered, List.of(), 0, null, null, null);
         }

@@ -27,8 +27,12 @@ public class XdsListener {
     private final BridgeConfig config;
     private volatile AdsListener listener;
     private long timer = -1;
+    private final jakarta.enterprise.inject.Instance<io.fabric8.kubernetes.client.KubernetesClient> client;
+    private volatile StoreWatch watch;
 
-    XdsListener(Vertx vertx, AdsServer ads, CatalogFeed feed, BridgeConfig config) {
+    XdsListener(Vertx vertx, AdsServer ads, CatalogFeed feed, BridgeConfig config,
+            jakarta.enterprise.inject.Instance<io.fabric8.kubernetes.client.KubernetesClient> client) {
+        this.client = client;
         this.vertx = vertx;
         this.ads = ads;
         this.feed = feed;
@@ -37,6 +41,9 @@ public class XdsListener {
 
     void start(@Observes StartupEvent e) throws Exception {
         feed.loadAll();
+        if (config.xds().watchStores()) {
+            watch = StoreWatch.start(client.get(), config.namespace(), feed, config.xds().watchResync());
+        }
         HttpServerOptions options = new HttpServerOptions().setHost(config.xds().host()).setPort(config.xds().port());
         BridgeConfig.Tls tls = config.xds().tls();
         if (tls.certFile().isPresent()) {
@@ -68,6 +75,9 @@ public class XdsListener {
     }
 
     void stop(@Observes ShutdownEvent e) {
+        if (watch != null) {
+            watch.close();
+        }
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
