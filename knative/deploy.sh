@@ -95,7 +95,7 @@ for f in "$m"/serving/*.yaml; do
   fi
 done
 for f in "$m"/serving/*.yaml; do
-  [[ "$(yaml_get "$f" apiVersion)" == v1 ]] && run kubectl apply -f "$f"
+  [[ "$(yaml_get "$f" apiVersion)" != serving.knative.dev/v1 ]] && run kubectl apply -f "$f"
 done
 
 # 4. One Trigger per file in eventing/triggers/: the files are the routing table.

@@ -94,7 +94,11 @@ class ManifestsTest {
                     .isFile(), name + " names a module of this repository: " + module);
             var container = spec.getContainers().get(0);
             if (name.equals("meshfed-xds-bridge")) {
-                assertEquals("1", scale.get("autoscaling.knative.dev/min-scale"));
+                assertEquals("2", scale.get("autoscaling.knative.dev/min-scale"), "two replicas, never zero");
+                var pdb = Manifests.named(io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class,
+                        "meshfed-xds-bridge");
+                assertEquals(1, pdb.getSpec().getMinAvailable().getIntVal(), "one bridge up through disruptions");
+                assertEquals(Map.of("serving.knative.dev/service", name), pdb.getSpec().getSelector().getMatchLabels());
                 assertEquals(8080, container.getPorts().get(0).getContainerPort(),
                         "Knative routes the CloudEvents sink on Quarkus's HTTP port");
                 assertNotNull(container.getReadinessProbe().getHttpGet().getPath(), "readiness from a health endpoint");

@@ -77,6 +77,8 @@ class ScriptsTest {
                     + "before its senders:\n" + String.join("\n", r.out()));
         }
         assertEquals(Manifests.of(EventPolicy.class).size(), policies.size(), "one EventPolicy per file");
+        assertTrue(r.out().contains("kubectl apply -f " + Manifests.DIR.resolve("serving/xds-bridge-pdb.yaml")),
+                "every manifest of serving/ that is not a Knative Service is applied, the bridge's budget too");
         assertTrue(r.out().indexOf("kubectl apply -f " + Manifests.DIR.resolve("namespace.yaml"))
                 < r.out().indexOf("kubectl apply -f " + Manifests.DIR.resolve("rbac/pki.yaml")),
                 "both namespaces before the Roles in them");
