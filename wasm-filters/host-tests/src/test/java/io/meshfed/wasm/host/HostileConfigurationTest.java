@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -117,5 +118,39 @@ class HostileConfigurationTest {
             }
             assertEquals(5, host.metrics.value("meshfed_retry_budget_retries_allowed_total"));
         }
+    }
+
+    /** An addressMap of {@code n} entries: about 70 bytes each. */
+    static String addressMap(int n) {
+        StringBuilder sb = new StringBuilder("{\"localCluster\": \"east\", \"addressMap\": {");
+        for (int i = 0; i < n; i++) {
+            sb.append(i == 0 ? "" : ", ").append("\"10.").append(i / 65536).append('.').append(i / 256 % 256).append('.')
+                    .append(i % 256).append(":15443\": {\"cluster\": \"c").append(i).append("\", \"locality\": \"r/z")
+                    .append(i % 10).append("\"}");
+        }
+        return sb.append("}}").toString();
+    }
+
+    /**
+     * The largest configuration the guest takes (its arena holds 248 KiB of host data) starts and works
+     * within the fixed heap; a larger one is refused with a log line, not a trap. Compiler only: the
+     * interpreter takes 10-15 s to parse 240 KB of JSON.
+     */
+    @Test
+    void largestConfigurationStartsAndLargerIsRefused() throws Exception {
+        FilterModule.Mode mode = FilterModule.Mode.COMPILER;
+        String large = addressMap(3900);
+        assertTrue(large.length() > 230 * 1024 && large.length() < 248 * 1024, () -> "size " + large.length());
+        try (FilterHost host = FilterHost.start(FilterModule.FAILOVER_HEADERS, mode, large)) {
+            Exchange e = new Exchange(":path", "/").property(FailoverHeadersTest.ADDRESS, "10.0.12.34:15443");
+            host.exchange(e, ":status", "200");
+            assertEquals("c3106", e.responseHeaders.get("x-meshfed-upstream-cluster"));
+            assertEquals("r/z6", e.responseHeaders.get("x-meshfed-upstream-locality"));
+        }
+        String larger = addressMap(4300);
+        List<String> logs = Collections.synchronizedList(new ArrayList<>());
+        assertThrows(StartException.class, () -> FilterHost.start(FilterModule.FAILOVER_HEADERS, mode, larger,
+                new SimpleSharedDataHandler(), new RecordingMetrics(), Map.of(), logs));
+        assertTrue(logs.stream().anyMatch(l -> l.startsWith("ERROR ") && l.contains("proxy_on_configure failed")), logs::toString);
     }
 }

@@ -9,14 +9,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * 1,000,000 requests through each filter in one host instance (Chicory compiler), each a new HTTP
- * context with varied, garbage-heavy headers (so TeaVM's GC runs and compacts many times while the host
+ * 100,000 requests (1,000,000 with {@code -Psoak}) through each filter in one host instance (Chicory
+ * compiler), each a new HTTP context with varied, garbage-heavy headers (so TeaVM's GC runs and compacts many times while the host
  * writes into guest memory). Every request's outcome is checked exactly: a single corrupted header,
  * wrong decision or trap fails the test. Guest memory must stop growing after warm-up.
- * {@code -Dsoak.requests=N} shortens it while iterating.
+ * {@code -Dsoak.requests=N} sets the number of requests.
  */
 class SoakTest {
-    static final int REQUESTS = Integer.getInteger("soak.requests", 1_000_000);
+    static final int REQUESTS = Integer.getInteger("soak.requests", 100_000);
     static final int WARMUP = Math.min(20_000, REQUESTS / 10);
 
     private static final String[] JUNK = new String[2003];
@@ -45,9 +45,11 @@ class SoakTest {
 
     static void assertBounded(FilterHost host, int pagesAfterWarmup) {
         int end = host.memoryPages();
-        // TeaVM's heap is capped at 16 MiB; growing past warm-up would mean a leak in the SDK or filter.
-        assertTrue(end <= pagesAfterWarmup + 16, "guest memory grew from " + pagesAfterWarmup + " to " + end + " pages");
-        assertTrue(end * 64 <= 24 * 1024, "guest memory " + end * 64 + " KiB");
+        System.out.println("[soak] " + REQUESTS + " requests: guest memory " + pagesAfterWarmup + " pages after warm-up, "
+                + end + " at the end");
+        // The heap is fixed (filters/pom.xml): guest memory never grows; a leak ends in an out-of-memory trap.
+        assertEquals(pagesAfterWarmup, end, "guest memory grew after warm-up (pages)");
+        assertTrue(end <= HostileSoakTest.BOUND_PAGES, "guest memory " + end + " pages");
     }
 
     @Test
