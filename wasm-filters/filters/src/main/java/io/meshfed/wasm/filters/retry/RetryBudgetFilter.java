@@ -26,9 +26,9 @@ import io.meshfed.wasm.sdk.Utf8String;
  *
  * <p>Fails closed: whatever the filter cannot establish counts against the budget. A request whose attempt
  * header cannot be read or is not a number (in any spelling or number of copies) is a retry; when the
- * callback fails, the reason header is removed and the request is counted as a retry; when the budget
- * itself cannot be updated (CAS conflicts without end, shared data failing), a retry is refused and an
- * original goes through uncounted. Each of these is counted in {@code <metricPrefix>_failures_total} and
+ * callback fails, the reason header is removed and the request is counted as a retry (unless it was
+ * already read as an original); when the budget itself cannot be updated (CAS conflicts without end,
+ * shared data failing), a retry is refused and an original goes through uncounted. Each of these is counted in {@code <metricPrefix>_failures_total} and
  * logged ({@link Failures}).
  */
 public final class RetryBudgetFilter extends RootContext {
@@ -111,6 +111,8 @@ public final class RetryBudgetFilter extends RootContext {
         }
 
         private boolean counted;
+        /** Set once the attempt header was read and said "original": such a request is never refused. */
+        private boolean knownOriginal;
 
         @Override
         public Action onRequestHeaders(int headerCount, boolean endOfStream) {
@@ -124,23 +126,28 @@ public final class RetryBudgetFilter extends RootContext {
                 }
                 retry |= kind != ORIGINAL;
             }
+            knownOriginal = !retry;
             host.incrementMetric(root.requestsMetric, 1);
             counted = true;
             return apply(root.decide(retry));
         }
 
         /**
-         * The callback failed before the budget decided (the attempt header could not be read, most
-         * likely): the request counts as a retry.
+         * The callback failed. Unless the attempt header was read and said "original" (then only the
+         * budget update failed, and an original is never refused), the request counts as a retry.
          */
         @Override
         public Action onRequestHeadersFailed(RuntimeException cause) {
             host.removeHeader(HeaderMapType.REQUEST_HEADERS, root.reasonHeader);
-            root.failures.record("request headers", cause, "counted as a retry");
             if (!counted) {
                 host.incrementMetric(root.requestsMetric, 1);
                 counted = true;
             }
+            if (knownOriginal) {
+                root.failures.record("budget update", cause, "original let through uncounted");
+                return Action.CONTINUE;
+            }
+            root.failures.record("request headers", cause, "counted as a retry");
             RetryBudget.Decision d;
             try {
                 d = root.decide(true);
