@@ -2,9 +2,14 @@ package io.meshfed.wasm.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.roastedroot.proxywasm.SharedData;
+import io.roastedroot.proxywasm.SharedDataHandler;
+import io.roastedroot.proxywasm.SimpleSharedDataHandler;
+import io.roastedroot.proxywasm.WasmException;
 import io.roastedroot.proxywasm.internal.ArrayBytesProxyMap;
 import io.roastedroot.proxywasm.internal.ProxyMap;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -12,6 +17,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -225,5 +231,54 @@ class HostileInputTest {
     /** Metric names of failover-headers (a fixed name: the filter has no metric prefix). */
     static final class FailoverHeadersFilterNames {
         static final String FAILURES = "meshfed_failover_headers_failures_total";
+    }
+
+    /** Runs a retry and an original through a retry-budget VM over {@code shared}; one outcome line. */
+    static String retryThenOriginal(FilterModule.Mode mode, SharedDataHandler shared) throws Exception {
+        RecordingMetrics metrics = new RecordingMetrics();
+        List<String> logs = Collections.synchronizedList(new ArrayList<>());
+        String config = "{\"budgetPercent\": 100, \"minRetriesPerSecond\": 10, \"windowSeconds\": 3600}";
+        try (FilterHost host = FilterHost.start(FilterModule.RETRY_BUDGET, mode, config, shared, metrics, Map.of(), logs)) {
+            FilterHost.Outcome retry = host.exchange(new Exchange(":path", "/", "x-envoy-attempt-count", "2"), ":status", "200");
+            FilterHost.Outcome original = host.exchange(new Exchange(":path", "/", "x-envoy-attempt-count", "1"), ":status", "200");
+            return "retry " + (retry.localResponse() != null ? "local " + retry.localResponse().statusCode() : "upstream")
+                    + ", original " + (original.localResponse() != null ? "local" : "upstream")
+                    + " requests=" + counter(metrics, "meshfed_retry_budget_requests_total")
+                    + " refused=" + counter(metrics, "meshfed_retry_budget_retries_refused_total")
+                    + " conflicts=" + counter(metrics, "meshfed_retry_budget_cas_conflicts_total")
+                    + " failures=" + counter(metrics, "meshfed_retry_budget_failures_total")
+                    + " logs=" + logs.stream().map(l -> l.split(" ", 2)[0]).distinct().toList();
+        }
+    }
+
+    /**
+     * Another VM always writes first (every compare-and-swap fails): after 16 tries the retry is refused and
+     * the original goes through uncounted, each a failure.
+     */
+    @ParameterizedTest
+    @EnumSource(FilterModule.Mode.class)
+    void budgetThatCannotBeUpdatedRefusesRetries(FilterModule.Mode mode) throws Exception {
+        SharedDataHandler alwaysConflicting = new SimpleSharedDataHandler() {
+            @Override
+            public synchronized io.roastedroot.proxywasm.internal.WasmResult setSharedData(String key, byte[] value, int cas) {
+                return io.roastedroot.proxywasm.internal.WasmResult.CAS_MISMATCH;
+            }
+        };
+        assertEquals("retry local 503, original upstream requests=2 refused=1 conflicts=32 failures=2 logs=[WARN]",
+                retryThenOriginal(mode, alwaysConflicting));
+    }
+
+    /** The shared-data store fails outright: the retry is refused, the original goes through, both logged. */
+    @ParameterizedTest
+    @EnumSource(FilterModule.Mode.class)
+    void budgetThatCannotBeReadRefusesRetries(FilterModule.Mode mode) throws Exception {
+        SharedDataHandler broken = new SharedDataHandler() {
+            @Override
+            public SharedData getSharedData(String key) throws WasmException {
+                throw new WasmException(io.roastedroot.proxywasm.internal.WasmResult.INTERNAL_FAILURE);
+            }
+        };
+        assertEquals("retry local 503, original upstream requests=2 refused=1 conflicts=0 failures=3 logs=[WARN]",
+                retryThenOriginal(mode, broken));
     }
 }
