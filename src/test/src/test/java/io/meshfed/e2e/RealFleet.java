@@ -69,6 +69,9 @@ final class RealFleet implements AutoCloseable {
     /** Runs the relays, as each istiod's pod would run its relay container. */
     private final Vertx relayVertx = Vertx.vertx();
     private final Map<String, XdsRelay> relays = new LinkedHashMap<>();
+    /** Per cluster, the relay's certificate directory (as mounted) and the CA it verifies the bridge with. */
+    private final Map<String, Path> clientDirs = new LinkedHashMap<>();
+    private Path bridgeCa;
     private final List<String> progress = new ArrayList<>();
 
     private RealFleet(Path dir, FlatExample.Pod east, FlatExample.Pod west, boolean remoteNetworks) throws IOException {
@@ -93,6 +96,7 @@ final class RealFleet implements AutoCloseable {
             Path state = dir.resolve("state");
             XdsCredentials xds = XdsCredentials.write(dir, LocalMesh.pkiState(state, line -> { }).signer()
                     .certificate());
+            bridgeCa = xds.bridgeCa();
             mesh = LocalMesh.start(new LocalMesh.Settings(state,
                     Path.of(System.getProperty("meshfed.triggers", "../../knative/manifests/eventing/triggers")),
                     "127.0.0.1", 0, 0, List.<ExampleCluster>of(), null, xds.bridge()), line -> {
@@ -110,7 +114,8 @@ final class RealFleet implements AutoCloseable {
                 syncExport(cluster);
             }
             for (String cluster : apiServers.keySet()) {
-                relays.put(cluster, startRelay(xdsClientCertificate(cluster), xds.bridgeCa()));
+                clientDirs.put(cluster, xdsClientCertificate(cluster));
+                relays.put(cluster, startRelay("127.0.0.1", clientDirs.get(cluster), xds.bridgeCa()));
             }
         } catch (IOException | RuntimeException | Error e) {
             close();
@@ -206,9 +211,9 @@ final class RealFleet implements AutoCloseable {
     }
 
     /** The relay for one cluster's istiod: loopback plaintext in, mutual TLS with its certificate to the bridge. */
-    private XdsRelay startRelay(Path clientDir, Path bridgeCa) throws IOException {
+    private XdsRelay startRelay(String listenHost, Path clientDir, Path bridgeCa) throws IOException {
         try {
-            return XdsRelay.start(relayVertx, new RelaySettings("127.0.0.1", 0, "127.0.0.1", mesh.xdsPort(), BRIDGE_NAME,
+            return XdsRelay.start(relayVertx, new RelaySettings(listenHost, 0, "127.0.0.1", mesh.xdsPort(), BRIDGE_NAME,
                     clientDir.resolve("tls.crt"), clientDir.resolve("tls.key"), bridgeCa))
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -333,6 +338,27 @@ final class RealFleet implements AutoCloseable {
                   - address: xds://127.0.0.1:%d
                   - address: k8s://
                 """.formatted(cluster, relays.get(cluster).port());
+    }
+
+    /**
+     * istiod of {@code cluster} reading meshfed over {@code shards} config sources, {@code xds://127.0.<shards>.<k>}
+     * (one relay each, on that loopback address), beside its own API server: the documented sharded snippet.
+     */
+    Istiod startShardedIstiod(String cluster, Peers.IstioVersion version, int shards) throws IOException {
+        StringBuilder sources = new StringBuilder();
+        for (int k = 1; k <= shards; k++) {
+            // stopped with the fleet's other relays
+            XdsRelay relay = startRelay("127.0." + shards + "." + k, clientDirs.get(cluster), bridgeCa);
+            sources.append("  - address: xds://127.0.").append(shards).append('.').append(k).append(':')
+                    .append(relay.port()).append('\n');
+        }
+        String meshConfig = """
+                trustDomain: %s.e2e.meshfed.example
+                rootNamespace: istio-system
+                configSources:
+                %s  - address: k8s://
+                """.formatted(cluster, sources);
+        return Istiod.start(new Istiod.Settings(cluster, version, apiServers.get(cluster), meshConfig, Map.of()));
     }
 
     Istiod startIstiod(String cluster, Peers.IstioVersion version, Map<String, String> env) {

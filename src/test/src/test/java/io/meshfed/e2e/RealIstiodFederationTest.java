@@ -81,6 +81,35 @@ class RealIstiodFederationTest {
         }
     }
 
+    /**
+     * istiod merges meshfed's Istio resources split over three {@code xds://} sources ({@code 127.0.3.1} to
+     * {@code 127.0.3.3}, each a stream of its own to the bridge): its config store holds exactly what one source
+     * gives, and it NACKs nothing.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("versions")
+    void anIstiodReadingThreeShardedSourcesHoldsExactlyWhatOneSourceGives(Peers.IstioVersion version)
+            throws Exception {
+        long nacks = fleet.mesh().xdsMetrics().nacks();
+        try (Istiod istiod = fleet.startShardedIstiod("north", version, 3)) {
+            Map<String, String> expected = expected(fleet.mesh().istiodConfig("north"));
+            Map<String, String> actual = fromIstiod(istiod);
+            assertEquals(expected.keySet(), actual.keySet(), "north's config store, merged from three sources");
+            for (String key : expected.keySet()) {
+                assertEquals(expected.get(key), actual.get(key), key + " as istiod holds it");
+            }
+            var north = fleet.mesh().xdsClients().all().stream().filter(c -> "north".equals(c.cluster())).toList();
+            assertEquals(3, north.size(), "one stream per source: " + north);
+            long serviceEntries = expected.keySet().stream().filter(k -> k.startsWith("ServiceEntry ")).count();
+            int sent = north.stream().mapToInt(c -> c.types().get("networking.istio.io/v1/ServiceEntry")
+                    .sentResources()).sum();
+            assertEquals(serviceEntries, sent, "the three sources split the ServiceEntries: each sent once, not thrice");
+            assertTrue(north.stream().allMatch(c -> c.types().get("networking.istio.io/v1/ServiceEntry")
+                    .sentResources() < serviceEntries), "no source carries them all");
+            assertEquals(nacks, fleet.mesh().xdsMetrics().nacks(), "istiod never NACKs");
+        }
+    }
+
     /** "Kind ns/name" to spec as canonical JSON text, from the translator's output (fabric8's Istio model). */
     Map<String, String> expected(FederationConfig config) {
         Map<String, String> out = new TreeMap<>();

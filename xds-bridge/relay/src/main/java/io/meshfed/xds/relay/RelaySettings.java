@@ -57,6 +57,29 @@ public record RelaySettings(String listenHost, int listenPort, String bridgeHost
                 Path.of(required(env, "MESHFED_RELAY_KEY_FILE")), Path.of(required(env, "MESHFED_RELAY_CA_FILE")));
     }
 
+    /**
+     * {@code MESHFED_RELAY_SHARDS}: how many sharded config sources the istiod beside it reads (docs/xds-bridge.md,
+     * "Sharded config sources"); 0 (the default) for one source. With K, the relay listens on
+     * {@code 127.0.K.1} to {@code 127.0.K.K} at the listen port too.
+     */
+    public static int shardsFromEnvironment(Map<String, String> env) {
+        String value = env.getOrDefault("MESHFED_RELAY_SHARDS", "0");
+        try {
+            int shards = Integer.parseInt(value.trim());
+            if (shards == 0 || (shards >= 2 && shards <= 64)) {
+                return shards;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new RelaySettingsException("MESHFED_RELAY_SHARDS must be 0 (one source) or 2-64, got '" + value + "'");
+    }
+
+    /** The same relay listening on {@code host} instead (a sharded source's loopback address). */
+    public RelaySettings listeningOn(String host) {
+        return new RelaySettings(host, listenPort, bridgeHost, bridgePort, serverName, certFile, keyFile, caFile);
+    }
+
     private static String required(Map<String, String> env, String name) {
         String value = env.get(name);
         if (value == null || value.isBlank()) {

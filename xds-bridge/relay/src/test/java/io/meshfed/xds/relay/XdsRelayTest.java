@@ -196,6 +196,14 @@ class XdsRelayTest {
                 Path.of("/etc/meshfed/xds-client/ca.crt")), fromEnv);
         assertEquals("MESHFED_BRIDGE_ADDRESS is required", assertThrows(RelaySettings.RelaySettingsException.class,
                 () -> RelaySettings.fromEnvironment(Map.of())).getMessage());
+        assertEquals(0, RelaySettings.shardsFromEnvironment(Map.of()), "one source unless told");
+        assertEquals(4, RelaySettings.shardsFromEnvironment(Map.of("MESHFED_RELAY_SHARDS", "4")));
+        for (String bad : new String[] {"1", "65", "-2", "four"}) {
+            assertEquals("MESHFED_RELAY_SHARDS must be 0 (one source) or 2-64, got '" + bad + "'",
+                    assertThrows(RelaySettings.RelaySettingsException.class, () -> RelaySettings.shardsFromEnvironment(
+                            Map.of("MESHFED_RELAY_SHARDS", bad))).getMessage());
+        }
+        assertEquals("127.0.4.3", fromEnv.listeningOn("127.0.4.3").listenHost(), "a shard's address is loopback too");
         assertEquals("MESHFED_BRIDGE_ADDRESS must be host:port, got 'xds.meshfed.example'",
                 assertThrows(RelaySettings.RelaySettingsException.class, () -> RelaySettings.fromEnvironment(
                         Map.of("MESHFED_BRIDGE_ADDRESS", "xds.meshfed.example"))).getMessage());

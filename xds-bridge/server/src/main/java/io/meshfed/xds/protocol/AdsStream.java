@@ -225,6 +225,7 @@ abstract class AdsStream<Q extends Message> {
         countedInCluster = true;
         node = n;
         cluster = c;
+        shard = Shard.fromAuthority(env.authority()).orElse(null);
         group = new NodeGroup(c, locality(n));
     }
 
@@ -384,6 +385,19 @@ abstract class AdsStream<Q extends Message> {
             acked();
         }
         return true;
+    }
+
+    /** The share of the Istio resources this stream reads ({@link Shard}); null: all of them. */
+    Shard shard;
+
+    /** Whether this stream sends {@code name} of {@code typeUrl}: every Envoy resource, its shard's Istio ones. */
+    boolean inShard(String typeUrl, String name) {
+        return shard == null || NodeGroup.Kind.of(typeUrl) != NodeGroup.Kind.ISTIO || shard.holds(name);
+    }
+
+    /** Whether responses of {@code typeUrl} carry a share of the type's resources on this stream. */
+    boolean sharded(String typeUrl) {
+        return shard != null && NodeGroup.Kind.of(typeUrl) == NodeGroup.Kind.ISTIO;
     }
 
     /** A response was written and awaits its ACK or NACK. */

@@ -48,6 +48,12 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
          * never the response, which is built from the newest snapshot when the type may be written again.
          */
         String heldVersion;
+        /**
+         * For a sharded type: the type snapshot version whose shard content is what was last sent (set when sending,
+         * or when a newer snapshot's shard turned out the same), so the names changed since it tell whether the
+         * shard changed; null before the first response.
+         */
+        String shardBase;
         /** Whether the held response is due even if its version is the one last sent (a request asked for it). */
         boolean heldOwed;
 
@@ -145,11 +151,17 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
     private void respond(TypeState t, boolean force) {
         force |= t.heldOwed;
         TypeSnapshot ts = snapshotOf(t.typeUrl).resources(t.typeUrl);
-        boolean all = t.wildcard && t.names.isEmpty();
+        boolean sharded = sharded(t.typeUrl);
+        boolean all = t.wildcard && t.names.isEmpty() && !sharded;
         List<Resource> included = null;
         String version;
         if (all) {
             version = ts.version();
+        } else if (sharded && !force && t.shardBase != null && unchangedInShard(ts, t)) {
+            // None of the names that changed since the snapshot last looked at is this shard's: nothing to send.
+            t.shardBase = ts.version();
+            t.heldVersion = null;
+            return;
         } else {
             Set<String> wanted = new TreeSet<>(t.names);
             if (t.wildcard) {
@@ -158,7 +170,7 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
             included = new ArrayList<>(wanted.size());
             for (String name : wanted) {
                 Resource r = ts.get(name);
-                if (r != null) {
+                if (r != null && inShard(t.typeUrl, name)) {
                     included.add(r);
                 }
             }
@@ -166,6 +178,9 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
         }
         if (!force && version.equals(t.sentVersion)) {
             t.heldVersion = null;
+            if (sharded) {
+                t.shardBase = ts.version();
+            }
             return;
         }
         if (!mayRespond(t.awaitingAnswer)) {
@@ -183,9 +198,32 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
                 : SotwResponses.encode(t.typeUrl, version, nonce, cp, included), count);
         t.sentVersion = version;
         t.sentNonce = nonce;
+        if (sharded) {
+            t.shardBase = ts.version(); // the snapshot whose shard was just sent: later changes are judged from it
+        }
         t.sentResources = count;
         t.awaitingAnswer = true;
         awaitAnswer();
+    }
+
+    /**
+     * True when the snapshot {@code t} last looked at is the one {@code ts} was derived from, none of the names
+     * changed since is this stream's shard, and the subscription is the wildcard: the shard's content is the same.
+     */
+    private boolean unchangedInShard(TypeSnapshot ts, TypeState t) {
+        if (!t.wildcard || !t.names.isEmpty()) {
+            return false;
+        }
+        Set<String> changed = ts.changedSince(t.shardBase);
+        if (changed == null) {
+            return ts.version().equals(t.shardBase);
+        }
+        for (String name : changed) {
+            if (inShard(t.typeUrl, name)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

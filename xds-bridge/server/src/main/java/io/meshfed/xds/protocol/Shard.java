@@ -1,0 +1,67 @@
+package io.meshfed.xds.protocol;
+
+import io.netty.util.NetUtil;
+import java.util.Optional;
+
+/**
+ * One of the {@code count} config sources an istiod splits meshfed's Istio resources over, named by the loopback
+ * address it dials: {@code 127.0.<count>.<index>} (1 ≤ index ≤ count ≤ {@value #MAX_COUNT}). istiod keeps one
+ * client and one store per {@code xds://} source and merges them per type, so an istiod with
+ * {@code xds://127.0.4.1:15011} ... {@code xds://127.0.4.4:15011} in its mesh config (each address served by its
+ * xDS relay) reads four disjoint quarters of its Istio resources, and a change re-sends only the quarter that holds
+ * it. The address reaches the bridge unchanged as the stream's {@code :authority} (the relay parses nothing). A
+ * resource belongs to the shard {@code mix(name.hashCode()) mod count}: Java's String hash is specified, so every
+ * replica and every restart agrees, and the split lasts as long as the istiod's mesh config. Envoy types are
+ * never sharded.
+ */
+public record Shard(int index, int count) {
+    public static final int MAX_COUNT = 64;
+
+    public Shard {
+        if (count < 2 || count > MAX_COUNT || index < 1 || index > count) {
+            throw new IllegalArgumentException("shard " + index + " of " + count + ": need 1 <= index <= count, "
+                    + "2 <= count <= " + MAX_COUNT);
+        }
+    }
+
+    /**
+     * The shard an {@code :authority} names, empty for any authority that is not {@code 127.0.<count>.<index>}
+     * (with or without a port): such a stream reads every resource.
+     */
+    public static Optional<Shard> fromAuthority(String authority) {
+        if (authority == null) {
+            return Optional.empty();
+        }
+        String host = authority;
+        int colon = host.lastIndexOf(':');
+        if (colon > 0 && host.indexOf(':') == colon) {
+            host = host.substring(0, colon);
+        }
+        byte[] ip = NetUtil.createByteArrayFromIpAddressString(host);
+        if (ip == null || ip.length != 4 || ip[0] != 127 || ip[1] != 0) {
+            return Optional.empty();
+        }
+        int count = ip[2] & 0xff;
+        int index = ip[3] & 0xff;
+        if (count < 2 || count > MAX_COUNT || index < 1 || index > count) {
+            return Optional.empty();
+        }
+        return Optional.of(new Shard(index, count));
+    }
+
+    /** Whether the resource named {@code name} is this shard's. */
+    public boolean holds(String name) {
+        return of(name, count) == index - 1;
+    }
+
+    /** The zero-based shard of {@code name} among {@code count}: a spread of the String hash (Fibonacci hashing). */
+    static int of(String name, int count) {
+        int mixed = name.hashCode() * 0x9E3779B9;
+        return (int) (((mixed & 0xffffffffL) * count) >>> 32);
+    }
+
+    @Override
+    public String toString() {
+        return index + "/" + count;
+    }
+}
