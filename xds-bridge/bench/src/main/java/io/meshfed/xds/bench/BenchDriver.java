@@ -121,15 +121,23 @@ public final class BenchDriver {
     Result run() throws Exception {
         startServer();
         try {
-            boolean mcp = impl.equals("meshfed");
+            boolean mcp = impl.equals("meshfed") || impl.equals("meshfed-sharded");
             int mcpClients = mcp ? Math.min(clusters, Integer.parseInt(o.get("mcp-clients"))) : 0;
+            // meshfed-sharded: every istiod reads its Istio resources over mcp-shards config sources (127.0.K.k)
+            int shards = impl.equals("meshfed-sharded") ? Integer.parseInt(o.getOrDefault("mcp-shards", "10")) : 1;
             int envoyClients = Integer.parseInt(o.get("envoy-clients"));
             // warm: one Envoy and one MCP client per cluster, so every node group's snapshot exists
             List<Client> warm = new ArrayList<>();
             for (int c = 0; c < clusters; c++) {
                 warm.add(envoy(c, c));
                 if (c < mcpClients) {
-                    warm.add(new McpClient(c));
+                    if (shards == 1) {
+                        warm.add(new McpClient(c, 0, 1));
+                    } else {
+                        for (int k = 1; k <= shards; k++) {
+                            warm.add(new McpClient(c, k, shards));
+                        }
+                    }
                 }
             }
             connect(warm);
@@ -215,8 +223,11 @@ public final class BenchDriver {
             churn(churn);
             double churnSeconds = (System.nanoTime() - churnStart) / 1e9;
             long heapAfterChurn = stats()[0];
-            int mcpServiceEntries = clients.stream().filter(c -> c instanceof McpClient)
-                    .mapToInt(c -> ((McpClient) c).serviceEntries).min().orElse(0);
+            // an istiod's state is the sum over its sources
+            int mcpServiceEntries = clients.stream().filter(c -> c instanceof McpClient).map(c -> (McpClient) c)
+                    .collect(java.util.stream.Collectors.groupingBy(c -> c.cluster,
+                            java.util.stream.Collectors.summingInt(c -> c.serviceEntries)))
+                    .values().stream().mapToInt(Integer::intValue).min().orElse(0);
             closeClients();
             Collections.sort(latencies);
             Collections.sort(mcpLatencies);
@@ -254,7 +265,7 @@ public final class BenchDriver {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchServer.class.getName(),
                 "--impl", impl.startsWith("meshfed") ? "meshfed" : impl,
                 "--clusters", String.valueOf(clusters), "--services", String.valueOf(services),
-                "--mcp", String.valueOf(impl.equals("meshfed")),
+                "--mcp", String.valueOf(impl.equals("meshfed") || impl.equals("meshfed-sharded")),
                 "--event-loops", o.getOrDefault("server-event-loops", "2")));
         server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         serverOut = new BufferedReader(new InputStreamReader(server.getInputStream()));
@@ -548,13 +559,20 @@ public final class BenchDriver {
         volatile int serviceEntries;
         StreamObserver<DiscoveryRequest> requests;
 
-        McpClient(int cluster) {
+        /** Share {@code shard} of {@code shards} (0 of 1: one unsharded source, the cluster named by the host). */
+        final int shard;
+        final int shards;
+
+        McpClient(int cluster, int shard, int shards) {
             this.cluster = cluster;
+            this.shard = shard;
+            this.shards = shards;
         }
 
         @Override
         void start() {
-            ManagedChannel ch = channel(Scenario.clusterName(cluster) + ".xds.meshfed.example", mcpLoops);
+            ManagedChannel ch = channel(shards == 1 ? Scenario.clusterName(cluster) + ".xds.meshfed.example"
+                    : "127.0." + shards + "." + shard, mcpLoops);
             requests = io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
                     ch.newCall(IstiodResponses.method(), io.grpc.CallOptions.DEFAULT),
                     new ClientResponseObserver<DiscoveryRequest, IstiodResponses.Received>() {
@@ -572,9 +590,14 @@ public final class BenchDriver {
                         public void onCompleted() {
                         }
                     });
+            Struct.Builder metadata = Struct.newBuilder().putFields("GENERATOR", Value.newBuilder().setStringValue("api")
+                    .build());
+            if (shards > 1) {
+                // a sharded source's host is its share's address, so the cluster comes from the metadata
+                metadata.putFields("CLUSTER_ID", Value.newBuilder().setStringValue(Scenario.clusterName(cluster)).build());
+            }
             Node node = Node.newBuilder().setId("sidecar~10.0.0.1~istiod-" + cluster + ".istio-system~istio-system.svc.cluster.local")
-                    .setMetadata(Struct.newBuilder().putFields("GENERATOR", Value.newBuilder().setStringValue("api").build()))
-                    .build();
+                    .setMetadata(metadata).build();
             requests.onNext(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(SE).setResponseNonce("2026-01-01").build());
             requests.onNext(DiscoveryRequest.newBuilder().setTypeUrl(DR).setResponseNonce("2026-01-01").build());
         }
