@@ -69,7 +69,7 @@ public final class WasmHost implements Host {
         check("proxy_get_header_map_pairs", rc);
         int len = Arena.getInt(Arena.OUT1);
         if (len == 0) {
-            return HeaderMatches.of(new String[0], names, maxValueBytes);
+            return new HeaderMatches.Builder(names.length).build();
         }
         int off = Arena.offsetOf(Arena.getInt(Arena.OUT0), len, base);
         return HeaderMapCodec.match(Arena.memory(), off, len, names, maxValueBytes);
