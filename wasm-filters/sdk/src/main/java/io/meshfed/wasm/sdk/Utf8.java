@@ -23,50 +23,20 @@ public final class Utf8 {
                 i++;
                 continue;
             }
-            int need;
-            int cp;
-            if (c >= 0xC2 && c <= 0xDF) {
-                need = 1;
-                cp = c & 0x1F;
-            } else if (c >= 0xE0 && c <= 0xEF) {
-                need = 2;
-                cp = c & 0x0F;
-            } else if (c >= 0xF0 && c <= 0xF4) {
-                need = 3;
-                cp = c & 0x07;
-            } else {
+            int cp = codePointAt(b, i, end);
+            if (cp < 0) {
                 out[n++] = '\uFFFD';
                 i++;
                 continue;
             }
-            if (i + need >= end) {
-                out[n++] = '\uFFFD';
-                i++;
-                continue;
-            }
-            boolean ok = true;
-            for (int k = 1; k <= need; k++) {
-                int cc = b[i + k] & 0xFF;
-                if ((cc & 0xC0) != 0x80) {
-                    ok = false;
-                    break;
-                }
-                cp = (cp << 6) | (cc & 0x3F);
-            }
-            if (!ok || cp > 0x10FFFF || (need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000)
-                    || (cp >= 0xD800 && cp <= 0xDFFF)) {
-                out[n++] = '\uFFFD';
-                i++;
-                continue;
-            }
+            i += length(cp);
             if (cp >= 0x10000) {
-                cp -= 0x10000;
-                out[n++] = (char) (0xD800 + (cp >> 10));
-                out[n++] = (char) (0xDC00 + (cp & 0x3FF));
+                int supplementary = cp - 0x10000;
+                out[n++] = (char) (0xD800 + (supplementary >> 10));
+                out[n++] = (char) (0xDC00 + (supplementary & 0x3FF));
             } else {
                 out[n++] = (char) cp;
             }
-            i += need + 1;
         }
         return new String(out, 0, n);
     }
@@ -88,42 +58,59 @@ public final class Utf8 {
     public static int firstMalformed(byte[] b) {
         int i = 0;
         while (i < b.length) {
-            int c = b[i] & 0xFF;
-            if (c < 0x80) {
-                i++;
-                continue;
-            }
-            int need;
-            int cp;
-            if (c >= 0xC2 && c <= 0xDF) {
-                need = 1;
-                cp = c & 0x1F;
-            } else if (c >= 0xE0 && c <= 0xEF) {
-                need = 2;
-                cp = c & 0x0F;
-            } else if (c >= 0xF0 && c <= 0xF4) {
-                need = 3;
-                cp = c & 0x07;
-            } else {
+            int cp = codePointAt(b, i, b.length);
+            if (cp < 0) {
                 return i;
             }
-            if (i + need >= b.length) {
-                return i;
-            }
-            for (int k = 1; k <= need; k++) {
-                int cc = b[i + k] & 0xFF;
-                if ((cc & 0xC0) != 0x80) {
-                    return i;
-                }
-                cp = (cp << 6) | (cc & 0x3F);
-            }
-            if (cp > 0x10FFFF || (need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000)
-                    || (cp >= 0xD800 && cp <= 0xDFFF)) {
-                return i;
-            }
-            i += need + 1;
+            i += length(cp);
         }
         return -1;
+    }
+
+    /**
+     * The code point of the well-formed sequence that starts at {@code b[i]} and ends before {@code end}, or -1 when
+     * it is malformed: a byte that starts no sequence, a truncated or broken sequence, an overlong form, a surrogate,
+     * or a code point above U+10FFFF.
+     */
+    private static int codePointAt(byte[] b, int i, int end) {
+        int c = b[i] & 0xFF;
+        if (c < 0x80) {
+            return c;
+        }
+        int need;
+        int cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            cp = c & 0x07;
+        } else {
+            return -1;
+        }
+        if (i + need >= end) {
+            return -1;
+        }
+        for (int k = 1; k <= need; k++) {
+            int cc = b[i + k] & 0xFF;
+            if ((cc & 0xC0) != 0x80) {
+                return -1;
+            }
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        if (cp > 0x10FFFF || (need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000)
+                || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return -1;
+        }
+        return cp;
+    }
+
+    /** How many bytes the well-formed (shortest) encoding of {@code cp} takes. */
+    private static int length(int cp) {
+        return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
     }
 
     /** True when every byte is below 0x80, so the bytes and their decoded string correspond one to one. */

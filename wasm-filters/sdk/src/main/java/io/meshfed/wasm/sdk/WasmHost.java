@@ -49,30 +49,28 @@ public final class WasmHost implements Host {
 
     @Override
     public String[] getHeaders(HeaderMapType map) {
-        Arena.reset();
-        int base = Arena.base();
-        int rc = Imports.getHeaderMapPairs(map.code, base + Arena.OUT0, base + Arena.OUT1);
-        check("proxy_get_header_map_pairs", rc);
-        int len = Arena.getInt(Arena.OUT1);
-        if (len == 0) {
-            return new String[0];
-        }
-        int off = Arena.offsetOf(Arena.getInt(Arena.OUT0), len, base);
-        return HeaderMapCodec.decode(Arena.memory(), off, len);
+        int len = readPairs(map);
+        return len == 0 ? new String[0] : HeaderMapCodec.decode(Arena.memory(), pairsOffset(len), len);
     }
 
     @Override
     public HeaderMatches matchHeaders(HeaderMapType map, Utf8String[] names, int maxValueBytes) {
+        int len = readPairs(map);
+        return len == 0 ? new HeaderMatches.Builder(names.length).build()
+                : HeaderMapCodec.match(Arena.memory(), pairsOffset(len), len, names, maxValueBytes);
+    }
+
+    /** Has the host write {@code map}'s serialized pairs; returns their length in bytes (0: an empty map). */
+    private static int readPairs(HeaderMapType map) {
         Arena.reset();
         int base = Arena.base();
-        int rc = Imports.getHeaderMapPairs(map.code, base + Arena.OUT0, base + Arena.OUT1);
-        check("proxy_get_header_map_pairs", rc);
-        int len = Arena.getInt(Arena.OUT1);
-        if (len == 0) {
-            return new HeaderMatches.Builder(names.length).build();
-        }
-        int off = Arena.offsetOf(Arena.getInt(Arena.OUT0), len, base);
-        return HeaderMapCodec.match(Arena.memory(), off, len, names, maxValueBytes);
+        check("proxy_get_header_map_pairs", Imports.getHeaderMapPairs(map.code, base + Arena.OUT0, base + Arena.OUT1));
+        return Arena.getInt(Arena.OUT1);
+    }
+
+    /** Where in guest memory the pairs {@link #readPairs} had written ({@code len} bytes) start. */
+    private static int pairsOffset(int len) {
+        return Arena.offsetOf(Arena.getInt(Arena.OUT0), len, Arena.base());
     }
 
     @Override
