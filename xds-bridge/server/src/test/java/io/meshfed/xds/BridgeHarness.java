@@ -60,6 +60,17 @@ public final class BridgeHarness implements AutoCloseable {
         cache.publish(new FederationSnapshot(List.of(catalogs), envoy, mcp, Fixtures.T0));
     }
 
+    /** Waits up to 5 s for node {@code node} to be connected as cluster {@code cluster}; false when it is not. */
+    public boolean waitForClient(String node, String cluster) throws InterruptedException {
+        for (int i = 0; i < 500; i++) {
+            if (clients.all().stream().anyMatch(c -> c.nodeId().equals(node) && c.cluster().equals(cluster))) {
+                return true;
+            }
+            Thread.sleep(10);
+        }
+        return false;
+    }
+
     @Override
     public void close() throws Exception {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -104,7 +104,7 @@ class XdsRelayTest {
         try (AdsTestClient client = new AdsTestClient(relay.port(), null)) {
             DiscoveryResponse r = ask(client, istiodNode("sidecar~10.0.0.1~istiod-1.istio-system~x", null)).next();
             assertTrue(r.getResourcesCount() > 0, "served: " + r);
-            assertTrue(waitForClient("sidecar~10.0.0.1~istiod-1.istio-system~x", "east"),
+            assertTrue(bridge.waitForClient("sidecar~10.0.0.1~istiod-1.istio-system~x", "east"),
                     "served as east, the cluster of the relay's certificate: " + bridge.clients.all());
         } finally {
             relay.close();
@@ -164,7 +164,7 @@ class XdsRelayTest {
                     "nothing changed");
             try (AdsTestClient client = new AdsTestClient(relay.port(), null)) {
                 ask(client, istiodNode("istiod-before", null)).next();
-                assertTrue(waitForClient("istiod-before", "east"), bridge.clients.all().toString());
+                assertTrue(bridge.waitForClient("istiod-before", "east"), bridge.clients.all().toString());
             }
             // what a Secret volume update does: the files change under the same paths
             Files.copy(west.certificate(), cert, StandardCopyOption.REPLACE_EXISTING);
@@ -172,7 +172,7 @@ class XdsRelayTest {
             assertTrue(relay.reloadCertificates().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
             try (AdsTestClient client = new AdsTestClient(relay.port(), null)) {
                 ask(client, istiodNode("istiod-after", null)).next();
-                assertTrue(waitForClient("istiod-after", "west"), bridge.clients.all().toString());
+                assertTrue(bridge.waitForClient("istiod-after", "west"), bridge.clients.all().toString());
             }
         } finally {
             relay.close();
@@ -207,15 +207,5 @@ class XdsRelayTest {
         assertEquals("MESHFED_BRIDGE_ADDRESS must be host:port, got 'xds.meshfed.example'",
                 assertThrows(RelaySettings.RelaySettingsException.class, () -> RelaySettings.fromEnvironment(
                         Map.of("MESHFED_BRIDGE_ADDRESS", "xds.meshfed.example"))).getMessage());
-    }
-
-    private static boolean waitForClient(String node, String cluster) throws InterruptedException {
-        for (int i = 0; i < 500; i++) {
-            if (bridge.clients.all().stream().anyMatch(c -> c.nodeId().equals(node) && c.cluster().equals(cluster))) {
-                return true;
-            }
-            Thread.sleep(10);
-        }
-        return false;
     }
 }

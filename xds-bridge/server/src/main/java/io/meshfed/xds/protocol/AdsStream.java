@@ -390,11 +390,6 @@ abstract class AdsStream<Q extends Message> {
     /** The share of the Istio resources this stream reads ({@link Shard}); null: all of them. */
     Shard shard;
 
-    /** Whether this stream sends {@code name} of {@code typeUrl}: every Envoy resource, its shard's Istio ones. */
-    boolean inShard(String typeUrl, String name) {
-        return shard == null || NodeGroup.Kind.of(typeUrl) != NodeGroup.Kind.ISTIO || shard.holds(name);
-    }
-
     /** Whether responses of {@code typeUrl} carry a share of the type's resources on this stream. */
     boolean sharded(String typeUrl) {
         return shard != null && NodeGroup.Kind.of(typeUrl) == NodeGroup.Kind.ISTIO;

@@ -123,11 +123,7 @@ public final class ClusterIdentifier {
         if (host == null) {
             return Optional.empty();
         }
-        String h = host.toLowerCase(Locale.ROOT);
-        int colon = h.lastIndexOf(':');
-        if (colon > 0 && h.indexOf(':') == colon) {
-            h = h.substring(0, colon);
-        }
+        String h = hostOf(host).toLowerCase(Locale.ROOT);
         if (h.endsWith(domainSuffix)) {
             String label = h.substring(0, h.length() - domainSuffix.length());
             if (!label.isEmpty() && label.indexOf('.') < 0) {
@@ -135,6 +131,12 @@ public final class ClusterIdentifier {
             }
         }
         return Optional.empty();
+    }
+
+    /** {@code authority} without its port ({@code host:port}; an IPv6 literal, with several colons, as it is). */
+    static String hostOf(String authority) {
+        int colon = authority.lastIndexOf(':');
+        return colon > 0 && authority.indexOf(':') == colon ? authority.substring(0, colon) : authority;
     }
 
     /** True only for a loopback IP literal; a host name is never resolved here. */

@@ -32,12 +32,7 @@ public record Shard(int index, int count) {
         if (authority == null) {
             return Optional.empty();
         }
-        String host = authority;
-        int colon = host.lastIndexOf(':');
-        if (colon > 0 && host.indexOf(':') == colon) {
-            host = host.substring(0, colon);
-        }
-        byte[] ip = NetUtil.createByteArrayFromIpAddressString(host);
+        byte[] ip = NetUtil.createByteArrayFromIpAddressString(ClusterIdentifier.hostOf(authority));
         if (ip == null || ip.length != 4 || ip[0] != 127 || ip[1] != 0) {
             return Optional.empty();
         }

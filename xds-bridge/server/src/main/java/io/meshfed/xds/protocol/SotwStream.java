@@ -170,7 +170,7 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
             included = new ArrayList<>(wanted.size());
             for (String name : wanted) {
                 Resource r = ts.get(name);
-                if (r != null && inShard(t.typeUrl, name)) {
+                if (r != null && (!sharded || shard.holds(name))) {
                     included.add(r);
                 }
             }
@@ -219,7 +219,7 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
             return ts.version().equals(t.shardBase);
         }
         for (String name : changed) {
-            if (inShard(t.typeUrl, name)) {
+            if (shard.holds(name)) {
                 return false;
             }
         }

@@ -141,7 +141,7 @@ class XdsIdentityAttackTest {
         try (AdsTestClient client = tlsClient(east, null)) {
             var stream = askCds(client, node("gw-honest", null));
             assertEquals(2, stream.next().getResourcesCount(), "east's view: echo and west's cart");
-            assertTrue(waitForClient("gw-honest", "east"), "recorded as cluster east: " + bridge.clients.all());
+            assertTrue(bridge.waitForClient("gw-honest", "east"), "recorded as cluster east: " + bridge.clients.all());
         }
     }
 
@@ -245,15 +245,5 @@ class XdsIdentityAttackTest {
             }
         }
         return Optional.empty();
-    }
-
-    private static boolean waitForClient(String node, String cluster) throws InterruptedException {
-        for (int i = 0; i < 500; i++) {
-            if (bridge.clients.all().stream().anyMatch(c -> c.nodeId().equals(node) && c.cluster().equals(cluster))) {
-                return true;
-            }
-            Thread.sleep(10);
-        }
-        return false;
     }
 }
