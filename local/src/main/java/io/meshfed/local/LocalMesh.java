@@ -117,6 +117,12 @@ public final class LocalMesh implements AutoCloseable {
     private final Settings settings;
     private final Consumer<String> progress;
     private final Vertx vertx = Vertx.vertx();
+    /**
+     * TokenReviews on each workload cluster's API server with the credentials it was registered with, as on Knative:
+     * for the PKI's CSR agents and for the workload-events entry alike.
+     */
+    private final KubernetesTokenReviewer tokenReviewer = new KubernetesTokenReviewer(new WorkloadClusterClients(
+            new VertxHttpClientFactory(vertx), Duration.ofSeconds(2), Duration.ofSeconds(5)));
     private final Map<String, WorkloadApiServer> apiServers = new LinkedHashMap<>();
     private final Map<String, ExampleCluster> examples = new LinkedHashMap<>();
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, r -> {
@@ -178,9 +184,7 @@ public final class LocalMesh implements AutoCloseable {
      * workload-events audience, as the ApiServerSource identity {@link WorkloadEventGate#DEFAULT_SENDER}.
      */
     private WorkloadEventGate workloadEventGate() {
-        return new WorkloadEventGate(clusters, new TokenReviewAuthenticator(clusters,
-                new KubernetesTokenReviewer(new WorkloadClusterClients(new VertxHttpClientFactory(vertx),
-                        Duration.ofSeconds(2), Duration.ofSeconds(5))),
+        return new WorkloadEventGate(clusters, new TokenReviewAuthenticator(clusters, tokenReviewer,
                 WorkloadEventGate.DEFAULT_AUDIENCE, ServiceAccountName.parse(WorkloadEventGate.DEFAULT_SENDER),
                 Clock.systemUTC(), TokenReviewAuthenticator.DEFAULT_MAX_CACHE_TTL), Clock.systemUTC());
     }
@@ -195,11 +199,8 @@ public final class LocalMesh implements AutoCloseable {
         CaState initial = pkiState(state, progress);
         progress.accept("PKI root: " + initial.signer());
         java.security.Provider provider = CryptoProviders.named("jdk");
-        // As on Knative: each agent's token is reviewed by its own cluster's API server, with the credentials the
-        // cluster was registered with.
-        TokenReviewAuthenticator authenticator = new TokenReviewAuthenticator(clusterStore,
-                new KubernetesTokenReviewer(new WorkloadClusterClients(new VertxHttpClientFactory(vertx),
-                        Duration.ofSeconds(2), Duration.ofSeconds(5))),
+        // As on Knative: each agent's token is reviewed by its own cluster's API server.
+        TokenReviewAuthenticator authenticator = new TokenReviewAuthenticator(clusterStore, tokenReviewer,
                 TokenReviewAuthenticator.DEFAULT_AUDIENCE, ServiceAccountName.CSR_AGENT, Clock.systemUTC(),
                 TokenReviewAuthenticator.DEFAULT_MAX_CACHE_TTL);
         SigningPolicy policy = SigningPolicy.defaults().withXdsClients(XDS_HOST_DOMAIN,

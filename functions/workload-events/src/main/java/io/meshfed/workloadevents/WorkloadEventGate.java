@@ -1,5 +1,7 @@
 package io.meshfed.workloadevents;
 
+import static io.meshfed.pki.signing.CsrChecks.clip;
+
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.meshfed.model.EventFailure;
@@ -156,9 +158,5 @@ public final class WorkloadEventGate {
         LOG.log(Level.INFO, "refused {0} (id {1}, source {2}): {3}", clip(event.getType()), clip(event.getId()),
                 event.getSource() == null ? "" : clip(event.getSource().toString()), message);
         return new EventFailure(kind, field, message, null);
-    }
-
-    private static String clip(String text) {
-        return io.meshfed.pki.signing.CsrChecks.clip(text);
     }
 }

@@ -94,13 +94,14 @@ public class AgentRunner {
                 : List.of();
         HttpCsrClient client = new HttpCsrClient(submitUrl, "meshfed/csr-agent/" + cluster,
                 HttpCsrClient.Encoding.valueOf(encoding.toUpperCase(Locale.ROOT)), requestTimeout);
-        CsrAgent agent = new CsrAgent(settings, client, new ProjectedTokenFile(tokenFile), store, Clock.systemUTC(),
+        TokenSource tokens = new ProjectedTokenFile(tokenFile);
+        CsrAgent agent = new CsrAgent(settings, client, tokens, store, Clock.systemUTC(),
                 new Random(), bootstrap);
         loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "csr-agent"));
         loop.execute(() -> runAndReschedule(agent::reconcile));
         if (xdsClientEnabled && store instanceof KubernetesCaCertsStore) {
             XdsClientAgent xdsClient = new XdsClientAgent(settings, xdsClientLifetime.orElse(null), client,
-                    new ProjectedTokenFile(tokenFile), new KubernetesXdsClientStore(kubernetes.get(), namespace,
+                    tokens, new KubernetesXdsClientStore(kubernetes.get(), namespace,
                             xdsClientSecretName), Clock.systemUTC(), new Random(), bootstrap);
             loop.execute(() -> runAndReschedule(xdsClient::reconcile));
             LOG.infof("keeping the xDS relay's client certificate in Secret %s/%s", namespace, xdsClientSecretName);
