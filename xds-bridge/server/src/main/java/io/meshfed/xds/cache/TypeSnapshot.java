@@ -30,6 +30,11 @@ import java.util.Set;
  * whose chunks exist takes over that snapshot's chunks except those its changed names fall in (it holds the
  * predecessor's layout, not the predecessor, until it has chunked), so a publish does not walk every resource of
  * every node group.
+ *
+ * <p>For config sources that each carry one part of a type ({@link #part}: an istiod reading its ServiceEntries
+ * over several sources), the snapshot splits its resources into parts by a hash of the name, once per snapshot,
+ * and a snapshot derived by {@link #with} from one that was split rebuilds only the parts its changed names fall
+ * in. Each part has its own version, a digest sum like the snapshot's, so an unchanged part keeps its version.
  */
 public final class TypeSnapshot {
     public static final TypeSnapshot EMPTY = of(List.of());
@@ -43,6 +48,17 @@ public final class TypeSnapshot {
     private volatile Chunks chunks;
     /** The predecessor's names and chunks while this snapshot has not chunked yet (then dropped). */
     private volatile Inherited inherited;
+    /** The resources split into parts ({@link #part}), computed on first use for one count. */
+    private volatile Partition partition;
+    /** The predecessor's parts while this snapshot has not split yet (then dropped). */
+    private volatile Partition inheritedPartition;
+
+    /** One part of a type: its resources in name order and its version (a digest sum of their names and versions). */
+    public record Part(List<Resource> resources, String version) {
+    }
+
+    private record Partition(int count, Part[] parts) {
+    }
 
     /** Chunks and the position after each one's last resource. */
     private record Chunks(List<ByteBuffer> buffers, int[] ends) {
@@ -124,7 +140,80 @@ public final class TypeSnapshot {
         if (mine != null) {
             next.inherited = new Inherited(resources, mine);
         }
+        next.inheritedPartition = partition;
         return next;
+    }
+
+    /**
+     * The zero-based part of {@code name} among {@code count} parts: a spread of the String hash (Fibonacci
+     * hashing). Java's String hash is specified, so every process, replica and restart agrees.
+     */
+    public static int partOf(String name, int count) {
+        int mixed = name.hashCode() * 0x9E3779B9;
+        return (int) (((mixed & 0xffffffffL) * count) >>> 32);
+    }
+
+    /**
+     * Part {@code index} (zero-based) of this snapshot's resources split into {@code count} parts by
+     * {@link #partOf}. The split is computed once per snapshot (for the count last asked for); a snapshot derived
+     * from a split one re-splits only the parts its changed names fall in and shares the others.
+     */
+    public Part part(int count, int index) {
+        Partition p = partition;
+        if (p == null || p.count() != count) {
+            Partition from = inheritedPartition;
+            p = from != null && from.count() == count && changedNames != null ? partitionFrom(from) : partitionAll(count);
+            partition = p;
+            inheritedPartition = null;
+        }
+        return p.parts()[index];
+    }
+
+    private Partition partitionAll(int count) {
+        List<List<Resource>> lists = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            lists.add(new ArrayList<>(resources.size() / count + 16));
+        }
+        for (int i = 0; i < resources.size(); i++) {
+            lists.get(partOf(resources.keyAt(i), count)).add(resources.valueAt(i));
+        }
+        Part[] parts = new Part[count];
+        for (int i = 0; i < count; i++) {
+            parts[i] = partOfList(lists.get(i));
+        }
+        return new Partition(count, parts);
+    }
+
+    /** The predecessor's parts, those the changed names fall in rebuilt from its resources and the changes. */
+    private Partition partitionFrom(Partition previous) {
+        int count = previous.count();
+        Part[] parts = previous.parts().clone();
+        Map<Integer, List<String>> changedByPart = new HashMap<>();
+        for (String name : changedNames) {
+            changedByPart.computeIfAbsent(partOf(name, count), k -> new ArrayList<>()).add(name);
+        }
+        changedByPart.forEach((index, names) -> {
+            Set<String> changed = new HashSet<>(names);
+            List<Resource> next = new ArrayList<>(parts[index].resources().size() + names.size());
+            for (Resource r : parts[index].resources()) {
+                if (!changed.contains(r.name())) {
+                    next.add(r);
+                }
+            }
+            for (String name : names) {
+                Resource r = resources.get(name);
+                if (r != null) {
+                    next.add(r);
+                }
+            }
+            next.sort(java.util.Comparator.comparing(Resource::name));
+            parts[index] = partOfList(next);
+        });
+        return new Partition(count, parts);
+    }
+
+    private static Part partOfList(List<Resource> list) {
+        return new Part(java.util.Collections.unmodifiableList(list), versionOf(list));
     }
 
     /**
@@ -135,14 +224,18 @@ public final class TypeSnapshot {
         return previousVersion != null && previousVersion.equals(base) ? changedNames : null;
     }
 
-    /** The version of a response that carries exactly {@code included} (a named subscription's view). */
+    /**
+     * The version of a response that carries exactly {@code included} (a named subscription's view, a part): the
+     * same digest sum as a snapshot's version, so the same resources have the same version however they are chosen.
+     */
     public static String versionOf(List<Resource> included) {
-        List<String> parts = new ArrayList<>(included.size() * 2);
+        long high = 0;
+        long low = 0;
         for (Resource r : included) {
-            parts.add(r.name());
-            parts.add(r.version());
+            high += r.digestHigh();
+            low += r.digestLow();
         }
-        return Digests.of(parts);
+        return Digests.hex(high, low, included.size());
     }
 
     public String version() {

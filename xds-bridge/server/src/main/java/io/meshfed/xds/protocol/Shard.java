@@ -1,5 +1,6 @@
 package io.meshfed.xds.protocol;
 
+import io.meshfed.xds.cache.TypeSnapshot;
 import io.netty.util.NetUtil;
 import java.util.Optional;
 
@@ -46,13 +47,7 @@ public record Shard(int index, int count) {
 
     /** Whether the resource named {@code name} is this shard's. */
     public boolean holds(String name) {
-        return of(name, count) == index - 1;
-    }
-
-    /** The zero-based shard of {@code name} among {@code count}: a spread of the String hash (Fibonacci hashing). */
-    static int of(String name, int count) {
-        int mixed = name.hashCode() * 0x9E3779B9;
-        return (int) (((mixed & 0xffffffffL) * count) >>> 32);
+        return TypeSnapshot.partOf(name, count) == index - 1;
     }
 
     @Override

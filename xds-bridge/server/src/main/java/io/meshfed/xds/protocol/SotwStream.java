@@ -48,12 +48,6 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
          * never the response, which is built from the newest snapshot when the type may be written again.
          */
         String heldVersion;
-        /**
-         * For a sharded type: the type snapshot version whose shard content is what was last sent (set when sending,
-         * or when a newer snapshot's shard turned out the same), so the names changed since it tell whether the
-         * shard changed; null before the first response.
-         */
-        String shardBase;
         /** Whether the held response is due even if its version is the one last sent (a request asked for it). */
         boolean heldOwed;
 
@@ -157,11 +151,11 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
         String version;
         if (all) {
             version = ts.version();
-        } else if (sharded && !force && t.shardBase != null && unchangedInShard(ts, t)) {
-            // None of the names that changed since the snapshot last looked at is this shard's: nothing to send.
-            t.shardBase = ts.version();
-            t.heldVersion = null;
-            return;
+        } else if (sharded && t.wildcard && t.names.isEmpty()) {
+            // a config source's share (an istiod's): split once per snapshot, shared by the istiod's streams
+            TypeSnapshot.Part part = ts.part(shard.count(), shard.index() - 1);
+            included = part.resources();
+            version = part.version();
         } else {
             Set<String> wanted = new TreeSet<>(t.names);
             if (t.wildcard) {
@@ -178,9 +172,6 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
         }
         if (!force && version.equals(t.sentVersion)) {
             t.heldVersion = null;
-            if (sharded) {
-                t.shardBase = ts.version();
-            }
             return;
         }
         if (!mayRespond(t.awaitingAnswer)) {
@@ -198,32 +189,9 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
                 : SotwResponses.encode(t.typeUrl, version, nonce, cp, included), count);
         t.sentVersion = version;
         t.sentNonce = nonce;
-        if (sharded) {
-            t.shardBase = ts.version(); // the snapshot whose shard was just sent: later changes are judged from it
-        }
         t.sentResources = count;
         t.awaitingAnswer = true;
         awaitAnswer();
-    }
-
-    /**
-     * True when the snapshot {@code t} last looked at is the one {@code ts} was derived from, none of the names
-     * changed since is this stream's shard, and the subscription is the wildcard: the shard's content is the same.
-     */
-    private boolean unchangedInShard(TypeSnapshot ts, TypeState t) {
-        if (!t.wildcard || !t.names.isEmpty()) {
-            return false;
-        }
-        Set<String> changed = ts.changedSince(t.shardBase);
-        if (changed == null) {
-            return ts.version().equals(t.shardBase);
-        }
-        for (String name : changed) {
-            if (shard.holds(name)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override
