@@ -345,6 +345,11 @@ final class RealFleet implements AutoCloseable {
      * (one relay each, on that loopback address), beside its own API server: the documented sharded snippet.
      */
     Istiod startShardedIstiod(String cluster, Peers.IstioVersion version, int shards) throws IOException {
+        return startShardedIstiod(cluster, version, shards, Map.of());
+    }
+
+    Istiod startShardedIstiod(String cluster, Peers.IstioVersion version, int shards, Map<String, String> env)
+            throws IOException {
         StringBuilder sources = new StringBuilder();
         for (int k = 1; k <= shards; k++) {
             // stopped with the fleet's other relays
@@ -358,7 +363,7 @@ final class RealFleet implements AutoCloseable {
                 configSources:
                 %s  - address: k8s://
                 """.formatted(cluster, sources);
-        return Istiod.start(new Istiod.Settings(cluster, version, apiServers.get(cluster), meshConfig, Map.of()));
+        return Istiod.start(new Istiod.Settings(cluster, version, apiServers.get(cluster), meshConfig, env));
     }
 
     Istiod startIstiod(String cluster, Peers.IstioVersion version, Map<String, String> env) {

@@ -29,10 +29,26 @@ import org.junit.jupiter.api.io.TempDir;
  * API server and export syncs, calls fail over to west; when it is ready again, they come back. Between the client
  * and the backends there are only real programs: meshfed's bridge, istiod, kube-apiserver.
  *
+ * <p>Here istiod reads meshfed's resources over one config source; {@link RealIstiodShardedFailoverTest} runs the
+ * same calls with istiod merging three sharded sources, for each Istio version.
+ *
  * <p>grpc-java reads its xDS bootstrap once per JVM: this class runs in a JVM of its own (surefire reuseForks=false).
  */
 @ExtendWith(PeerLogsOnFailure.class)
 class RealIstiodProxylessFailoverTest {
+
+    /**
+     * What istiod needs for proxyless gRPC clients whatever its version: no absolute-FQDN virtual host domains
+     * ({@code echo.demo.svc.clusterset.local.}). istiod adds them by default, and grpc-java refuses a route
+     * configuration holding one ("Invalid pattern/domain name"); istiod builds that answer a proxyless client with
+     * only its requested host's virtual host hide this, older ones send every host on the port and break.
+     */
+    static final Map<String, String> PROXYLESS_ENV = Map.of("PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN", "false");
+
+    /** East's istiod, as this class runs it. */
+    Istiod startIstiod(RealFleet fleet) throws Exception {
+        return fleet.startIstiod("east", Peers.get().istio(), PROXYLESS_ENV);
+    }
 
     @Test
     void failsOverToWestAndComesBackThroughIstiod(@TempDir Path dir) throws Exception {
@@ -47,7 +63,7 @@ class RealIstiodProxylessFailoverTest {
         java.nio.file.Files.writeString(certs.resolve("ca.pem"), workload.caPem());
         try (RealFleet fleet = RealFleet.start(dir, new FlatExample.Pod(host, eastServer.getPort()),
                 new FlatExample.Pod(host, westServer.getPort()));
-                Istiod istiod = fleet.startIstiod("east", Peers.get().istio(), Map.of())) {
+                Istiod istiod = startIstiod(fleet)) {
             for (String target : List.of("xds:///echo.demo.svc.clusterset.local:7070", "xds:///echo.demo.svc.east.global:7070")) {
                 ManagedChannel channel = GrpcXdsWorkload.istiodChannel(istiod.grpcPort(), "us-east", "us-east-a", target, certs);
                 try {
