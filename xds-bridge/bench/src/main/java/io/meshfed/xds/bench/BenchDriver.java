@@ -49,14 +49,19 @@ public final class BenchDriver {
         Map<String, String> o = options(args);
         // meshfed-envoy: the bridge with Envoy clients only, the like-for-like comparison with java-control-plane
         List<String> impls = List.of(o.getOrDefault("impls", "meshfed,meshfed-envoy,jcp").split(","));
+        // --repeats N runs the servers in turn N times (a, b, a, b, ...): this machine's speed drifts by a third
+        // within minutes, so each figure is read as a range over repeats taken interleaved, never from one run
+        int repeats = Integer.parseInt(o.getOrDefault("repeats", "1"));
         Map<String, Result> results = new LinkedHashMap<>();
-        for (String impl : impls) {
-            results.put(impl, new BenchDriver(o, impl).run());
-            // written after each server too, so a long run that is cut short keeps what it measured
-            String partial = report(o, results);
-            System.err.println(partial);
-            if (o.containsKey("report")) {
-                Files.writeString(Path.of(o.get("report")), partial);
+        for (int round = 1; round <= repeats; round++) {
+            for (String impl : impls) {
+                results.put(repeats == 1 ? impl : impl + " (" + round + ")", new BenchDriver(o, impl).run());
+                // written after each server too, so a long run that is cut short keeps what it measured
+                String partial = report(o, results);
+                System.err.println(partial);
+                if (o.containsKey("report")) {
+                    Files.writeString(Path.of(o.get("report")), partial);
+                }
             }
         }
         String report = report(o, results);
@@ -84,7 +89,8 @@ public final class BenchDriver {
 
     record Result(int streams, long heapIdleBytesPerStream, List<Long> pushToAckMicros, List<Long> mcpPushToAckMicros,
             int mcpPushed, int expectedAcks,
-            int receivedAcks, long bytesPerChange, double cpuMsPerChange, double clientCpuMsPerChange,
+            int receivedAcks, long bytesPerChange, double cpuMsPerChange, double translationMsPerChange,
+            double clientCpuMsPerChange,
             long serializationsPerChange,
             double deltaResourcesPerPush, long heapBeforeChurn, long heapAfterChurn, int churnCycles,
             String loadDuringChanges, double churnSeconds, int churnAnswered, int mcpServiceEntries) {
@@ -164,6 +170,7 @@ public final class BenchDriver {
             int received = 0;
             long bytes = 0;
             long cpu = 0;
+            long translationCpu = 0;
             long clientCpu = 0;
             long serializations = 0;
             boolean countsSerializations = true;
@@ -209,6 +216,7 @@ public final class BenchDriver {
                     }
                 }
                 cpu += after[0] - before[0];
+                translationCpu += after[3] - before[3];
                 bytes += after[1] - before[1];
                 serializations += after[2] - before[2];
                 countsSerializations = before[2] >= 0; // java-control-plane's server cannot tell
@@ -232,7 +240,8 @@ public final class BenchDriver {
             Collections.sort(latencies);
             Collections.sort(mcpLatencies);
             return new Result(warm.size() + rest.size(), perStream, latencies, mcpLatencies, mcpPushed, expected, received,
-                    bytes / Math.max(1, changes), cpu / 1e6 / Math.max(1, changes), clientCpu / 1e6 / Math.max(1, changes),
+                    bytes / Math.max(1, changes), cpu / 1e6 / Math.max(1, changes),
+                    translationCpu / 1e6 / Math.max(1, changes), clientCpu / 1e6 / Math.max(1, changes),
                     countsSerializations ? serializations / Math.max(1, changes) : -1, deltaResources, heapBeforeChurn, heapAfterChurn, churn,
                     String.format("%.1f-%.1f", loadMin, loadMax), churnSeconds, churnAnswered.get(),
                     mcpServiceEntries);
@@ -292,9 +301,10 @@ public final class BenchDriver {
         return new long[] {Long.parseLong(p[1]), Long.parseLong(p[2]), Long.parseLong(p[3])};
     }
 
+    /** The server's process CPU, bytes sent, resources serialized and translation CPU so far. */
     long[] cpu() throws Exception {
         String[] p = command("cpu", "CPU").split(" ");
-        return new long[] {Long.parseLong(p[1]), Long.parseLong(p[2]), Long.parseLong(p[3])};
+        return new long[] {Long.parseLong(p[1]), Long.parseLong(p[2]), Long.parseLong(p[3]), Long.parseLong(p[4])};
     }
 
     /**
@@ -711,6 +721,10 @@ public final class BenchDriver {
                         + " ServiceEntries or more)");
         row(sb, results, "bytes sent per change", r -> String.valueOf(r.bytesPerChange()));
         row(sb, results, "server CPU per change (ms)", r -> String.format("%.0f", r.cpuMsPerChange()));
+        // the same incremental translation feeds both servers: what is left is each server's own work
+        row(sb, results, "of which translating catalogs (ms)", r -> String.format("%.0f", r.translationMsPerChange()));
+        row(sb, results, "of which the rest: snapshots and protocol (ms)",
+                r -> String.format("%.0f", r.cpuMsPerChange() - r.translationMsPerChange()));
         // the clients share the machine's cores with the server: what they spend is taken from it
         row(sb, results, "bench clients' CPU per change (ms)", r -> String.format("%.0f", r.clientCpuMsPerChange()));
         row(sb, results, "resources serialized per change", r -> r.serializationsPerChange() < 0 ? "n/a"

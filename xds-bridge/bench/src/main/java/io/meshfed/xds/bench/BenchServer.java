@@ -19,6 +19,7 @@ import io.meshfed.model.ClusterCatalog;
 import io.meshfed.xds.bridge.FederationSnapshot;
 import io.meshfed.xds.cache.NodeGroup;
 import io.meshfed.xds.cache.SnapshotCache;
+import io.meshfed.xds.cache.SnapshotSource;
 import io.meshfed.xds.cache.TypeUrls;
 import io.meshfed.xds.envoy.EnvoyPolicy;
 import io.meshfed.xds.envoy.EnvoyTranslator;
@@ -36,6 +37,7 @@ import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +56,9 @@ public final class BenchServer {
         long bytesSent();
 
         long serializations();
+
+        /** CPU time spent translating catalogs into resources, over every thread (see {@link TimedSource}). */
+        long translationNanos();
     }
 
     public static void main(String[] args) throws Exception {
@@ -78,7 +83,8 @@ public final class BenchServer {
                     System.err.printf("%s: publish took %d ms%n", implName, (System.nanoTime() - start) / 1_000_000);
                     System.out.println("CHANGED");
                 }
-                case "cpu" -> System.out.println("CPU " + cpuNanos() + " " + impl.bytesSent() + " " + impl.serializations());
+                case "cpu" -> System.out.println("CPU " + cpuNanos() + " " + impl.bytesSent() + " " + impl.serializations()
+                        + " " + impl.translationNanos());
                 case "stats" -> {
                     for (int i = 0; i < 3; i++) {
                         System.gc();
@@ -112,6 +118,7 @@ public final class BenchServer {
         AdsServer ads = new AdsServer(cache, new ClusterIdentifier("xds.meshfed.example"), metrics, new ConnectedClients());
         EnvoyTranslator envoy = new EnvoyTranslator(EnvoyPolicy.DEFAULT);
         FederationMcpTranslator mcp = withMcp ? FederationMcpTranslator.incremental(new IstioFederationTranslator()) : null;
+        AtomicLong translation = new AtomicLong();
         AdsListener listener = AdsListener.listen(vertx, ads, new HttpServerOptions().setHost("127.0.0.1").setPort(0)
                         // clients of the benchmark churn streams on few connections
                         .setHttp2RstFloodMaxRstFramePerWindow(1_000_000), eventLoops)
@@ -119,7 +126,11 @@ public final class BenchServer {
         port = listener.port();
         return new Impl() {
             public void publish(List<ClusterCatalog> catalogs) {
-                cache.publish(new FederationSnapshot(catalogs, envoy, mcp, Scenario.READ_AT));
+                cache.publish(new TimedSource(new FederationSnapshot(catalogs, envoy, mcp, Scenario.READ_AT), translation));
+            }
+
+            public long translationNanos() {
+                return translation.get();
             }
 
             public long bytesSent() {
@@ -154,18 +165,42 @@ public final class BenchServer {
                 .build().start();
         port = grpc.getPort();
         EnvoyTranslator envoy = new EnvoyTranslator(EnvoyPolicy.DEFAULT);
+        AtomicLong translation = new AtomicLong();
         return new Impl() {
+            /** Each cluster's resources as last handed to java-control-plane, by type key, then name. */
+            final Map<String, Map<String, Map<String, Message>>> held = new HashMap<>();
+            TimedSource previous;
+
+            /**
+             * The same change stream and the same incremental translation as the bridge: each cluster's resources
+             * are the previous generation's with the changes {@link FederationSnapshot#changesSince} names applied
+             * (whole only for the first generation), then one java-control-plane snapshot per cluster.
+             */
             public void publish(List<ClusterCatalog> catalogs) {
+                TimedSource next = new TimedSource(new FederationSnapshot(catalogs, envoy, null, Scenario.READ_AT), translation);
                 for (ClusterCatalog c : catalogs) {
-                    Map<String, Map<String, Message>> r = envoy.translate(catalogs, NodeGroup.of(c.clusterName()),
-                            Scenario.READ_AT);
-                    List<Cluster> cds = typed(r.get(TypeUrls.CLUSTER));
-                    List<ClusterLoadAssignment> eds = typed(r.get(TypeUrls.ENDPOINT));
-                    List<Listener> lds = typed(r.get(TypeUrls.LISTENER));
-                    List<RouteConfiguration> rds = typed(r.get(TypeUrls.ROUTE));
+                    NodeGroup group = NodeGroup.of(c.clusterName());
+                    SnapshotSource.Changes changes = previous == null ? null : next.changesSince(previous, group);
+                    Map<String, Map<String, Message>> r;
+                    if (changes == null || !held.containsKey(c.clusterName())) {
+                        r = new HashMap<>();
+                        next.resources(group).forEach((type, byName) -> r.put(type, new HashMap<>(byName)));
+                    } else if (changes.put().isEmpty() && changes.removed().isEmpty()) {
+                        continue; // nothing of this cluster changed: its snapshot stays
+                    } else {
+                        r = held.get(c.clusterName());
+                        changes.removed().forEach((type, names) -> names.forEach(r.getOrDefault(type, new HashMap<>())::remove));
+                        changes.put().forEach((type, byName) -> r.computeIfAbsent(type, t -> new HashMap<>()).putAll(byName));
+                    }
+                    held.put(c.clusterName(), r);
+                    List<Cluster> cds = typed(r.getOrDefault(TypeUrls.CLUSTER, Map.of()));
+                    List<ClusterLoadAssignment> eds = typed(r.getOrDefault(TypeUrls.ENDPOINT, Map.of()));
+                    List<Listener> lds = typed(r.getOrDefault(TypeUrls.LISTENER, Map.of()));
+                    List<RouteConfiguration> rds = typed(r.getOrDefault(TypeUrls.ROUTE, Map.of()));
                     cache.setSnapshot(c.clusterName(), io.envoyproxy.controlplane.cache.v3.Snapshot.create(
                             cds, version(cds), eds, version(eds), lds, version(lds), rds, version(rds), List.of(), "0"));
                 }
+                previous = next;
             }
 
             public long bytesSent() {
@@ -174,6 +209,10 @@ public final class BenchServer {
 
             public long serializations() {
                 return -1;
+            }
+
+            public long translationNanos() {
+                return translation.get();
             }
         };
     }
