@@ -93,7 +93,38 @@ public final class BenchDriver {
             double clientCpuMsPerChange,
             long serializationsPerChange,
             double deltaResourcesPerPush, long heapBeforeChurn, long heapAfterChurn, int churnCycles,
-            String loadDuringChanges, double churnSeconds, int churnAnswered, int mcpServiceEntries) {
+            String loadDuringChanges, double churnSeconds, int churnAnswered, int mcpServiceEntries,
+            List<Long> heapOverChanges, int stalledIstiods) {
+    }
+
+    /**
+     * {@code --heap-changes N} more changes after the measured ones, back to back ({@code --heap-change move}: an
+     * endpoint to a new address each time, the default; {@code change}: the readiness flip), with the server's heap
+     * after GC before the first and after every tenth of them. Clients keep ACKing (stalled ones never do).
+     */
+    List<Long> heapOverChanges() throws Exception {
+        int n = Integer.parseInt(o.getOrDefault("heap-changes", "0"));
+        List<Long> series = new ArrayList<>();
+        if (n == 0) {
+            return series;
+        }
+        boolean move = o.getOrDefault("heap-change", "move").equals("move");
+        long pauseMillis = Long.parseLong(o.getOrDefault("heap-change-pause-ms", "10"));
+        series.add(stats()[0]);
+        for (int i = 1; i <= n; i++) {
+            if (move) {
+                command("move", "MOVED");
+            } else {
+                command("change", "CHANGED");
+            }
+            Thread.sleep(pauseMillis);
+            if (i % Math.max(1, n / 10) == 0) {
+                series.add(stats()[0]);
+                System.err.printf("%s %s heap after %d of %d changes: %d MiB%n", java.time.LocalTime.now(), impl, i, n,
+                        series.get(series.size() - 1) >> 20);
+            }
+        }
+        return series;
     }
 
     /** The machine's 1-minute load average, or -1 where /proc/loadavg is not readable. */
@@ -132,16 +163,19 @@ public final class BenchDriver {
             // meshfed-sharded: every istiod reads its Istio resources over mcp-shards config sources (127.0.K.k)
             int shards = impl.equals("meshfed-sharded") ? Integer.parseInt(o.getOrDefault("mcp-shards", "10")) : 1;
             int envoyClients = Integer.parseInt(o.get("envoy-clients"));
+            // istiods that take their first state, then never read or ACK again (a hung istiod)
+            int stalledIstiods = Integer.parseInt(o.getOrDefault("stalled-istiods", "0"));
             // warm: one Envoy and one MCP client per cluster, so every node group's snapshot exists
             List<Client> warm = new ArrayList<>();
             for (int c = 0; c < clusters; c++) {
                 warm.add(envoy(c, c));
                 if (c < mcpClients) {
+                    boolean stalled = c < stalledIstiods;
                     if (shards == 1) {
-                        warm.add(new McpClient(c, 0, 1));
+                        warm.add(new McpClient(c, 0, 1, stalled));
                     } else {
                         for (int k = 1; k <= shards; k++) {
-                            warm.add(new McpClient(c, k, shards));
+                            warm.add(new McpClient(c, k, shards, stalled));
                         }
                     }
                 }
@@ -221,6 +255,7 @@ public final class BenchDriver {
                 serializations += after[2] - before[2];
                 countsSerializations = before[2] >= 0; // java-control-plane's server cannot tell
             }
+            List<Long> heapSeries = heapOverChanges();
             double deltaResources = clients.stream().filter(c -> c instanceof DeltaEnvoy)
                     .mapToDouble(c -> ((DeltaEnvoy) c).resourcesAfterChange.get() / (double) Math.max(1, changes))
                     .average().orElse(0);
@@ -244,7 +279,7 @@ public final class BenchDriver {
                     translationCpu / 1e6 / Math.max(1, changes), clientCpu / 1e6 / Math.max(1, changes),
                     countsSerializations ? serializations / Math.max(1, changes) : -1, deltaResources, heapBeforeChurn, heapAfterChurn, churn,
                     String.format("%.1f-%.1f", loadMin, loadMax), churnSeconds, churnAnswered.get(),
-                    mcpServiceEntries);
+                    mcpServiceEntries, heapSeries, stalledIstiods);
         } finally {
             closeClients();
             mcpLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -573,10 +608,14 @@ public final class BenchDriver {
         final int shard;
         final int shards;
 
-        McpClient(int cluster, int shard, int shards) {
+        /** Takes its first ServiceEntry and DestinationRule responses, then stops reading: no ACK ever again. */
+        final boolean stalled;
+
+        McpClient(int cluster, int shard, int shards, boolean stalled) {
             this.cluster = cluster;
             this.shard = shard;
             this.shards = shards;
+            this.stalled = stalled;
         }
 
         @Override
@@ -588,6 +627,11 @@ public final class BenchDriver {
                     new ClientResponseObserver<DiscoveryRequest, IstiodResponses.Received>() {
                         public void beforeStart(ClientCallStreamObserver<DiscoveryRequest> s) {
                             call = s;
+                            if (stalled) {
+                                // two messages in, then nothing read: HTTP/2's window fills and the bridge's
+                                // writes to it back up, as with an istiod that hangs
+                                s.disableAutoRequestWithInitial(2);
+                            }
                         }
 
                         public void onNext(IstiodResponses.Received r) {
@@ -618,6 +662,17 @@ public final class BenchDriver {
         }
 
         void onResponse(IstiodResponses.Received r) {
+            if (stalled && answered == 2) {
+                return;
+            }
+            if (stalled) {
+                answered++;
+                serviceEntries = r.typeUrl().equals(SE) ? r.resources() : serviceEntries;
+                if (answered == 2) {
+                    initialized(); // and never ACKs
+                }
+                return;
+            }
             requests.onNext(DiscoveryRequest.newBuilder().setTypeUrl(r.typeUrl()).setVersionInfo(r.versionInfo())
                     .setResponseNonce(r.nonce()).build());
             if (r.typeUrl().equals(SE)) {
@@ -736,6 +791,13 @@ public final class BenchDriver {
         row(sb, results, "churn cycles / answered with their EDS resource / seconds", r -> r.churnCycles() + " / "
                 + r.churnAnswered() + " / " + String.format("%.0f", r.churnSeconds()));
         row(sb, results, "load average (1 min) at the measured changes", Result::loadDuringChanges);
+        if (results.values().stream().anyMatch(r -> !r.heapOverChanges().isEmpty())) {
+            row(sb, results, "istiods stalled (never read or ACK after their first state)",
+                    r -> String.valueOf(r.stalledIstiods()));
+            row(sb, results, "heap after GC over " + o.get("heap-changes") + " more changes (" + o.getOrDefault(
+                    "heap-change", "move") + "), MiB at 0, every tenth", r -> r.heapOverChanges().stream()
+                    .map(b -> String.valueOf(b >> 20)).collect(java.util.stream.Collectors.joining(" ")));
+        }
         return sb.toString();
     }
 

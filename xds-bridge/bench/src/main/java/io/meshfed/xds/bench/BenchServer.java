@@ -44,7 +44,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One server under test, in its own process, driven over stdin: {@code change}, {@code cpu}, {@code stats} (after
+ * One server under test, in its own process, driven over stdin: {@code change}, {@code move} (an endpoint to a new address), {@code cpu}, {@code stats} (after
  * GC), {@code quit}. Answers one line per command on stdout. {@code --impl meshfed} runs the bridge (Envoy types and
  * MCP); {@code --impl jcp} runs java-control-plane's V3DiscoveryServer with a SimpleCache per cluster fed the same
  * Envoy resources from the same translator (it has no MCP types).
@@ -82,6 +82,11 @@ public final class BenchServer {
                     impl.publish(scenario.catalogs());
                     System.err.printf("%s: publish took %d ms%n", implName, (System.nanoTime() - start) / 1_000_000);
                     System.out.println("CHANGED");
+                }
+                case "move" -> {
+                    scenario.move();
+                    impl.publish(scenario.catalogs());
+                    System.out.println("MOVED");
                 }
                 case "cpu" -> System.out.println("CPU " + cpuNanos() + " " + impl.bytesSent() + " " + impl.serializations()
                         + " " + impl.translationNanos());

@@ -23,6 +23,8 @@ public final class Scenario {
     final int clusters;
     final int services;
     private int changes;
+    /** Address changes so far: each gives the changed endpoint an address it never had before. */
+    private int moves;
     private List<ClusterCatalog> held = List.of();
 
     Scenario(int clusters, int services) {
@@ -72,13 +74,15 @@ public final class Scenario {
             boolean firstReady = !(c == 0 && s == 0 && changes % 2 == 1);
             List<ServiceEndpoint> eps = new ArrayList<>(3);
             for (int e = 0; e < 3; e++) {
-                eps.add(new ServiceEndpoint("10." + (100 + c / 250) + "." + (c % 250) + "." + (s * 3 + e) % 250,
+                boolean moved = c == 0 && s == 0 && e == 0 && moves > 0;
+                eps.add(new ServiceEndpoint(moved ? movedAddress(moves)
+                        : "10." + (100 + c / 250) + "." + (c % 250) + "." + (s * 3 + e) % 250,
                         locality(c), e != 0 || firstReady, Map.of("app", "svc-" + s)));
             }
             svcs.add(new ExportedService("ns-" + c, "svc-" + s,
                     List.of(new ServicePort("http", 8080, "HTTP", 8080)), dedupe(eps)));
         }
-        return ClusterCatalog.fresh(cluster(c), svcs, 1 + (c == 0 ? changes : 0), READ_AT);
+        return ClusterCatalog.fresh(cluster(c), svcs, 1 + (c == 0 ? changes + moves : 0), READ_AT);
     }
 
     private static List<ServiceEndpoint> dedupe(List<ServiceEndpoint> eps) {
@@ -90,5 +94,19 @@ public final class Scenario {
     /** Applies the next change (flip the readiness of one endpoint of cluster-0/svc-0). */
     void change() {
         changes++;
+    }
+
+    /**
+     * Applies the next address change: the first endpoint of cluster-0/svc-0 moves to an address it never had
+     * (pod churn, where every replacement pod gets a new IP), so nothing a cache kept for an earlier generation
+     * is ever asked for again.
+     */
+    void move() {
+        moves++;
+    }
+
+    /** The {@code n}-th new address (n ≥ 1), unique up to 16,777,215 moves. */
+    static String movedAddress(int n) {
+        return "11." + ((n >> 16) & 0xff) + "." + ((n >> 8) & 0xff) + "." + (n & 0xff);
     }
 }
