@@ -13,17 +13,23 @@ import java.util.Map;
 /** One HTTP exchange as the proxy presents it to the filter: headers both ways and stream properties. */
 public final class Exchange implements HttpRequestAdaptor {
     public final ProxyMap requestHeaders;
-    public final ProxyMap responseHeaders = new ArrayProxyMap();
+    public final ProxyMap responseHeaders;
     private final ProxyMap empty = new ArrayProxyMap();
     private final Map<List<String>, byte[]> properties = new HashMap<>();
 
     public Exchange(String... requestHeaderPairs) {
-        this.requestHeaders = ProxyMap.of(requestHeaderPairs);
+        this(ProxyMap.of(requestHeaderPairs), new ArrayProxyMap());
     }
 
     /** Request headers as given, such as an {@code ArrayBytesProxyMap} with values that are not UTF-8. */
     public Exchange(ProxyMap requestHeaders) {
+        this(requestHeaders, new ArrayProxyMap());
+    }
+
+    /** Both header maps as given: the response map starts as it is and receives the upstream's headers. */
+    public Exchange(ProxyMap requestHeaders, ProxyMap responseHeaders) {
         this.requestHeaders = requestHeaders;
+        this.responseHeaders = responseHeaders;
     }
 
     public Exchange property(List<String> path, String value) {

@@ -184,6 +184,31 @@ class HostileInputTest {
         }
     }
 
+    /**
+     * Duplicated owned headers on a host whose replace sets only the first copy of a name (Envoy before
+     * http_set_copy_replace_all_headers, the proxy-wasm Go SDK's host): every forged copy must still go.
+     */
+    @ParameterizedTest
+    @EnumSource(FilterModule.Mode.class)
+    void duplicatedOwnedHeadersGoWhereReplaceSetsOnlyTheFirstCopy(FilterModule.Mode mode) throws Exception {
+        try (FilterHost host = FilterHost.start(FilterModule.FAILOVER_HEADERS, mode, FAILOVER_CONFIG)) {
+            Exchange e = new Exchange(new FirstCopyHeaderMap(":path", "/", "x-meshfed-caller-cluster", "forged",
+                    "x-meshfed-caller-cluster", "forged2"), new FirstCopyHeaderMap())
+                    .property(FailoverHeadersTest.CLUSTER, "west").property(FailoverHeadersTest.LOCALITY, "us-west1/us-west1-a");
+            FilterHost.Outcome o = host.exchange(e, forgedUpstream("x-meshfed-upstream-cluster", "forged2",
+                    "x-meshfed-attempts", "forged2", "x-meshfed-attempts", "forged3"));
+            assertEquals("request[caller=east] response[cluster=west locality=us-west1/us-west1-a failover=true attempts=1]"
+                    + " failures=0", outcome(FilterModule.FAILOVER_HEADERS, host, e, o));
+        }
+        try (FilterHost host = FilterHost.start(FilterModule.TELEMETRY_TAGS, mode, TELEMETRY_CONFIG)) {
+            Exchange e = new Exchange(new FirstCopyHeaderMap(":path", "/", "x-meshfed-cluster", "spoofed",
+                    "x-meshfed-cluster", "spoofed2", "X-Meshfed-Mesh", "spoofed"), new FirstCopyHeaderMap());
+            FilterHost.Outcome o = host.exchange(e, ":status", "200");
+            assertEquals("tags[prod/east/net-1/us-east1/us-east1-b] class=2xx failures=0",
+                    outcome(FilterModule.TELEMETRY_TAGS, host, e, o));
+        }
+    }
+
     /** The filter's whole observable outcome for one exchange, as one line. */
     static String outcome(FilterModule module, FilterHost host, Exchange e, FilterHost.Outcome o) {
         RecordingMetrics m = host.metrics;

@@ -23,10 +23,30 @@ public interface Host {
 
     void addHeader(HeaderMapType map, String name, String value);
 
-    /** Sets {@code name} to {@code value}, replacing every existing value (adds it when absent). */
+    /**
+     * Sets {@code name} to {@code value}, replacing an existing value (adds it when absent). Whether every
+     * copy of a duplicated header is replaced depends on the host: current Envoy removes them all and adds
+     * one, older Envoys and the proxy-wasm Go SDK's host replace only the first. {@link #clearOwned} first
+     * makes it one copy either way.
+     */
     void replaceHeader(HeaderMapType map, String name, String value);
 
+    /** Removes header {@code name}: every copy in Envoy, only the first in some hosts (see {@link #clearOwned}). */
     void removeHeader(HeaderMapType map, String name);
+
+    /**
+     * Prepares a header the filter owns, {@code names[n]} as matched in {@code m}, so that one replaceHeader
+     * leaves exactly the filter's value on every host: removes each other spelling, and once per extra copy
+     * the name itself. Only duplicated or other-case headers cost host calls.
+     */
+    default void clearOwned(HeaderMapType map, HeaderMatches m, Utf8String[] names, int n) {
+        for (String spelling : m.otherSpellings(n)) {
+            removeHeader(map, spelling);
+        }
+        for (int copy = 1; copy < m.count(n); copy++) {
+            removeHeader(map, names[n]);
+        }
+    }
 
     /** {@link #removeHeader(HeaderMapType, String)} with a name encoded once. */
     default void removeHeader(HeaderMapType map, Utf8String name) {

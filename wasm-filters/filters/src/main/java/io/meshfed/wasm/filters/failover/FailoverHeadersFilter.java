@@ -111,8 +111,8 @@ public final class FailoverHeadersFilter extends RootContext {
         public Action onRequestHeaders(int headerCount, boolean endOfStream) {
             FailoverHeadersConfig c = root.config;
             root.resolveIdentity();
-            removeOtherSpellings(HeaderMapType.REQUEST_HEADERS,
-                    host.matchHeaders(HeaderMapType.REQUEST_HEADERS, root.requestNames, 0), 1);
+            clearOwned(HeaderMapType.REQUEST_HEADERS,
+                    host.matchHeaders(HeaderMapType.REQUEST_HEADERS, root.requestNames, 0), root.requestNames, 1);
             host.replaceHeader(HeaderMapType.REQUEST_HEADERS, c.callerClusterHeader, root.localCluster);
             return Action.CONTINUE;
         }
@@ -135,12 +135,10 @@ public final class FailoverHeadersFilter extends RootContext {
             return Action.CONTINUE;
         }
 
-        /** Removes spellings of the first {@code owned} matched names other than the lower-case one. */
-        private void removeOtherSpellings(HeaderMapType map, HeaderMatches m, int owned) {
+        /** Leaves at most one lower-case copy of each of the first {@code owned} matched names (see Host#clearOwned). */
+        private void clearOwned(HeaderMapType map, HeaderMatches m, Utf8String[] names, int owned) {
             for (int n = 0; n < owned; n++) {
-                for (String spelling : m.otherSpellings(n)) {
-                    host.removeHeader(map, spelling);
-                }
+                host.clearOwned(map, m, names, n);
             }
         }
 
@@ -154,7 +152,7 @@ public final class FailoverHeadersFilter extends RootContext {
             FailoverHeadersConfig c = root.config;
             root.resolveIdentity();
             HeaderMatches m = host.matchHeaders(HeaderMapType.RESPONSE_HEADERS, root.responseNames, MAX_ATTEMPTS_BYTES);
-            removeOtherSpellings(HeaderMapType.RESPONSE_HEADERS, m, 4);
+            clearOwned(HeaderMapType.RESPONSE_HEADERS, m, root.responseNames, 4);
             byte[] cluster = headerSafe("cluster property", nonEmpty(host.getProperty(c.clusterProperty)));
             byte[] locality = headerSafe("locality property", nonEmpty(host.getProperty(c.localityProperty)));
             if (cluster == null || locality == null) {

@@ -107,9 +107,7 @@ public final class TelemetryTagsFilter extends RootContext {
             startNanos = host.currentTimeNanos();
             HeaderMatches m = host.matchHeaders(HeaderMapType.REQUEST_HEADERS, root.configuredHeaderNames, 0);
             for (int n = 0; n < root.configuredHeaderNames.length; n++) {
-                for (String spelling : m.otherSpellings(n)) {
-                    host.removeHeader(HeaderMapType.REQUEST_HEADERS, spelling);
-                }
+                host.clearOwned(HeaderMapType.REQUEST_HEADERS, m, root.configuredHeaderNames, n);
             }
             Utf8String[] values = root.headerValues;
             for (int i = 0; i < values.length; i++) {
