@@ -5,10 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** failover-headers.wasm in the third-party host: recorded request/response header sequences. */
+/**
+ * failover-headers in the third-party host: recorded request/response header sequences, for the Java module and
+ * its Go peer (the same filter written with the proxy-wasm Go SDK), each with Chicory's compiler and interpreter.
+ */
 class FailoverHeadersTest {
+    /** Both builds of failover-headers, each in both modes. */
+    static Stream<Arguments> builds() {
+        return Stream.of(FilterModule.FAILOVER_HEADERS, FilterModule.FAILOVER_HEADERS_GO)
+                .flatMap(m -> Stream.of(FilterModule.Mode.values()).map(mode -> Arguments.of(m, mode)));
+    }
+
     static final List<String> CLUSTER = List.of("xds", "upstream_host_metadata", "filter_metadata", "meshfed", "cluster");
     static final List<String> LOCALITY = List.of("xds", "upstream_host_metadata", "filter_metadata", "meshfed", "locality");
     static final List<String> ADDRESS = List.of("upstream", "address");
@@ -30,10 +41,10 @@ class FailoverHeadersTest {
         return seen;
     }
 
-    @ParameterizedTest
-    @EnumSource(FilterModule.Mode.class)
-    void tagsLocalRemoteAndMappedUpstreams(FilterModule.Mode mode) throws Exception {
-        try (FilterHost host = FilterHost.start(FilterModule.FAILOVER_HEADERS, mode, CONFIG)) {
+    @ParameterizedTest(name = "{0} ({1})")
+    @MethodSource("builds")
+    void tagsLocalRemoteAndMappedUpstreams(FilterModule module, FilterModule.Mode mode) throws Exception {
+        try (FilterHost host = FilterHost.start(module, mode, CONFIG)) {
             List<String> seen = new ArrayList<>();
             // 1: served in the caller's own locality, first attempt.
             seen.addAll(record(host, new Exchange(":path", "/a", ":method", "GET")
@@ -60,14 +71,14 @@ class FailoverHeadersTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(FilterModule.Mode.class)
-    void takesOwnIdentityFromNodePropertiesAndCustomHeaderNames(FilterModule.Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0} ({1})")
+    @MethodSource("builds")
+    void takesOwnIdentityFromNodePropertiesAndCustomHeaderNames(FilterModule module, FilterModule.Mode mode) throws Exception {
         String config = """
                 {"callerClusterHeader": "x-from", "clusterHeader": "x-served-by", "failoverHeader": "x-fo",
                  "clusterProperty": ["xds", "upstream_host_metadata", "filter_metadata", "istio", "cluster"]}
                 """;
-        try (FilterHost host = FilterHost.start(FilterModule.FAILOVER_HEADERS, mode, config)) {
+        try (FilterHost host = FilterHost.start(module, mode, config)) {
             Exchange e = new Exchange(":path", "/")
                     .property(List.of("node", "metadata", "CLUSTER_ID"), "cluster-7")
                     .property(List.of("node", "locality", "region"), "eu-west4")
@@ -82,11 +93,11 @@ class FailoverHeadersTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(FilterModule.Mode.class)
-    void carriesNonAsciiPropertyValuesAndReplacesMalformedBytes(FilterModule.Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0} ({1})")
+    @MethodSource("builds")
+    void carriesNonAsciiPropertyValuesAndReplacesMalformedBytes(FilterModule module, FilterModule.Mode mode) throws Exception {
         String config = "{\"localCluster\": \"z\u00fcrich\", \"localLocality\": \"eu/z\u00fcrich-\u00e4\"}";
-        try (FilterHost host = FilterHost.start(FilterModule.FAILOVER_HEADERS, mode, config)) {
+        try (FilterHost host = FilterHost.start(module, mode, config)) {
             List<String> seen = new ArrayList<>();
             // Same locality, spelled with non-ASCII characters: not a failover.
             seen.addAll(record(host, new Exchange(":path", "/").property(CLUSTER, "cl\u00fcster-\u6771")

@@ -19,7 +19,9 @@ import java.util.function.Function;
 public enum FilterModule {
     FAILOVER_HEADERS("failover-headers"), RETRY_BUDGET("retry-budget"), TELEMETRY_TAGS("telemetry-tags"),
     /** Test fixture exercising every SDK host call; not deployed. */
-    SDK_CONFORMANCE("sdk-conformance");
+    SDK_CONFORMANCE("sdk-conformance"),
+    /** failover-headers written with the proxy-wasm Go SDK (wasm-filters/go-peer); a test and benchmark peer. */
+    FAILOVER_HEADERS_GO("failover-headers-go");
 
     /** How the module runs in Chicory. */
     public enum Mode { COMPILER, INTERPRETER }

@@ -163,14 +163,19 @@ class HostileInputTest {
                 telemetry("telemetry: oversized response header", () -> new Exchange(":path", "/"),
                         new String[] {":status", "200", "set-cookie", HUGE},
                         "tags[prod/east/net-1/us-east1/us-east1-b] class=other failures=1 logs=[WARN]"));
-        return cases.stream().flatMap(c -> Stream.of(FilterModule.Mode.values()).map(m -> Arguments.of(c, m)));
+        // The failover rows again for the Go peer, which applies the Java guest's limit on host data per call.
+        Stream<Case> withGoPeer = Stream.concat(cases.stream(), cases.stream()
+                .filter(c -> c.module() == FilterModule.FAILOVER_HEADERS)
+                .map(c -> new Case(c.name() + " [go peer]", FilterModule.FAILOVER_HEADERS_GO, c.exchange(), c.upstream(),
+                        c.expected())));
+        return withGoPeer.flatMap(c -> Stream.of(FilterModule.Mode.values()).map(m -> Arguments.of(c, m)));
     }
 
     @ParameterizedTest(name = "{0} ({1})")
     @MethodSource("cases")
     void failsClosed(Case c, FilterModule.Mode mode) throws Exception {
         String config = switch (c.module()) {
-            case FAILOVER_HEADERS -> FAILOVER_CONFIG;
+            case FAILOVER_HEADERS, FAILOVER_HEADERS_GO -> FAILOVER_CONFIG;
             case RETRY_BUDGET -> RETRY_CONFIG;
             default -> TELEMETRY_CONFIG;
         };
@@ -213,7 +218,7 @@ class HostileInputTest {
     static String outcome(FilterModule module, FilterHost host, Exchange e, FilterHost.Outcome o) {
         RecordingMetrics m = host.metrics;
         return switch (module) {
-            case FAILOVER_HEADERS -> "request[caller=" + owned(e.requestHeaders, "x-meshfed-caller-cluster") + "] response[cluster="
+            case FAILOVER_HEADERS, FAILOVER_HEADERS_GO -> "request[caller=" + owned(e.requestHeaders, "x-meshfed-caller-cluster") + "] response[cluster="
                     + owned(e.responseHeaders, "x-meshfed-upstream-cluster") + " locality="
                     + owned(e.responseHeaders, "x-meshfed-upstream-locality") + " failover="
                     + owned(e.responseHeaders, "x-meshfed-failover") + " attempts="
