@@ -16,7 +16,8 @@ import java.util.function.Function;
 /**
  * Per-request cost of each filter (request headers + response headers + end of stream) as the Wasm
  * module in proxy-wasm-java-host with Chicory's compiler, beside the same filter classes called as plain
- * Java against an equivalent in-memory host, in the same JVM run. Plus module sizes.
+ * Java against an equivalent in-memory host, in the same JVM run, rounds interleaved. failover-headers
+ * runs a third build too: its Go peer (proxy-wasm Go SDK). Plus module sizes.
  * Run: {@code mvn -B -Pbench -pl wasm-filters/host-tests verify} (see docs/benchmarks.md). Not a test.
  */
 public final class FilterBenchmark {
@@ -24,14 +25,18 @@ public final class FilterBenchmark {
     static final int MEASURED_REQUESTS = Integer.getInteger("bench.requests", 100_000);
     static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
 
-    record Case(FilterModule module, String config, Function<JavaHost, RootContext> javaFilter) {}
+    /**
+     * One filter: its Wasm builds (the Java module, and for failover-headers also its Go peer) and the same logic
+     * as plain Java. All run in the same JVM, interleaved round by round, so the machine's load moves them alike.
+     */
+    record Case(List<FilterModule> modules, String config, Function<JavaHost, RootContext> javaFilter) {}
 
     static final List<Case> CASES = List.of(
-            new Case(FilterModule.FAILOVER_HEADERS, "{\"localCluster\": \"east\", \"localLocality\": \"r0/z0\"}",
-                    FailoverHeadersFilter::new),
-            new Case(FilterModule.RETRY_BUDGET,
+            new Case(List.of(FilterModule.FAILOVER_HEADERS, FilterModule.FAILOVER_HEADERS_GO),
+                    "{\"localCluster\": \"east\", \"localLocality\": \"r0/z0\"}", FailoverHeadersFilter::new),
+            new Case(List.of(FilterModule.RETRY_BUDGET),
                     "{\"budgetPercent\": 20, \"minRetriesPerSecond\": 10, \"windowSeconds\": 3600}", RetryBudgetFilter::new),
-            new Case(FilterModule.TELEMETRY_TAGS,
+            new Case(List.of(FilterModule.TELEMETRY_TAGS),
                     "{\"tags\": {\"mesh\": \"m\", \"cluster\": \"c\", \"network\": \"n\", \"locality\": \"r/z\"}}",
                     TelemetryTagsFilter::new));
 
@@ -85,37 +90,65 @@ public final class FilterBenchmark {
         return a[a.length / 2];
     }
 
+    /** "min-max" of the rounds. */
+    static String range(List<Double> xs) {
+        return String.format("%,.0f-%,.0f", xs.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+                xs.stream().mapToDouble(Double::doubleValue).max().orElse(0));
+    }
+
     public static void main(String[] args) throws Exception {
         StringBuilder out = new StringBuilder();
-        out.append("| filter | module size | Wasm (Chicory compiler) CPU ns/request | plain Java CPU ns/request | ratio |\n");
-        out.append("|---|---|---|---|---|\n");
+        out.append("| filter | build | module size | CPU ns/request, median | range over rounds | vs plain Java |\n");
+        out.append("|---|---|---|---|---|---|\n");
         String only = System.getProperty("bench.filter", "");
         for (Case c : CASES) {
-            if (!c.module().fileName.startsWith(only)) {
+            if (!c.modules().get(0).fileName.startsWith(only)) {
                 continue;
             }
-            int size = c.module().bytes().length;
-            try (FilterHost wasm = FilterHost.start(c.module(), FilterModule.Mode.COMPILER, c.config())) {
+            List<FilterHost> wasm = new ArrayList<>();
+            try {
+                for (FilterModule m : c.modules()) {
+                    wasm.add(FilterHost.start(m, FilterModule.Mode.COMPILER, c.config()));
+                }
                 JavaHost javaHost = new JavaHost();
                 RootContext root = c.javaFilter().apply(javaHost);
                 if (!root.onConfigure(c.config().getBytes(StandardCharsets.UTF_8))) {
                     throw new IllegalStateException("plain Java filter rejected its configuration: " + javaHost.logs);
                 }
-                wasmNanosPerRequest(wasm, WARMUP_REQUESTS, 0);
+                for (FilterHost h : wasm) {
+                    wasmNanosPerRequest(h, WARMUP_REQUESTS, 0);
+                }
                 javaNanosPerRequest(javaHost, root, WARMUP_REQUESTS, 0);
-                List<Double> w = new ArrayList<>();
+                List<List<Double>> w = new ArrayList<>();
+                wasm.forEach(h -> w.add(new ArrayList<>()));
                 List<Double> j = new ArrayList<>();
                 for (int r = 0; r < ROUNDS; r++) {
-                    w.add(wasmNanosPerRequest(wasm, MEASURED_REQUESTS, WARMUP_REQUESTS + r * MEASURED_REQUESTS));
-                    j.add(javaNanosPerRequest(javaHost, root, MEASURED_REQUESTS, WARMUP_REQUESTS + r * MEASURED_REQUESTS));
+                    int offset = WARMUP_REQUESTS + r * MEASURED_REQUESTS;
+                    for (int i = 0; i < wasm.size(); i++) {
+                        w.get(i).add(wasmNanosPerRequest(wasm.get(i), MEASURED_REQUESTS, offset));
+                    }
+                    j.add(javaNanosPerRequest(javaHost, root, MEASURED_REQUESTS, offset));
                 }
-                double wm = median(w);
                 double jm = median(j);
-                String row = String.format("| %s | %,d B (%.1f KiB) | %,.0f | %,.0f | %.1fx |%n", c.module().fileName, size,
-                        size / 1024.0, wm, jm, wm / jm);
+                String filter = c.modules().get(0).fileName.replace(".wasm", "");
+                for (int i = 0; i < wasm.size(); i++) {
+                    FilterModule m = c.modules().get(i);
+                    int size = m.bytes().length;
+                    double wm = median(w.get(i));
+                    String build = m == FilterModule.FAILOVER_HEADERS_GO ? "Wasm, Go (proxy-wasm Go SDK)" : "Wasm, Java (TeaVM)";
+                    String row = String.format("| %s | %s | %,d B (%.1f KiB) | %,.0f | %s | %.1fx |%n", filter, build, size,
+                            size / 1024.0, wm, range(w.get(i)), wm / jm);
+                    System.out.print("[bench] " + row);
+                    System.out.println("[bench]   rounds " + m.fileName + "=" + round(w.get(i)));
+                    out.append(row);
+                }
+                String row = String.format("| %s | plain Java (same classes, no Wasm) | - | %,.0f | %s | 1.0x |%n", filter, jm,
+                        range(j));
                 System.out.print("[bench] " + row);
-                System.out.println("[bench]   rounds wasm=" + round(w) + " java=" + round(j));
+                System.out.println("[bench]   rounds java=" + round(j));
                 out.append(row);
+            } finally {
+                wasm.forEach(FilterHost::close);
             }
         }
         Path report = Path.of("target", "bench", "wasm-filters.md");
