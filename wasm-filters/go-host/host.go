@@ -16,11 +16,14 @@
 //     buffers once a call returns. These five calls (proxy_log, proxy_define_metric,
 //     proxy_add_header_map_value, proxy_replace_header_map_value, proxy_send_local_response) copy their
 //     arguments to host memory here, then run the emulator's own implementation.
+//   - The SDK's loader leaves wazero's default WASI clocks, which are fakes that barely move; Go's
+//     collector in a Go guest then stops completing cycles and its memory grows with every request.
+//     Envoy hands WASI the real clocks, and so does this package.
 //   - The SDK's loader ends a stream with proxy_on_log alone. Envoy calls proxy_on_done, proxy_on_log
 //     and proxy_on_delete, and a guest that keeps a context per stream frees it only on the last one.
 //
 // The first two are done by re-importing those functions from the module "meshfed_go_host" (a rewrite
-// of the module's import section; no code changes), the third by calling the exports here.
+// of the module's import section; no code changes), the last two when instantiating and calling here.
 //
 // Not safe for concurrent use: the emulator keeps its state in package variables, so one VM at a time.
 package gohost
@@ -197,9 +200,10 @@ func NewVM(m *Module) (*VM, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Same start functions and output as the SDK's loader.
+	// Same start functions and output as the SDK's loader; real clocks, as Envoy gives WASI.
 	mod, err := r.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().
-		WithStartFunctions("_initialize", "_start", "main").WithStdout(os.Stderr).WithStderr(os.Stderr))
+		WithStartFunctions("_initialize", "_start", "main").WithStdout(os.Stderr).WithStderr(os.Stderr).
+		WithSysWalltime().WithSysNanotime().WithSysNanosleep())
 	if err != nil {
 		return nil, err
 	}
