@@ -146,6 +146,16 @@ func TestFailoverHostileInput(t *testing.T) {
 				t.Errorf("%s:\n got %s\nwant %s", c.name, got, c.want)
 			}
 		}
+		// The caller's identity from a node property with CR LF: both directions fail closed, forged
+		// headers included, and the next request tries again (and fails again).
+		f := start(t, m, `{}`, prop("east\r\nx-injected: 1", "node", "metadata", "CLUSTER_ID"), served[0], served[1])
+		for i := 1; i <= 2; i++ {
+			o := f.exchange(pairs(":path", "/", "x-meshfed-caller-cluster", "forged"), forged())
+			want := "request[caller=-] " + removed + " failures=" + itoa64(uint64(2*i)) + " logs=[WARN]"
+			if got := failoverLine(f, o); got != want {
+				t.Errorf("node property with CR LF, request %d:\n got %s\nwant %s", i, got, want)
+			}
+		}
 	})
 }
 
