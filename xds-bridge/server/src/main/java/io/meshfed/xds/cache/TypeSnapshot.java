@@ -53,8 +53,57 @@ public final class TypeSnapshot {
     /** The predecessor's parts while this snapshot has not split yet (then dropped). */
     private volatile Partition inheritedPartition;
 
-    /** One part of a type: its resources in name order and its version (a digest sum of their names and versions). */
-    public record Part(List<Resource> resources, String version) {
+    /**
+     * One part of a type: its resources in name order, its version (a digest sum of their names and versions), and
+     * its state-of-the-world entries in chunks shared by content ({@link #sotwChunks}), made on first use.
+     */
+    public static final class Part {
+        private final List<Resource> resources;
+        private final String version;
+        private volatile List<ByteBuffer> chunks;
+
+        Part(List<Resource> resources, String version) {
+            this.resources = resources;
+            this.version = version;
+        }
+
+        public List<Resource> resources() {
+            return resources;
+        }
+
+        public String version() {
+            return version;
+        }
+
+        /**
+         * The part's resources' {@link Resource#sotwEntry} in name order, in chunks cut where
+         * {@link TypeSnapshot#sotwChunks} cuts them and shared by content with every other part and snapshot: the
+         * same run of resources in two istiods' parts, or in two generations of one, is one chunk, so a change
+         * encodes only the chunk it falls in, once for every istiod whose part holds that run.
+         */
+        public List<ByteBuffer> sotwChunks() {
+            List<ByteBuffer> c = chunks;
+            if (c == null) {
+                List<ByteBuffer> out = new ArrayList<>();
+                int start = 0;
+                long high = 0;
+                long low = 0;
+                for (int i = 0; i < resources.size(); i++) {
+                    Resource r = resources.get(i);
+                    high += r.digestHigh();
+                    low += r.digestLow();
+                    if (r.endsChunk() || i + 1 - start == CHUNK_MAX || i + 1 == resources.size()) {
+                        out.add(chunkOf(resources::get, start, i + 1, high, low));
+                        start = i + 1;
+                        high = 0;
+                        low = 0;
+                    }
+                }
+                c = List.copyOf(out);
+                chunks = c;
+            }
+            return c;
+        }
     }
 
     private record Partition(int count, Part[] parts) {
@@ -281,7 +330,7 @@ public final class TypeSnapshot {
             high += r.digestHigh();
             low += r.digestLow();
             if (r.endsChunk() || i + 1 - start == CHUNK_MAX || i + 1 == to) {
-                out.add(chunkOf(start, i + 1, high, low));
+                out.add(chunkOf(resources::valueAt, start, i + 1, high, low));
                 ends.add(i + 1);
                 start = i + 1;
                 high = 0;
@@ -373,16 +422,20 @@ public final class TypeSnapshot {
         return (h & CHUNK_MASK) == 0;
     }
 
-    /** The chunk of the resources at positions {@code from} (inclusive) to {@code to} (exclusive). */
-    private ByteBuffer chunkOf(int from, int to, long high, long low) {
+    /**
+     * The chunk of the resources at positions {@code from} (inclusive) to {@code to} (exclusive) of a sequence in
+     * name order, whose names' and versions' digest sums are {@code high} and {@code low}.
+     */
+    private static ByteBuffer chunkOf(java.util.function.IntFunction<Resource> at, int from, int to, long high,
+            long low) {
         return CHUNKS.intern(new ChunkKey(high, low, to - from), k -> {
             int size = 0;
             for (int i = from; i < to; i++) {
-                size += resources.valueAt(i).sotwEntry().size();
+                size += at.apply(i).sotwEntry().size();
             }
             ByteBuffer bytes = ByteBuffer.allocateDirect(size);
             for (int i = from; i < to; i++) {
-                resources.valueAt(i).sotwEntry().copyTo(bytes);
+                at.apply(i).sotwEntry().copyTo(bytes);
             }
             return bytes.flip().asReadOnlyBuffer();
         });

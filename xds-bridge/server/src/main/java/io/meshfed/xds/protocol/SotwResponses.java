@@ -46,7 +46,17 @@ final class SotwResponses {
      */
     static ByteBuf encodeAll(String typeUrl, String version, String nonce, ControlPlane controlPlane,
             TypeSnapshot snapshot) {
-        List<ByteBuffer> chunks = snapshot.sotwChunks();
+        return encodeChunks(typeUrl, version, nonce, controlPlane, snapshot.sotwChunks());
+    }
+
+    /** A response carrying one part of a type ({@link TypeSnapshot.Part#sotwChunks}), its chunks shared likewise. */
+    static ByteBuf encodePart(String typeUrl, String version, String nonce, ControlPlane controlPlane,
+            TypeSnapshot.Part part) {
+        return encodeChunks(typeUrl, version, nonce, controlPlane, part.sotwChunks());
+    }
+
+    private static ByteBuf encodeChunks(String typeUrl, String version, String nonce, ControlPlane controlPlane,
+            List<ByteBuffer> chunks) {
         byte[] head = head(typeUrl, version, nonce, controlPlane);
         long total = head.length;
         for (ByteBuffer chunk : chunks) {

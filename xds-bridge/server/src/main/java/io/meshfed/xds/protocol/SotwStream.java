@@ -148,17 +148,18 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
         boolean sharded = sharded(t.typeUrl);
         boolean all = t.wildcard && t.names.isEmpty() && !sharded;
         List<Resource> included = null;
+        TypeSnapshot.Part part = null;
         String version;
         if (all) {
             version = ts.version();
         } else if (sharded && t.wildcard && t.names.isEmpty()) {
             // a config source's share (an istiod's): split once per snapshot, shared by the istiod's streams
-            TypeSnapshot.Part part = ts.part(shard.count(), shard.index() - 1);
-            included = part.resources();
+            part = ts.part(shard.count(), shard.index() - 1);
             version = part.version();
         } else {
-            Set<String> wanted = new TreeSet<>(t.names);
+            Set<String> wanted = t.names; // sorted
             if (t.wildcard) {
+                wanted = new TreeSet<>(t.names);
                 wanted.addAll(ts.resources().keySet());
             }
             included = new ArrayList<>(wanted.size());
@@ -184,8 +185,9 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
         String nonce = nextNonce();
         // Envoy keeps the control plane identifier it last received (per type): once is enough
         ControlPlane cp = t.sentNonce == null ? CONTROL_PLANE : null;
-        int count = all ? ts.resources().size() : included.size();
+        int count = all ? ts.resources().size() : part != null ? part.resources().size() : included.size();
         send(all ? SotwResponses.encodeAll(t.typeUrl, version, nonce, cp, ts)
+                : part != null ? SotwResponses.encodePart(t.typeUrl, version, nonce, cp, part)
                 : SotwResponses.encode(t.typeUrl, version, nonce, cp, included), count);
         t.sentVersion = version;
         t.sentNonce = nonce;

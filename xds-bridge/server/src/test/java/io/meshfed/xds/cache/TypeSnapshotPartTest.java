@@ -94,6 +94,42 @@ class TypeSnapshotPartTest {
         }
     }
 
+    @Test
+    void aPartsChunksHoldItsEntriesAndAreSharedWithAnotherSnapshotsEqualRun() {
+        List<Resource> all = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            all.add(resource("ns/c-" + i, i % 7));
+        }
+        TypeSnapshot one = TypeSnapshot.of(all);
+        // another istiod's view: the same resources but one changed, as after an endpoint change elsewhere
+        List<Resource> other = new ArrayList<>(all);
+        other.set(1234, resource("ns/c-1234", 99));
+        TypeSnapshot two = TypeSnapshot.of(other);
+        int changedPart = TypeSnapshot.partOf("ns/c-1234", 4);
+        for (int i = 0; i < 4; i++) {
+            TypeSnapshot.Part part = one.part(4, i);
+            java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+            for (Resource r : part.resources()) {
+                expected.writeBytes(r.sotwEntry().toByteArray());
+            }
+            java.io.ByteArrayOutputStream actual = new java.io.ByteArrayOutputStream();
+            for (java.nio.ByteBuffer chunk : part.sotwChunks()) {
+                byte[] b = new byte[chunk.remaining()];
+                chunk.duplicate().get(b);
+                actual.writeBytes(b);
+            }
+            assertTrue(java.util.Arrays.equals(expected.toByteArray(), actual.toByteArray()), "part " + i + "'s entries");
+            assertTrue(part.sotwChunks().size() > 1, "750-odd resources make several chunks");
+            List<java.nio.ByteBuffer> theirs = two.part(4, i).sotwChunks();
+            long shared = part.sotwChunks().stream().filter(c -> theirs.stream().anyMatch(t -> t == c)).count();
+            if (i == changedPart) {
+                assertEquals(part.sotwChunks().size() - 1, shared, "all but the chunk holding the change are shared");
+            } else {
+                assertEquals(part.sotwChunks().size(), shared, "an unchanged part is made of the same chunks");
+            }
+        }
+    }
+
     private static List<String> names(List<Resource> resources) {
         return resources.stream().map(Resource::name).toList();
     }
