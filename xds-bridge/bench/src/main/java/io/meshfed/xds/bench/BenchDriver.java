@@ -255,10 +255,10 @@ public final class BenchDriver {
                 serializations += after[2] - before[2];
                 countsSerializations = before[2] >= 0; // java-control-plane's server cannot tell
             }
-            List<Long> heapSeries = heapOverChanges();
             double deltaResources = clients.stream().filter(c -> c instanceof DeltaEnvoy)
                     .mapToDouble(c -> ((DeltaEnvoy) c).resourcesAfterChange.get() / (double) Math.max(1, changes))
                     .average().orElse(0);
+            List<Long> heapSeries = heapOverChanges(); // after the measured changes' counts are read
             // churn while every client stays connected, as in a live fleet where proxies come and go
             long heapBeforeChurn = stats()[0];
             int churn = Integer.parseInt(o.get("churn"));
