@@ -13,6 +13,7 @@ import io.vertx.grpc.common.GrpcMessageEncoder;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.common.ServiceName;
 import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpc.server.GrpcServerRequest;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -45,6 +46,13 @@ public final class AdsServer {
 
     /** The most streams one cluster identity may hold open unless configured otherwise. */
     public static final int DEFAULT_MAX_STREAMS_PER_CLUSTER = 1_000;
+    /**
+     * The largest request a stream accepts. The transport's default (256 KiB) is too small for a Delta client that
+     * reconnects: its first request names the version of every resource it holds (about 65 bytes each, so an Envoy
+     * holding 10,000 clusters sends ~650 KB), and refusing it would leave that client reconnecting forever.
+     * 16 MiB takes ~250,000 held resources and still bounds what one request can make the bridge buffer.
+     */
+    public static final long MAX_REQUEST_BYTES = 16L << 20;
 
     public AdsServer(ConfigWatcher watcher, ClusterIdentifier identifier, XdsMetrics metrics, ConnectedClients clients) {
         this(watcher, identifier, metrics, clients, DEFAULT_MAX_STREAMS_PER_CLUSTER);
@@ -65,7 +73,7 @@ public final class AdsServer {
 
     /** The handler to give an HTTP/2 server (plaintext h2c or TLS with ALPN h2). */
     public Handler<HttpServerRequest> requestHandler(Vertx vertx) {
-        GrpcServer grpc = GrpcServer.server(vertx);
+        GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(MAX_REQUEST_BYTES));
         grpc.callHandler(SOTW, call -> new SotwStream(env(call)).start());
         grpc.callHandler(DELTA, call -> new DeltaStream(env(call)).start());
         return req -> {

@@ -148,6 +148,11 @@ abstract class AdsStream<Q extends Message> {
     void start() {
         env.metrics().streamsOpened.incrementAndGet();
         env.call().handler(this::onBytes);
+        env.call().invalidMessageHandler(e -> fail(e instanceof io.vertx.grpc.common.MessageSizeOverflowException big
+                ? new XdsStatusException(io.vertx.grpc.common.GrpcStatus.RESOURCE_EXHAUSTED, "a request of "
+                        + big.messageSize() + " bytes is larger than the " + AdsServer.MAX_REQUEST_BYTES
+                        + " bytes the bridge accepts")
+                : XdsStatusException.invalid("the request is not a valid gRPC message: " + e.getMessage())));
         env.call().endHandler(v -> {
             if (!closed) {
                 close();

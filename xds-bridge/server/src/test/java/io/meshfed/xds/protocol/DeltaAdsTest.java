@@ -109,6 +109,46 @@ class DeltaAdsTest {
     }
 
     /**
+     * A client that held many resources reconnects with a version for each (an Envoy holding 10,000 clusters sends
+     * ~650 KB, over the gRPC transport's 256 KiB default): it is answered; a request over the bridge's limit is
+     * refused with a status that says so, and the stream is not left hanging.
+     */
+    @Test
+    void aReconnectNamingManyHeldVersionsIsAcceptedAndAnOversizedRequestRefused() throws Exception {
+        try (BridgeHarness bridge = new BridgeHarness(null);
+                AdsTestClient client = new AdsTestClient(bridge.port(), null)) {
+            bridge.publish(east(1, "10.1.0.1"), west(true));
+            Map<String, String> held = new java.util.HashMap<>();
+            for (int i = 0; i < 10_000; i++) {
+                held.put("outbound|8080||svc-" + i + ".ns-" + (i % 100) + ".svc.cluster-" + (i % 100) + ".global",
+                        "5eac3dd1f02d661b");
+            }
+            var s = client.delta();
+            DeltaDiscoveryRequest big = DeltaDiscoveryRequest.newBuilder()
+                    .setNode(envoyNode("gw-d", "east", "us-east", "a")).setTypeUrl(TypeUrls.CLUSTER)
+                    .addResourceNamesSubscribe("*").putAllInitialResourceVersions(held).build();
+            org.junit.jupiter.api.Assertions.assertTrue(big.getSerializedSize() > 256 * 1024, big.getSerializedSize() + " bytes");
+            s.send(big);
+            DeltaDiscoveryResponse resumed = s.next();
+            assertEquals(List.of(ECHO, CART), names(resumed), "what the client did not hold at its version");
+            org.junit.jupiter.api.Assertions.assertTrue(resumed.getRemovedResourcesList().containsAll(held.keySet()),
+                    "the names it held that do not exist are removed");
+
+            var huge = client.delta();
+            StringBuilder name = new StringBuilder();
+            while (name.length() < AdsServer.MAX_REQUEST_BYTES + 1024) {
+                name.append("outbound|8080||a-very-long-service-name.demo.svc.clusterset.local/");
+            }
+            huge.send(DeltaDiscoveryRequest.newBuilder().setNode(envoyNode("gw-e", "east", "us-east", "a"))
+                    .setTypeUrl(TypeUrls.CLUSTER).addResourceNamesSubscribe(name.toString()).build());
+            io.grpc.Status status = huge.status();
+            assertEquals(Code.RESOURCE_EXHAUSTED, status.getCode());
+            org.junit.jupiter.api.Assertions.assertTrue(status.getDescription().contains("bytes the bridge accepts"),
+                    status.getDescription());
+        }
+    }
+
+    /**
      * Applies every Delta response of a wildcard CDS stream to a local view while generations are published
      * back to back (so pushes coalesce and the stream reconciles across several generations at once), then
      * checks the view equals what a new stream receives, and that no removal named a resource the client did
