@@ -105,6 +105,7 @@ public final class FailoverBench {
             long killed = System.nanoTime();
             a.server.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             waitUntil("every stream has its answers from replica B", () -> peers.stream().allMatch(p -> p.settled), 600);
+            // (on a timeout, waitUntil's message names the streams still waiting, by kind)
             double seconds = (System.nanoTime() - killed) / 1e9;
             Thread.sleep(2000); // anything B would still send
             long[] after = b.cpu();
@@ -148,11 +149,15 @@ public final class FailoverBench {
         return sb.toString();
     }
 
-    private static void waitUntil(String what, java.util.function.BooleanSupplier done, int seconds) throws Exception {
+    private void waitUntil(String what, java.util.function.BooleanSupplier done, int seconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("not within " + seconds + " s: " + what);
+                Map<String, Long> waiting = peers.stream().filter(p -> !p.settled).collect(
+                        java.util.stream.Collectors.groupingBy(p -> p.getClass().getSimpleName(),
+                                java.util.stream.Collectors.counting()));
+                throw new IllegalStateException("not within " + seconds + " s: " + what + "; still waiting: " + waiting
+                        + ", new streams opened so far: " + reconnects.get());
             }
             Thread.sleep(20);
         }
