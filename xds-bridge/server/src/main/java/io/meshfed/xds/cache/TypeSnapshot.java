@@ -85,20 +85,7 @@ public final class TypeSnapshot {
             List<ByteBuffer> c = chunks;
             if (c == null) {
                 List<ByteBuffer> out = new ArrayList<>();
-                int start = 0;
-                long high = 0;
-                long low = 0;
-                for (int i = 0; i < resources.size(); i++) {
-                    Resource r = resources.get(i);
-                    high += r.digestHigh();
-                    low += r.digestLow();
-                    if (r.endsChunk() || i + 1 - start == CHUNK_MAX || i + 1 == resources.size()) {
-                        out.add(chunkOf(resources::get, start, i + 1, high, low));
-                        start = i + 1;
-                        high = 0;
-                        low = 0;
-                    }
-                }
+                chunk(resources::get, 0, resources.size(), out, new IntList());
                 c = List.copyOf(out);
                 chunks = c;
             }
@@ -316,21 +303,25 @@ public final class TypeSnapshot {
     private Chunks chunkAll() {
         List<ByteBuffer> out = new ArrayList<>();
         IntList ends = new IntList();
-        chunk(0, resources.size(), out, ends);
+        chunk(resources::valueAt, 0, resources.size(), out, ends);
         return new Chunks(List.copyOf(out), ends.toArray());
     }
 
-    /** Chunks positions {@code from} to {@code to} (exclusive) into {@code out}, the last chunk ending at {@code to}. */
-    private void chunk(int from, int to, List<ByteBuffer> out, IntList ends) {
+    /**
+     * Chunks the resources {@code at} positions {@code from} to {@code to} (exclusive) of a sequence in name order
+     * into {@code out}, the last chunk ending at {@code to}.
+     */
+    private static void chunk(java.util.function.IntFunction<Resource> at, int from, int to, List<ByteBuffer> out,
+            IntList ends) {
         int start = from;
         long high = 0;
         long low = 0;
         for (int i = from; i < to; i++) {
-            Resource r = resources.valueAt(i);
+            Resource r = at.apply(i);
             high += r.digestHigh();
             low += r.digestLow();
             if (r.endsChunk() || i + 1 - start == CHUNK_MAX || i + 1 == to) {
-                out.add(chunkOf(resources::valueAt, start, i + 1, high, low));
+                out.add(chunkOf(at, start, i + 1, high, low));
                 ends.add(i + 1);
                 start = i + 1;
                 high = 0;
@@ -383,7 +374,7 @@ public final class TypeSnapshot {
             // the next untouched chunk's first resource is unchanged: where it is now ends the run
             int to = j + 1 < n ? resources.indexOf(before.keyAt(prevEnds[j])) : resources.size();
             if (to > from) {
-                chunk(from, to, out, ends);
+                chunk(resources::valueAt, from, to, out, ends);
             }
             shift = to - prevEnds[j];
             i = j + 1;
