@@ -61,12 +61,21 @@ func hostileRequest(i int) (request, upstream [][2]string, kind string) {
 	return request, upstream, kind
 }
 
+// goHeapStepPages is one growth step of the Go peer's heap in this mix (124 -> 136 pages).
+const goHeapStepPages = 12
+
 type soakCase struct {
 	name   string
 	module func(t *testing.T) *Module
 	config string
 	props  []property
 	check  func(f *filter, o outcome) string // "" when the outcome is right
+	// slack is how many pages the guest may still grow after warm-up. The Java modules allocate from a
+	// fixed arena and must not grow at all. Go's collector paces itself by real time, so from run to run
+	// the Go peer settles at 124 or at 136 pages (one growth step of its heap, 12 pages); in 30,000-request
+	// runs it never went past 136. With its collector starved (fake WASI clocks) it reached 672 MB
+	// within 5,000 requests: growth of that kind is far past one step.
+	slack uint32
 }
 
 func TestSoakHostileMixMemoryFlat(t *testing.T) {
@@ -80,8 +89,8 @@ func TestSoakHostileMixMemoryFlat(t *testing.T) {
 		return ""
 	}
 	cases := []soakCase{
-		{"failover-headers java", func(t *testing.T) *Module { return javaModule(t, "failover-headers") }, failoverConfig, served, failoverCheck},
-		{"failover-headers go", func(t *testing.T) *Module { return module(t, goPeerWasm) }, failoverConfig, served, failoverCheck},
+		{"failover-headers java", func(t *testing.T) *Module { return javaModule(t, "failover-headers") }, failoverConfig, served, failoverCheck, 0},
+		{"failover-headers go", func(t *testing.T) *Module { return module(t, goPeerWasm) }, failoverConfig, served, failoverCheck, goHeapStepPages + 4},
 		{"retry-budget", func(t *testing.T) *Module { return javaModule(t, "retry-budget") },
 			`{"budgetPercent": 0, "minRetriesPerSecond": 0, "windowSeconds": 3600}`, nil,
 			func(f *filter, o outcome) string {
@@ -89,7 +98,7 @@ func TestSoakHostileMixMemoryFlat(t *testing.T) {
 					return retryLine(f, o)
 				}
 				return ""
-			}},
+			}, 0},
 		{"telemetry-tags", func(t *testing.T) *Module { return javaModule(t, "telemetry-tags") }, telemetryConfig, nil,
 			func(f *filter, o outcome) string {
 				tags := ownedValues(o.requestHeaders, "x-meshfed-mesh") + "/" + ownedValues(o.requestHeaders, "x-meshfed-cluster") +
@@ -98,7 +107,7 @@ func TestSoakHostileMixMemoryFlat(t *testing.T) {
 					return tags + " failures=" + f.counter(telemetryScope+".failures_total")
 				}
 				return ""
-			}},
+			}, 0},
 	}
 	n := soakRequests(t)
 	for _, c := range cases {
@@ -123,8 +132,8 @@ func TestSoakHostileMixMemoryFlat(t *testing.T) {
 			}
 			end := f.vm.MemoryPages()
 			t.Logf("%d hostile-mix requests: guest memory %d pages after warm-up (%d requests), %d at the end", n, afterWarmup, warmup, end)
-			if end != afterWarmup {
-				t.Errorf("guest memory grew after warm-up: %d -> %d pages", afterWarmup, end)
+			if end > afterWarmup+c.slack {
+				t.Errorf("guest memory grew after warm-up: %d -> %d pages (at most %d more allowed)", afterWarmup, end, c.slack)
 			}
 		})
 	}
