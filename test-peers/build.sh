@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the real programs meshfed's tests run against, from their Go modules, into a cache outside the tree:
-#   istiod (pilot-discovery) at two Istio pseudo-versions, kube-apiserver and etcd, plus the CRDs they ship.
+#   istiod (pilot-discovery) at two Istio pseudo-versions, kube-apiserver and etcd, plus the CRDs they ship; and helm.
 # A peer already in the cache is not rebuilt (seconds); a cold build takes tens of minutes on 2 cores.
 # Writes test-peers/target/peers.properties: where each binary and CRD file is, read by the tests.
 #
@@ -109,6 +109,15 @@ knative_crds() {
 knative_crds knative.dev/serving config/core/300-resources serving
 knative_crds knative.dev/eventing config/core/resources eventing
 # --- end Knative CRDs -------------------------------------------------------------------------------------------
+
+# --- helm (knative/src/test/.../HelmChartsTest.java, docs/deploy.md) ---------------------------------------------
+# helm from helm.sh/helm/v4, pinned as a `tool` of test-peers/helm/go.mod. Cold: a few minutes on 2 cores.
+hv="$(version_of "$here/helm" helm.sh/helm/v4)"
+build helm helm helm.sh/helm/v4/cmd/helm helm "$hv" \
+  -ldflags "-X helm.sh/helm/v4/internal/version.version=$hv -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
+add helm.binary "$cache/helm-$hv/helm"
+add helm.version "$hv"
+# --- end helm ---------------------------------------------------------------------------------------------------
 
 printf '%s\n' "# written by test-peers/build.sh" "${props[@]}" > "$out.tmp"
 mv "$out.tmp" "$out"
