@@ -16,6 +16,8 @@ public final class EventTypes {
     public static final String SERVICE_EXPORT_SYNC = PREFIX + "service.export.sync";
     public static final String SERVICE_EXPORT_FAILED = PREFIX + "service.export.failed";
     public static final String CATALOG_CHANGED = PREFIX + "catalog.changed";
+    /** A TrafficPolicy or AccessPolicy was written or deleted: the xDS bridge re-reads every policy (docs/policy.md). */
+    public static final String POLICY_CHANGED = PREFIX + "policy.changed";
 
     public static final String CSR_SUBMITTED = PREFIX + "csr.submitted";
     public static final String CSR_SIGNED = PREFIX + "csr.signed";
