@@ -9,6 +9,11 @@ import io.meshfed.model.MeshCluster;
 import io.meshfed.store.CatalogStore;
 import io.meshfed.store.ClusterStore;
 import io.meshfed.store.ConcurrentChangeException;
+import io.meshfed.store.status.ClusterStatusWriter;
+import io.meshfed.store.status.ClusterStatusWriter.CatalogStatus;
+import io.meshfed.store.status.ClusterStatusWriter.Condition;
+import io.meshfed.store.status.ClusterStatusWriter.ConditionStatus;
+import io.meshfed.store.status.ClusterStatusWriter.Report;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -48,8 +53,19 @@ public final class CatalogSync {
     private final CatalogStore catalogs;
     private final WorkloadClusterReader reader;
     private final Clock clock;
+    private final ClusterStatusWriter status;
 
     public CatalogSync(ClusterStore clusters, CatalogStore catalogs, WorkloadClusterReader reader, Clock clock) {
+        this(clusters, catalogs, reader, clock, ClusterStatusWriter.NONE);
+    }
+
+    /**
+     * @param status where each sync of a registered cluster reports {@link ClusterStatusWriter#CATALOG_SYNCED} and the
+     *     last good read; a failed status write is logged and the sync stands
+     */
+    public CatalogSync(ClusterStore clusters, CatalogStore catalogs, WorkloadClusterReader reader, Clock clock,
+            ClusterStatusWriter status) {
+        this.status = Objects.requireNonNull(status, "status");
         this.clusters = Objects.requireNonNull(clusters, "clusters");
         this.catalogs = Objects.requireNonNull(catalogs, "catalogs");
         this.reader = Objects.requireNonNull(reader, "reader");
@@ -141,11 +157,13 @@ public final class CatalogSync {
         MeshCluster federated = cluster.federated();
         String hash = CatalogHash.of(federated, services);
         if (current.isPresent() && current.get().contentHash().equals(hash) && !current.get().isStale()) {
+            reportSynced(cluster, services.size(), now);
             return new SyncResult.Unchanged(name);
         }
         long expected = current.map(ClusterCatalog::version).orElse(0L);
         ClusterCatalog next = new ClusterCatalog(federated, services, expected + 1, hash, readAt, null);
         catalogs.put(next, expected);
+        reportSynced(cluster, services.size(), now);
         return new SyncResult.Changed(new CatalogChanged(name, next.version(), next.contentHash(), false));
     }
 
@@ -160,6 +178,7 @@ public final class CatalogSync {
         LOG.log(Level.WARNING, "cluster {0}: cannot read its API server ({1}): {2}",
                 new Object[] {name, e.reason().wireName(), e.getMessage()});
         if (current.isEmpty()) {
+            reportFailed(name, e, Optional.empty());
             return new SyncResult.Failed(new ExportFailed(name, e.reason(), e.getMessage(), null, null, 0));
         }
         ClusterCatalog kept = current.get();
@@ -172,8 +191,37 @@ public final class CatalogSync {
             catalogs.put(stale, kept.version());
             kept = stale;
         }
+        reportFailed(name, e, Optional.of(kept));
         return new SyncResult.Failed(new ExportFailed(name, e.reason(), e.getMessage(), kept.staleSince(),
                 kept.lastGoodRead(), kept.version()));
+    }
+
+    private void reportSynced(MeshCluster cluster, int services, Instant now) {
+        Condition synced = cluster.hasApiAccess()
+                ? new Condition(ClusterStatusWriter.CATALOG_SYNCED, ConditionStatus.TRUE, "Synced",
+                        services + " exported services read")
+                : new Condition(ClusterStatusWriter.CATALOG_SYNCED, ConditionStatus.TRUE, "NoApiAccess",
+                        "registered without API access: consumes federated config, exports nothing");
+        report(cluster.name(), new Report(List.of(synced), List.of(),
+                Optional.of(new CatalogStatus(now, services)), Optional.empty()));
+    }
+
+    /** The time of the last good sync stays: a failure does not make the services any newer. */
+    private void reportFailed(String name, RemoteReadException e, Optional<ClusterCatalog> kept) {
+        String staleness = kept.map(k -> "; serving the catalog read at " + k.lastGoodRead() + ", stale since "
+                + k.staleSince()).orElse("; nothing exported yet");
+        report(name, new Report(List.of(new Condition(ClusterStatusWriter.CATALOG_SYNCED, ConditionStatus.FALSE,
+                ClusterStatusWriter.reasonOf(e.reason().wireName()), e.getMessage() + staleness)),
+                List.of(ClusterStatusWriter.CATALOG_FIELD), Optional.empty(), Optional.empty()));
+    }
+
+    private void report(String cluster, Report report) {
+        try {
+            status.report(cluster, report);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cluster {0}: synced, but its status was not written: {1}",
+                    new Object[] {cluster, e.toString()});
+        }
     }
 
     private SyncResult remove(ClusterCatalog catalog) {

@@ -6,6 +6,7 @@ import io.meshfed.store.CatalogStore;
 import io.meshfed.store.ClusterStore;
 import io.meshfed.store.KubernetesCatalogStore;
 import io.meshfed.store.KubernetesClusterStore;
+import io.meshfed.store.status.KubernetesClusterStatusWriter;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -43,8 +44,11 @@ public class ExportBeans {
 
     @Produces
     @Singleton
-    CatalogSync catalogSync(ClusterStore clusters, CatalogStore catalogs, WorkloadClusterReader reader) {
-        return new CatalogSync(clusters, catalogs, reader, Clock.systemUTC());
+    CatalogSync catalogSync(ClusterStore clusters, CatalogStore catalogs, WorkloadClusterReader reader,
+            KubernetesClient client,
+            @ConfigProperty(name = "meshfed.namespace", defaultValue = "meshfed") String namespace) {
+        return new CatalogSync(clusters, catalogs, reader, Clock.systemUTC(),
+                new KubernetesClusterStatusWriter(client, namespace, "meshfed-export", Clock.systemUTC()));
     }
 
     @Produces

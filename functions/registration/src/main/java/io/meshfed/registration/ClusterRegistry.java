@@ -7,11 +7,17 @@ import io.meshfed.store.ClusterStore;
 import io.meshfed.store.ClusterStore.PutOutcome;
 import io.meshfed.store.ClusterStore.StoredCluster;
 import io.meshfed.store.ConcurrentChangeException;
+import io.meshfed.store.status.ClusterStatusWriter;
+import io.meshfed.store.status.ClusterStatusWriter.Condition;
+import io.meshfed.store.status.ClusterStatusWriter.ConditionStatus;
+import io.meshfed.store.status.ClusterStatusWriter.Report;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Registers and deregisters workload clusters. The Funqy function is a thin adapter over this class.
@@ -31,8 +37,11 @@ import java.util.Set;
 public final class ClusterRegistry {
     static final int MAX_CONFLICT_RETRIES = 5;
 
+    private static final Logger LOG = Logger.getLogger(ClusterRegistry.class.getName());
+
     private final ClusterStore store;
     private final ApiServerProbe probe;
+    private final ClusterStatusWriter status;
     private final Set<String> sharedTrustDomains;
     private final RegistrationValidator validator = new RegistrationValidator();
 
@@ -42,6 +51,17 @@ public final class ClusterRegistry {
 
     /** @param sharedTrustDomains trust domains the operator lets more than one cluster use */
     public ClusterRegistry(ClusterStore store, ApiServerProbe probe, Set<String> sharedTrustDomains) {
+        this(store, probe, sharedTrustDomains, ClusterStatusWriter.NONE);
+    }
+
+    /**
+     * @param status where a registration reports {@link ClusterStatusWriter#REGISTERED} and
+     *     {@link ClusterStatusWriter#API_REACHABLE} of the cluster it registered; rejections report nothing (the
+     *     request may come from someone other than the cluster's owner, and the registered cluster is unchanged)
+     */
+    public ClusterRegistry(ClusterStore store, ApiServerProbe probe, Set<String> sharedTrustDomains,
+            ClusterStatusWriter status) {
+        this.status = Objects.requireNonNull(status);
         this.store = Objects.requireNonNull(store);
         this.probe = Objects.requireNonNull(probe);
         this.sharedTrustDomains = Set.copyOf(sharedTrustDomains);
@@ -71,6 +91,42 @@ public final class ClusterRegistry {
     }
 
     public RegistrationResult register(RegistrationRequest request) {
+        RegistrationResult result = decide(request);
+        if (result instanceof Registered registered) {
+            report(registered);
+        }
+        return result;
+    }
+
+    /**
+     * Status is a report: a failed write is logged and the registration stands. A cluster written now was probed with
+     * its credentials just before (or has no API access); an unchanged one was not asked again, so its
+     * API-reachable condition is kept as it was.
+     */
+    private void report(Registered registered) {
+        MeshCluster cluster = registered.cluster();
+        Condition done = new Condition(ClusterStatusWriter.REGISTERED, ConditionStatus.TRUE, "Registered",
+                "registered at generation " + registered.generation());
+        Report report;
+        if (registered.change() == ClusterStore.PutResult.UNCHANGED) {
+            report = new Report(List.of(done), List.of(ClusterStatusWriter.API_REACHABLE), Optional.empty(),
+                    Optional.empty());
+        } else if (cluster.hasApiAccess()) {
+            report = Report.of(done, new Condition(ClusterStatusWriter.API_REACHABLE, ConditionStatus.TRUE,
+                    "Reachable", "GET /version at " + cluster.apiServer().url() + " answered with the credentials"));
+        } else {
+            report = Report.of(done, new Condition(ClusterStatusWriter.API_REACHABLE, ConditionStatus.UNKNOWN,
+                    "NoApiAccess", "registered without API access"));
+        }
+        try {
+            status.report(cluster.name(), report);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cluster {0}: registered, but its status was not written: {1}",
+                    new Object[] {cluster.name(), e.toString()});
+        }
+    }
+
+    private RegistrationResult decide(RegistrationRequest request) {
         RegistrationValidator.Outcome outcome = validator.validate(request);
         String name = request == null ? null : request.name();
         List<RejectionReason> reasons = new ArrayList<>();

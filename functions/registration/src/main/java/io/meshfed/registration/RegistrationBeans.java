@@ -4,10 +4,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.store.ClusterStore;
 import io.meshfed.store.FileClusterStore;
 import io.meshfed.store.KubernetesClusterStore;
+import io.meshfed.store.status.ClusterStatusWriter;
+import io.meshfed.store.status.KubernetesClusterStatusWriter;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -39,12 +42,23 @@ public class RegistrationBeans {
         }
     }
 
+    /** MeshCluster status on the management cluster; none in local mode (no MeshCluster resources). */
     @Produces
     @Singleton
-    ClusterRegistry clusterRegistry(ClusterStore store,
+    ClusterStatusWriter clusterStatusWriter(Instance<KubernetesClient> client,
+            @ConfigProperty(name = "meshfed.store", defaultValue = "kubernetes") String kind,
+            @ConfigProperty(name = "meshfed.namespace", defaultValue = "meshfed") String namespace) {
+        return "kubernetes".equals(kind)
+                ? new KubernetesClusterStatusWriter(client.get(), namespace, "meshfed-registration", Clock.systemUTC())
+                : ClusterStatusWriter.NONE;
+    }
+
+    @Produces
+    @Singleton
+    ClusterRegistry clusterRegistry(ClusterStore store, ClusterStatusWriter status,
             @ConfigProperty(name = "meshfed.registration.api-check-timeout", defaultValue = "5s") Duration timeout,
             @ConfigProperty(name = "meshfed.registration.shared-trust-domains") Optional<Set<String>> shared) {
-        return new ClusterRegistry(store, new HttpApiServerProbe(timeout), shared.orElse(Set.of()));
+        return new ClusterRegistry(store, new HttpApiServerProbe(timeout), shared.orElse(Set.of()), status);
     }
 
     @Produces

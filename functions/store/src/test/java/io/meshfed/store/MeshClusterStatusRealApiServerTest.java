@@ -92,11 +92,11 @@ class MeshClusterStatusRealApiServerTest {
         assertTrue(writer(registrationClient, "meshfed-registration", at)
                 .report("east", registered(ConditionStatus.TRUE, "Reachable")));
         assertTrue(writer(exportClient, "meshfed-export", at).report("east", new Report(
-                List.of(new Condition(ClusterStatusWriter.CATALOG_SYNCED, ConditionStatus.TRUE, "Synced", "3 services")),
+                List.of(new Condition(ClusterStatusWriter.CATALOG_SYNCED, ConditionStatus.TRUE, "Synced", "3 services")), List.of(),
                 Optional.of(new CatalogStatus(at.minus(Duration.ofMinutes(7)), 3)), Optional.empty())));
         assertTrue(writer(pkiClient, "meshfed-pki", at).report("east", new Report(
                 List.of(new Condition(ClusterStatusWriter.CA_ISSUED, ConditionStatus.TRUE, "Signed", "intermediate CA")),
-                Optional.empty(), Optional.of(new CaStatus(Instant.parse("2027-12-05T08:00:00Z"), "1f2e")))));
+                List.of(), Optional.empty(), Optional.of(new CaStatus(Instant.parse("2027-12-05T08:00:00Z"), "1f2e")))));
     }
 
     @Test
@@ -140,6 +140,34 @@ class MeshClusterStatusRealApiServerTest {
         assertEquals(4, conditions().size());
         assertEquals("2027-12-05T08:00:00Z", status().get("ca") instanceof Map<?, ?> ca ? ca.get("notAfter") : null);
         assertEquals("True", conditions().get("CatalogSynced").get("status"));
+    }
+
+    @Test
+    void aWriterKeepsWhatItNamesAsKeptAndDropsWhatItNamesNoMore() {
+        clusters.put(cluster("east", "10.0.0.1"), Optional.of(StoreFixtures.TOKEN));
+        writeAll(NOW);
+        ClusterStatusWriter registration = writer(registrationClient, "meshfed-registration", NOW.plusSeconds(60));
+        Condition again = new Condition(ClusterStatusWriter.REGISTERED, ConditionStatus.TRUE, "Unchanged", "");
+        registration.report("east", new Report(List.of(again), List.of(ClusterStatusWriter.API_REACHABLE),
+                Optional.empty(), Optional.empty()));
+        assertEquals("Reachable", conditions().get("ApiReachable").get("reason"), "kept as it was");
+        assertEquals("Unchanged", conditions().get("Registered").get("reason"));
+        registration.report("east", Report.of(again));
+        assertEquals(List.of("CAIssued", "CatalogSynced", "Registered"),
+                conditions().keySet().stream().sorted().toList(), "its own condition it names no more is gone");
+    }
+
+    @Test
+    void aFailedSyncKeepsTheTimeOfTheLastGoodOne() {
+        clusters.put(cluster("east", "10.0.0.1"), Optional.of(StoreFixtures.TOKEN));
+        writeAll(NOW);
+        Object syncedAt = ((Map<?, ?>) status().get("catalog")).get("syncedAt");
+        writer(exportClient, "meshfed-export", NOW.plusSeconds(300)).report("east", new Report(List.of(new Condition(
+                ClusterStatusWriter.CATALOG_SYNCED, ConditionStatus.FALSE, "Unreachable", "connection refused")),
+                List.of(ClusterStatusWriter.CATALOG_FIELD), Optional.empty(), Optional.empty()));
+        assertEquals("False", conditions().get("CatalogSynced").get("status"));
+        assertEquals(syncedAt, ((Map<?, ?>) status().get("catalog")).get("syncedAt"));
+        assertEquals(3, ((Map<?, ?>) status().get("catalog")).get("services"));
     }
 
     @Test

@@ -73,26 +73,48 @@ public interface ClusterStatusWriter {
         }
     }
 
+    /** Names a report may keep besides its condition types: the status fields. */
+    String CATALOG_FIELD = "catalog";
+    String CA_FIELD = "ca";
+
     /**
-     * What one writer reports at once: its conditions (at least one, distinct types), and optionally its fields. A
-     * report replaces the writer's previous one: a condition type or field it no longer names is removed.
+     * What one writer reports at once: its conditions (at least one, distinct types), what of its own it leaves as it
+     * is this time ({@code kept}: condition types, or {@link #CATALOG_FIELD}/{@link #CA_FIELD}; say, registration
+     * answering a repeated request without asking the API server again, or export keeping the time of its last good
+     * sync through a failed one), and optionally its fields. A report replaces the writer's previous one: a
+     * condition type or field it neither names nor keeps is removed.
      */
-    record Report(List<Condition> conditions, Optional<CatalogStatus> catalog, Optional<CaStatus> ca) {
+    record Report(List<Condition> conditions, List<String> kept, Optional<CatalogStatus> catalog,
+            Optional<CaStatus> ca) {
         public Report {
             conditions = List.copyOf(conditions);
+            kept = List.copyOf(kept);
             if (conditions.isEmpty()) {
                 throw new IllegalArgumentException("a report needs a condition");
             }
-            if (conditions.stream().map(Condition::type).distinct().count() != conditions.size()) {
-                throw new IllegalArgumentException("one condition per type: " + conditions);
+            List<String> types = new java.util.ArrayList<>(conditions.stream().map(Condition::type).toList());
+            types.addAll(kept);
+            catalog.ifPresent(c -> types.add(CATALOG_FIELD));
+            ca.ifPresent(c -> types.add(CA_FIELD));
+            if (types.stream().distinct().count() != types.size()) {
+                throw new IllegalArgumentException("one condition or field per name: " + types);
             }
-            Objects.requireNonNull(catalog, "catalog");
-            Objects.requireNonNull(ca, "ca");
         }
 
         public static Report of(Condition... conditions) {
-            return new Report(List.of(conditions), Optional.empty(), Optional.empty());
+            return new Report(List.of(conditions), List.of(), Optional.empty(), Optional.empty());
         }
+    }
+
+    /** A condition reason from a wire name such as {@code no-credentials}: {@code NoCredentials}. */
+    static String reasonOf(String wireName) {
+        StringBuilder out = new StringBuilder();
+        for (String word : wireName.split("[^A-Za-z0-9]+")) {
+            if (!word.isEmpty()) {
+                out.append(Character.toUpperCase(word.charAt(0))).append(word.substring(1));
+            }
+        }
+        return out.isEmpty() ? "Unknown" : out.toString();
     }
 
     /**

@@ -44,6 +44,7 @@ public final class KubernetesClusterStatusWriter implements ClusterStatusWriter 
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public boolean report(String cluster, Report report) {
         GenericKubernetesResource current = client.genericKubernetesResources(KubernetesClusterStore.MESH_CLUSTER)
                 .inNamespace(namespace).withName(cluster).get();
@@ -70,6 +71,16 @@ public final class KubernetesClusterStatusWriter implements ClusterStatusWriter 
             conditions.add(condition);
         }
         Map<String, Object> status = new LinkedHashMap<>();
+        Object previousStatus = current.getAdditionalProperties().get("status");
+        for (String kept : report.kept()) {
+            Map<?, ?> before = previous.get(kept);
+            if (before != null) {
+                conditions.add(new LinkedHashMap<>((Map<String, Object>) before));
+            } else if ((kept.equals(CATALOG_FIELD) || kept.equals(CA_FIELD)) && previousStatus instanceof Map<?, ?> m
+                    && m.get(kept) != null) {
+                status.put(kept, m.get(kept));
+            }
+        }
         status.put("conditions", conditions);
         report.catalog().ifPresent(c -> status.put("catalog",
                 Map.of("syncedAt", timestamp(c.syncedAt()), "services", c.services())));

@@ -10,16 +10,27 @@ import io.meshfed.model.EventFailure;
 import io.meshfed.model.EventTypes;
 import io.meshfed.model.ModelJson;
 import io.meshfed.pki.signing.AuthenticationUnavailableException;
+import io.meshfed.pki.signing.CsrPurpose;
 import io.meshfed.pki.signing.CsrRejected;
+import io.meshfed.pki.signing.CsrSigned;
 import io.meshfed.pki.signing.CsrSigningService;
 import io.meshfed.pki.signing.CsrSubmitted;
 import io.meshfed.pki.signing.Rejection;
 import io.meshfed.pki.signing.RejectionReason;
 import io.meshfed.pki.signing.SigningOutcome;
+import io.meshfed.store.status.ClusterStatusWriter;
+import io.meshfed.store.status.ClusterStatusWriter.CaStatus;
+import io.meshfed.store.status.ClusterStatusWriter.Condition;
+import io.meshfed.store.status.ClusterStatusWriter.ConditionStatus;
+import io.meshfed.store.status.ClusterStatusWriter.Report;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
@@ -35,13 +46,26 @@ import java.util.stream.Collectors;
 public final class PkiAdapter {
     public static final String SOURCE = "meshfed/pki";
 
+    private static final Logger LOG = Logger.getLogger(PkiAdapter.class.getName());
+
     private final CsrSigningService service;
     private final Consumer<String> progress;
+    private final ClusterStatusWriter status;
 
     /** @param progress told one line per new signature or rejection (the Funqy app logs it, local mode prints it) */
     public PkiAdapter(CsrSigningService service, Consumer<String> progress) {
+        this(service, progress, ClusterStatusWriter.NONE);
+    }
+
+    /**
+     * @param status where a signed intermediate CA is reported ({@link ClusterStatusWriter#CA_ISSUED}, its expiry and
+     *     serial). Only signatures are: a rejection may answer someone who is not the cluster's agent, and the
+     *     cluster's CA is what it was
+     */
+    public PkiAdapter(CsrSigningService service, Consumer<String> progress, ClusterStatusWriter status) {
         this.service = service;
         this.progress = progress;
+        this.status = Objects.requireNonNull(status);
     }
 
     /**
@@ -70,6 +94,9 @@ public final class PkiAdapter {
             throw new EventFailure(EventFailure.Kind.UNAVAILABLE, "token", e.getMessage(), e);
         }
         if (outcome instanceof SigningOutcome.Signed signed) {
+            if (CsrPurpose.parse(request.purpose()).orElse(null) == CsrPurpose.INTERMEDIATE_CA) {
+                reportIssued(signed.data());
+            }
             if (!signed.replayed()) {
                 progress.accept("signed the intermediate CA of " + signed.data().cluster() + " (serial "
                         + signed.data().serial() + ")");
@@ -81,6 +108,19 @@ public final class PkiAdapter {
         progress.accept("CSR of " + rejected.cluster() + " REJECTED: " + rejected.reasons());
         return Optional.of(EventData.reply(event, EventTypes.CSR_REJECTED, SOURCE, rejected.cluster(), rejected,
                 Map.of()));
+    }
+
+    /** Status is a report: a failed write is logged, and the agent gets its chain all the same. */
+    private void reportIssued(CsrSigned signed) {
+        try {
+            status.report(signed.cluster(), new Report(List.of(new Condition(ClusterStatusWriter.CA_ISSUED,
+                    ConditionStatus.TRUE, "Signed", "intermediate CA serial " + signed.serial() + ", valid until "
+                            + signed.notAfter())), List.of(), Optional.empty(),
+                    Optional.of(new CaStatus(Instant.parse(signed.notAfter()), signed.serial()))));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "cluster {0}: CA signed, but its status was not written: {1}",
+                    new Object[] {signed.cluster(), e.toString()});
+        }
     }
 
     /** Strict, as every function reads: unknown fields and wrong types are refused naming the field. */

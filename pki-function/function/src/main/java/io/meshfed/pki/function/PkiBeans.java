@@ -24,6 +24,8 @@ import io.meshfed.pki.signing.SigningPolicy;
 import io.meshfed.store.ClusterStore;
 import io.meshfed.store.FileClusterStore;
 import io.meshfed.store.KubernetesClusterStore;
+import io.meshfed.store.status.ClusterStatusWriter;
+import io.meshfed.store.status.KubernetesClusterStatusWriter;
 import io.meshfed.store.WorkloadClusterClients;
 import io.quarkus.arc.DefaultBean;
 import io.vertx.core.Vertx;
@@ -163,8 +165,12 @@ public class PkiBeans {
 
     @Produces
     @Singleton
-    PkiAdapter pkiAdapter(CsrSigningService service) {
-        return new PkiAdapter(service, Logger.getLogger(PkiAdapter.class)::info);
+    PkiAdapter pkiAdapter(CsrSigningService service, Instance<KubernetesClient> client) {
+        // MeshCluster status on the management cluster; none with file stores (no MeshCluster resources)
+        ClusterStatusWriter status = kubernetes()
+                ? new KubernetesClusterStatusWriter(client.get(), namespace, "meshfed-pki", Clock.systemUTC())
+                : ClusterStatusWriter.NONE;
+        return new PkiAdapter(service, Logger.getLogger(PkiAdapter.class)::info, status);
     }
 
     /** The configured bring-your-own CA if both files are set, otherwise a freshly generated root. */
