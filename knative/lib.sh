@@ -1,4 +1,4 @@
-# Shared by deploy.sh and undeploy.sh: reading the manifests, and running or printing commands.
+# Shared by deploy.sh and undeploy.sh: reading the manifests, finding helm, and running or printing commands.
 # shellcheck shell=bash
 
 # yaml_get FILE KEY.PATH — the scalar at KEY.PATH of the first document in FILE (map keys only; a list item's
@@ -40,10 +40,24 @@ run() {
   fi
 }
 
-# exists CMD... — true when the describe/get command CMD finds the resource. With --dry-run nothing is asked:
-# the answer is ASSUME_INSTALLED (false by default: the dry run shows a fresh install; --assume-installed shows a
-# re-run).
-ASSUME_INSTALLED=false
-exists() {
-  if $DRY_RUN; then $ASSUME_INSTALLED; else "$@" >/dev/null 2>&1; fi
+# find_helm — the helm to run: $HELM, else helm on PATH, else the one test-peers/build.sh built (the path it wrote to
+# test-peers/target/peers.properties). With --dry-run a missing helm prints as "helm".
+find_helm() {
+  local props h
+  if [[ -n "${HELM:-}" ]]; then echo "$HELM"; return; fi
+  if command -v helm >/dev/null; then command -v helm; return; fi
+  props="$(dirname "${BASH_SOURCE[0]}")/../test-peers/target/peers.properties"
+  if [[ -f "$props" ]]; then
+    h="$(sed -n 's/^helm\.binary=//p' "$props")"
+    if [[ -x "$h" ]]; then echo "$h"; return; fi
+  fi
+  if $DRY_RUN; then echo helm; return; fi
+  echo "$(basename "$0"): no helm: set HELM, put helm on PATH, or build it with test-peers/build.sh" >&2
+  exit 1
+}
+
+# release_namespace HELM RELEASE — the namespace the release is installed in; empty when it is not (or --dry-run).
+release_namespace() {
+  $DRY_RUN && return 0
+  "$1" list --all-namespaces --filter "^$2\$" -o yaml 2>/dev/null | sed -n 's/^ *namespace: //p' | head -1
 }
