@@ -14,6 +14,8 @@ import io.meshfed.federation.IstioFederationTranslator;
 import io.meshfed.model.EventTypes;
 import io.meshfed.model.MeshCluster;
 import io.meshfed.model.ModelJson;
+import io.meshfed.model.policy.PolicyStatus;
+import io.meshfed.policy.PolicyConfig;
 import io.meshfed.pki.agent.AgentSettings;
 import io.meshfed.pki.agent.CaCerts;
 import io.meshfed.pki.agent.CsrAgent;
@@ -38,6 +40,7 @@ import io.meshfed.registration.ClusterRegistry;
 import io.meshfed.registration.HttpApiServerProbe;
 import io.meshfed.store.FileCatalogStore;
 import io.meshfed.store.FileClusterStore;
+import io.meshfed.store.FilePolicyStore;
 import io.meshfed.store.WorkloadClusterClients;
 import io.meshfed.workloadevents.WorkloadEventGate;
 import io.meshfed.xds.app.CatalogFeed;
@@ -80,7 +83,8 @@ import java.util.stream.Collectors;
  * {@code cacerts} into a directory. Everything that changes state goes through the broker, as on Knative.
  *
  * <p>State directory layout: {@code clusters/}, {@code credentials/} (0600), {@code catalogs/}, {@code pki/ca.json}
- * (root key, 0600), {@code pki/audit/}, {@code tokens/<cluster>/token} (the agent's, 0600), {@code cacerts/<cluster>/}.
+ * (root key, 0600), {@code pki/audit/}, {@code tokens/<cluster>/token} (the agent's, 0600), {@code cacerts/<cluster>/},
+ * {@code policies/} (TrafficPolicy and AccessPolicy files people write; {@code policies/status/}, the bridge's).
  * A restart reloads all of it.
  */
 public final class LocalMesh implements AutoCloseable {
@@ -132,6 +136,7 @@ public final class LocalMesh implements AutoCloseable {
     });
     private final IstioFederationTranslator translator = new IstioFederationTranslator();
     private final FileClusterStore clusters;
+    private final FilePolicyStore policies;
     private final CatalogFeed feed;
     private final SnapshotCache cache = new SnapshotCache();
     private final XdsMetrics metrics = new XdsMetrics();
@@ -154,8 +159,9 @@ public final class LocalMesh implements AutoCloseable {
                 EnvoyPolicy.DEFAULT.ejectionInterval(), EnvoyPolicy.DEFAULT.baseEjectionTime(),
                 EnvoyPolicy.DEFAULT.maxEjectionPercent(), EnvoyPolicy.DEFAULT.retryBudgetPercent(),
                 EnvoyPolicy.DEFAULT.minRetryConcurrency(), translator.stalenessGrace());
+        policies = new FilePolicyStore(state);
         feed = new CatalogFeed(clusters, catalogs, cache, new EnvoyTranslator(policy),
-                FederationMcpTranslator.incremental(translator), Clock.systemUTC());
+                FederationMcpTranslator.incremental(translator), Clock.systemUTC(), policies, translator);
         Map<String, Subscriber> services = Map.of(
                 Functions.REGISTRATION, Functions.registration(registry, progress),
                 Functions.EXPORT, Functions.export(sync, progress),
@@ -381,13 +387,44 @@ public final class LocalMesh implements AutoCloseable {
         return translator.translate(feed.catalogs(), cluster, Instant.now());
     }
 
-    /** {@link #istiodConfig} as Kubernetes YAML documents: ServiceEntries, DestinationRules, Gateways. */
+    /**
+     * What the fleet's policies add to cluster {@code cluster}'s istiod as of the bridge's last publish, with each
+     * policy's status there; empty when no policy is stored.
+     */
+    public Optional<PolicyConfig> policyConfig(String cluster) {
+        return Optional.ofNullable(feed.policyConfigs().get(cluster));
+    }
+
+    /** Where policy files go ({@code <state>/policies}); send {@code io.meshfed.policy.changed} after writing one. */
+    public Path policyDirectory() {
+        return policies.directory();
+    }
+
+    /** Every policy's recorded per-cluster statuses, by "Kind/name". */
+    public Map<String, List<PolicyStatus>> policyStatuses() {
+        return policies.statuses();
+    }
+
+    /**
+     * {@link #istiodConfig} and {@link #policyConfig} as Kubernetes YAML documents: ServiceEntries, DestinationRules
+     * (a policy's merged one in place of federation's), Gateways, VirtualServices, AuthorizationPolicies, EnvoyFilters.
+     */
     public String istiodYaml(String cluster) {
         FederationConfig config = istiodConfig(cluster);
+        Optional<PolicyConfig> policy = policyConfig(cluster);
+        Map<String, HasMetadata> merged = new LinkedHashMap<>();
+        policy.ifPresent(p -> p.destinationRules().forEach(dr -> merged.put(dr.getMetadata().getNamespace() + "/"
+                + dr.getMetadata().getName(), dr)));
         List<HasMetadata> all = new ArrayList<>();
         all.addAll(config.serviceEntries());
-        all.addAll(config.destinationRules());
+        config.destinationRules().forEach(dr -> all.add(merged.getOrDefault(dr.getMetadata().getNamespace() + "/"
+                + dr.getMetadata().getName(), dr)));
         all.addAll(config.gateways());
+        policy.ifPresent(p -> {
+            all.addAll(p.virtualServices());
+            all.addAll(p.authorizationPolicies());
+            all.addAll(p.envoyFilters());
+        });
         return all.stream().map(Serialization::asYaml).collect(Collectors.joining());
     }
 

@@ -320,8 +320,8 @@ final class IstioPolicyResources {
         io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy spec =
                 new io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy();
         spec.setSelector(ws);
-        spec.setAction(p.spec().action() == AccessPolicy.Action.DENY ? AuthorizationPolicyAction.DENY
-                : AuthorizationPolicyAction.ALLOW);
+        // ALLOW is Istio's default (the proto's zero value): left unset, as istiod itself writes it back
+        spec.setAction(p.spec().action() == AccessPolicy.Action.DENY ? AuthorizationPolicyAction.DENY : null);
         spec.setRules(new ArrayList<>(List.of(rule)));
         return authorization(meta(s.namespace(), s.name() + "." + p.name(), null, p.ref()), spec);
     }

@@ -1,5 +1,6 @@
 package io.meshfed.policy;
 
+import io.meshfed.model.policy.PolicyStatus;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.VirtualService;
 import io.fabric8.istio.api.networking.v1alpha3.EnvoyFilter;

@@ -1,5 +1,6 @@
 package io.meshfed.policy;
 
+import io.meshfed.model.policy.PolicyStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.HasMetadata;

@@ -1,5 +1,6 @@
 package io.meshfed.policy;
 
+import io.meshfed.model.policy.PolicyStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -12,8 +12,8 @@ import java.util.Set;
 /**
  * The xDS bridge's one CloudEvents adapter over {@link CatalogFeed}, for every host: the Funqy functions
  * ({@link BridgeFunctions}) and local mode's broker call {@link #handle}. {@code io.meshfed.catalog.changed},
- * {@code io.meshfed.cluster.registered} and {@code io.meshfed.cluster.deregistered} all mean "re-read this cluster";
- * there is never a reply.
+ * {@code io.meshfed.cluster.registered} and {@code io.meshfed.cluster.deregistered} all mean "re-read this cluster",
+ * {@code io.meshfed.policy.changed} "re-read every policy"; there is never a reply.
  *
  * <p>The cluster is the event's subject; without one, {@code data.cluster} or else {@code data.name}, when it is a
  * string (a {@code cluster.registered} event's {@code data.cluster} is the registered object, not a name). When the
@@ -22,7 +22,7 @@ import java.util.Set;
  */
 public final class BridgeAdapter {
     static final Set<String> HANDLED = Set.of(EventTypes.CATALOG_CHANGED, EventTypes.CLUSTER_REGISTERED,
-            EventTypes.CLUSTER_DEREGISTERED);
+            EventTypes.CLUSTER_DEREGISTERED, EventTypes.POLICY_CHANGED);
 
     private final CatalogFeed feed;
 
@@ -39,7 +39,11 @@ public final class BridgeAdapter {
         if (!HANDLED.contains(event.getType())) {
             throw new BadEventException("type", "meshfed-xds-bridge does not handle " + event.getType());
         }
-        feed.refresh(clusterOf(event));
+        if (EventTypes.POLICY_CHANGED.equals(event.getType())) {
+            feed.refreshPolicies(); // names no cluster: every policy is re-read
+        } else {
+            feed.refresh(clusterOf(event));
+        }
         return Optional.empty();
     }
 

@@ -6,6 +6,8 @@ import io.meshfed.store.CatalogStore;
 import io.meshfed.store.ClusterStore;
 import io.meshfed.store.KubernetesCatalogStore;
 import io.meshfed.store.KubernetesClusterStore;
+import io.meshfed.store.KubernetesPolicyStore;
+import io.meshfed.store.PolicyStore;
 import io.meshfed.xds.cache.SnapshotCache;
 import io.meshfed.xds.envoy.EnvoyPolicy;
 import io.meshfed.xds.envoy.EnvoyTranslator;
@@ -38,6 +40,13 @@ public class BridgeBeans {
 
     @Produces
     @Singleton
+    @DefaultBean
+    PolicyStore policyStore(KubernetesClient client, BridgeConfig config) {
+        return new KubernetesPolicyStore(client, config.namespace());
+    }
+
+    @Produces
+    @Singleton
     SnapshotCache snapshotCache() {
         return new SnapshotCache();
     }
@@ -66,14 +75,14 @@ public class BridgeBeans {
 
     @Produces
     @Singleton
-    CatalogFeed catalogFeed(ClusterStore clusters, CatalogStore catalogs, SnapshotCache cache) {
+    CatalogFeed catalogFeed(ClusterStore clusters, CatalogStore catalogs, SnapshotCache cache, PolicyStore policies) {
         IstioFederationTranslator federation = new IstioFederationTranslator();
         EnvoyPolicy policy = new EnvoyPolicy(EnvoyPolicy.DEFAULT.connectTimeout(), EnvoyPolicy.DEFAULT.consecutive5xx(),
                 EnvoyPolicy.DEFAULT.ejectionInterval(), EnvoyPolicy.DEFAULT.baseEjectionTime(),
                 EnvoyPolicy.DEFAULT.maxEjectionPercent(), EnvoyPolicy.DEFAULT.retryBudgetPercent(),
                 EnvoyPolicy.DEFAULT.minRetryConcurrency(), federation.stalenessGrace());
         return new CatalogFeed(clusters, catalogs, cache, new EnvoyTranslator(policy),
-                FederationMcpTranslator.incremental(federation), Clock.systemUTC());
+                FederationMcpTranslator.incremental(federation), Clock.systemUTC(), policies, federation);
     }
 
     @Produces

@@ -25,6 +25,11 @@ public class BridgeFunctions {
         return FunqyEvents.answer(adapter.handle(FunqyEvents.toSdk(event)));
     }
 
+    @Funq("policy-changed")
+    public CloudEvent<JsonNode> policyChanged(CloudEvent<byte[]> event) {
+        return FunqyEvents.answer(adapter.handle(FunqyEvents.toSdk(event)));
+    }
+
     @Funq("cluster-deregistered")
     public CloudEvent<JsonNode> clusterDeregistered(CloudEvent<byte[]> event) {
         return FunqyEvents.answer(adapter.handle(FunqyEvents.toSdk(event)));

@@ -1,7 +1,13 @@
 package io.meshfed.xds.app;
 
 import io.meshfed.model.ClusterCatalog;
+import io.meshfed.federation.FederationTranslator;
 import io.meshfed.model.MeshCluster;
+import io.meshfed.model.policy.PolicyStatus;
+import io.meshfed.policy.PolicyConfig;
+import io.meshfed.policy.PolicySet;
+import io.meshfed.policy.PolicyTranslator;
+import io.meshfed.store.PolicyStore;
 import io.meshfed.store.CatalogStore;
 import io.meshfed.store.ClusterStore;
 import io.meshfed.xds.bridge.FederationSnapshot;
@@ -9,6 +15,8 @@ import io.meshfed.xds.cache.SnapshotCache;
 import io.meshfed.xds.envoy.EnvoyTranslator;
 import io.meshfed.xds.mcp.McpTranslator;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +33,11 @@ import org.jboss.logging.Logger;
  * Every change is published as a new {@link FederationSnapshot}; the cache pushes only to clients whose resources
  * changed.
  *
+ * <p>Policies ({@link PolicyStore}, optional): {@link #refreshPolicies} re-reads every TrafficPolicy and AccessPolicy;
+ * while any is stored, each publish translates them for every cluster ({@link PolicyTranslator}, over that cluster's
+ * full federation config), lays the result over the MCP resources ({@link PolicyMcpTranslator}) and records each
+ * policy's per-cluster status in the store (a stored policy the model refuses gets state Invalid).
+ *
  * <p>Thread-safety: all methods are synchronized; publishing happens under the same lock, in call order.
  */
 public final class CatalogFeed {
@@ -37,15 +50,56 @@ public final class CatalogFeed {
     private final McpTranslator mcp;
     private final Clock clock;
     private final Map<String, ClusterCatalog> current = new TreeMap<>();
+    private final PolicyStore policyStore;
+    private final FederationTranslator federation;
+    private final PolicyTranslator policyTranslator = new PolicyTranslator();
+    private PolicyStore.Stored policies = PolicyStore.Stored.EMPTY;
+    /** The policy output of the last publish, by cluster (empty without policies). */
+    private Map<String, PolicyConfig> policyConfigs = Map.of();
 
     public CatalogFeed(ClusterStore clusters, CatalogStore catalogs, SnapshotCache cache, EnvoyTranslator envoy,
             McpTranslator mcp, Clock clock) {
+        this(clusters, catalogs, cache, envoy, mcp, clock, null, null);
+    }
+
+    /**
+     * @param policyStore where the fleet's policies are; null for none
+     * @param federation the translator whose output the policies merge with (the one {@code mcp} wraps)
+     */
+    public CatalogFeed(ClusterStore clusters, CatalogStore catalogs, SnapshotCache cache, EnvoyTranslator envoy,
+            McpTranslator mcp, Clock clock, PolicyStore policyStore, FederationTranslator federation) {
         this.clusters = clusters;
         this.catalogs = catalogs;
         this.cache = cache;
         this.envoy = envoy;
         this.mcp = mcp;
         this.clock = clock;
+        this.policyStore = policyStore;
+        this.federation = federation;
+        if (policyStore != null && federation == null) {
+            throw new IllegalArgumentException("policies need the federation translator they merge with");
+        }
+    }
+
+    /** Re-reads every policy and publishes if any changed. */
+    public synchronized void refreshPolicies() {
+        if (policyStore == null) {
+            return;
+        }
+        PolicyStore.Stored next = policyStore.list();
+        if (next.equals(policies)) {
+            LOG.debugf("policies: nothing changed");
+            return;
+        }
+        policies = next;
+        LOG.infof("policies: %d traffic, %d access, %d invalid", next.traffic().size(), next.access().size(),
+                next.invalid().size());
+        publish();
+    }
+
+    /** The policy output of the last publish, by cluster: what each istiod was given and each policy's status. */
+    public synchronized Map<String, PolicyConfig> policyConfigs() {
+        return policyConfigs;
     }
 
     /** Reads every registered cluster and every catalog, and publishes. */
@@ -60,6 +114,11 @@ public final class CatalogFeed {
                     Optional.ofNullable(stored.get(registered.cluster().name()))));
         }
         LOG.infof("loaded %d registered clusters (%d catalogs)", current.size(), stored.size());
+        if (policyStore != null) {
+            policies = policyStore.list();
+            LOG.infof("loaded %d traffic and %d access policies (%d invalid)", policies.traffic().size(),
+                    policies.access().size(), policies.invalid().size());
+        }
         publish();
     }
 
@@ -100,6 +159,42 @@ public final class CatalogFeed {
     }
 
     private void publish() {
-        cache.publish(new FederationSnapshot(current.values(), envoy, mcp, clock.instant()));
+        Instant now = clock.instant();
+        McpTranslator istio = mcp;
+        if (policyStore != null && !policies.isEmpty()) {
+            PolicySet set = new PolicySet(policies.traffic(), policies.access());
+            Map<String, PolicyConfig> configs = new TreeMap<>();
+            for (String cluster : current.keySet()) {
+                configs.put(cluster, policyTranslator.translate(set, current.values(),
+                        federation.translate(current.values(), cluster, now)));
+            }
+            policyConfigs = Map.copyOf(configs);
+            istio = new PolicyMcpTranslator(mcp, configs);
+            writeStatuses(configs);
+        } else {
+            policyConfigs = Map.of();
+        }
+        cache.publish(new FederationSnapshot(current.values(), envoy, istio, now));
+    }
+
+    /** Each stored policy's per-cluster statuses; a failed write is logged and retried by the next publish. */
+    private void writeStatuses(Map<String, PolicyConfig> configs) {
+        Map<String, List<PolicyStatus>> byPolicy = new TreeMap<>();
+        configs.values().forEach(c -> c.statuses().forEach(st -> byPolicy.computeIfAbsent(st.policy(),
+                k -> new ArrayList<>()).add(st)));
+        for (PolicyStore.Invalid bad : policies.invalid()) {
+            byPolicy.put(bad.ref(), List.of(new PolicyStatus(bad.ref(), "*", PolicyStatus.State.Invalid, List.of(),
+                    bad.violations().stream().map(Object::toString).toList())));
+        }
+        policies.traffic().forEach(p -> byPolicy.putIfAbsent(p.ref(), List.of()));
+        policies.access().forEach(p -> byPolicy.putIfAbsent(p.ref(), List.of()));
+        byPolicy.forEach((ref, statuses) -> {
+            int slash = ref.indexOf('/');
+            try {
+                policyStore.writeStatus(ref.substring(0, slash), ref.substring(slash + 1), statuses);
+            } catch (RuntimeException e) {
+                LOG.warnf("cannot record the status of %s: %s", ref, e.getMessage());
+            }
+        });
     }
 }

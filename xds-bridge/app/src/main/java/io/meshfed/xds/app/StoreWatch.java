@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.meshfed.store.KubernetesCatalogStore;
 import io.meshfed.store.KubernetesClusterStore;
+import io.meshfed.store.KubernetesPolicyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
@@ -16,7 +17,8 @@ import org.jboss.logging.Logger;
 /**
  * Makes the bridge level-triggered: it watches the management cluster's MeshClusters and catalog ConfigMaps
  * (fabric8 informers, one list and one watch each) and has the {@link CatalogFeed} re-read the cluster any of them
- * is about, so every replica converges from the store alone and a lost or never-sent {@code catalog.changed} costs
+ * is about, and on TrafficPolicies and AccessPolicies, re-reading every policy, so every replica converges from the
+ * store alone and a lost or never-sent {@code catalog.changed} costs
  * nothing. Events still hurry it (they arrive first). The informers' periodic resync re-reads every cluster too; a
  * re-read that finds nothing new publishes nothing. Thread-safety: the feed serializes the re-reads.
  */
@@ -44,12 +46,49 @@ public final class StoreWatch implements AutoCloseable {
             throw e;
         }
         LOG.infof("watching MeshClusters and catalogs in %s (resync every %s)", namespace, resync);
-        return new StoreWatch(List.of(clusters, catalogs));
+        List<SharedIndexInformer<?>> all = new java.util.ArrayList<>(List.of(clusters, catalogs));
+        for (var kind : List.of(KubernetesPolicyStore.TRAFFIC, KubernetesPolicyStore.ACCESS)) {
+            try {
+                all.add(client.genericKubernetesResources(kind).inNamespace(namespace)
+                        .inform(new PolicyRefresh(feed), resync.toMillis()));
+            } catch (RuntimeException e) {
+                // without the policy CRDs the bridge still serves federation; policy.changed events still re-read
+                LOG.warnf("not watching %s in %s (%s): are the policy CRDs installed?", kind.getPlural(), namespace,
+                        e.getMessage());
+            }
+        }
+        return new StoreWatch(List.copyOf(all));
     }
 
     @Override
     public void close() {
         informers.forEach(SharedIndexInformer::close);
+    }
+
+    /** Any add, update or delete of a policy: re-read every policy (a status-only update finds nothing new). */
+    private record PolicyRefresh(CatalogFeed feed) implements ResourceEventHandler<GenericKubernetesResource> {
+        @Override
+        public void onAdd(GenericKubernetesResource object) {
+            refresh();
+        }
+
+        @Override
+        public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
+            refresh();
+        }
+
+        @Override
+        public void onDelete(GenericKubernetesResource object, boolean finalStateUnknown) {
+            refresh();
+        }
+
+        private void refresh() {
+            try {
+                feed.refreshPolicies();
+            } catch (RuntimeException e) {
+                LOG.warnf("re-reading the policies after a store change failed: %s", e.getMessage());
+            }
+        }
     }
 
     /** Any add, update or delete of an object about a cluster: re-read that cluster. */

@@ -1,4 +1,4 @@
-package io.meshfed.policy;
+package io.meshfed.model.policy;
 
 import java.util.List;
 import java.util.Objects;
@@ -23,6 +23,8 @@ public record PolicyStatus(String policy, String cluster, State state, List<Stri
      * or loses silently: every setting it could not apply is one of the first three, with a message.
      */
     public enum State {
+        /** The stored policy breaks a rule of the model (cluster "*"): nothing of it applies anywhere. */
+        Invalid,
         /** Another policy sets the same field for a service: the policy first by name keeps it, this one does not. */
         Conflict,
         /** A combination this cluster cannot express for a selected service (named in the message); the rest applied. */
