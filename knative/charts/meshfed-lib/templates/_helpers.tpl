@@ -68,8 +68,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{/*
 A container with the values applied: image (component image, else registry/name:tag from the manifest's image with
 image.registry and image.tag), pull policy, resources (component, else the manifest's, else the default), security
-context (the manifest's, then the global containerSecurityContext, then the component's), extra env. .c is the
-container, .comp the component's values. Returns JSON.
+context (the global containerSecurityContext, overridden by what the manifest says, overridden by the component's),
+extra env. .c is the container, .comp the component's values. Returns JSON.
 */}}
 {{- define "meshfed.container" -}}
 {{- $v := .root.Values -}}
@@ -90,7 +90,7 @@ container, .comp the component's values. Returns JSON.
 {{- $_ := set $c "imagePullPolicy" $v.image.pullPolicy -}}
 {{- end -}}
 {{- $_ := set $c "resources" ($comp.resources | default $c.resources | default $v.resources) -}}
-{{- $sc := mergeOverwrite (deepCopy ($c.securityContext | default dict)) (deepCopy ($v.containerSecurityContext | default dict)) (deepCopy ($comp.containerSecurityContext | default dict)) -}}
+{{- $sc := mergeOverwrite (deepCopy ($v.containerSecurityContext | default dict)) (deepCopy ($c.securityContext | default dict)) (deepCopy ($comp.containerSecurityContext | default dict)) -}}
 {{- if $sc -}}
 {{- $_ := set $c "securityContext" $sc -}}
 {{- end -}}

@@ -75,7 +75,7 @@ class HelmChartsTest {
               registration:
                 env:
                   MESHFED_EXTRA: "on"
-                  MESHFED_NAMESPACE: ignored-by-the-chart-test
+                  MESHFED_NAMESPACE: set-by-values
             clusters: [east, west]
             xdsBridgeGrpc:
               loadBalancerSourceRanges: ["203.0.113.0/24"]
@@ -287,7 +287,7 @@ class HelmChartsTest {
         assertEquals(10001, get(pki, "securityContext.runAsUser"));
         Map<String, String> regEnv = env(container(byKey.get("serving.knative.dev/v1/Service/mf-apps/meshfed-registration")));
         assertEquals("on", regEnv.get("MESHFED_EXTRA"));
-        assertEquals("ignored-by-the-chart-test", regEnv.get("MESHFED_NAMESPACE"), "a component's env wins");
+        assertEquals("set-by-values", regEnv.get("MESHFED_NAMESPACE"), "a component's env wins");
         Map<String, Object> grpc = byKey.get("v1/Service/mf-apps/meshfed-xds-bridge-grpc");
         assertEquals("LoadBalancer", get(grpc, "spec.type"));
         assertEquals("true", get(grpc, "metadata.annotations.service\\.beta\\.kubernetes\\.io/aws-load-balancer-internal"));
@@ -302,6 +302,20 @@ class HelmChartsTest {
         assertEquals("keep", get(byKey.get("v1/Namespace//mf-keys"), "metadata.annotations.helm\\.sh/resource-policy"),
                 "the CA's namespace survives an uninstall");
         assertDryRunAccepts(rendered, "management-other");
+    }
+
+    @Test
+    void aManifestsSecurityContextWinsOverTheDefaultsAndAComponentsOverBoth() throws IOException {
+        List<Map<String, Object>> rendered = template(MANAGEMENT, List.of("--set",
+                "containerSecurityContext.runAsNonRoot=false", "--set", "containerSecurityContext.runAsUser=1000",
+                "--set", "components.export.containerSecurityContext.runAsUser=2000"));
+        Map<String, Map<String, Object>> byKey = byKey(rendered);
+        Map<String, Object> entry = container(byKey.get("serving.knative.dev/v1/Service/meshfed/meshfed-workload-events"));
+        assertEquals(true, get(entry, "securityContext.runAsNonRoot"), "its manifest says runAsNonRoot: true");
+        assertEquals(1000, get(entry, "securityContext.runAsUser"), "the default, where the manifest says nothing");
+        Map<String, Object> export = container(byKey.get("serving.knative.dev/v1/Service/meshfed/meshfed-export"));
+        assertEquals(false, get(export, "securityContext.runAsNonRoot"), "no manifest setting: the default");
+        assertEquals(2000, get(export, "securityContext.runAsUser"), "the component's own");
     }
 
     // ---- the workload chart
