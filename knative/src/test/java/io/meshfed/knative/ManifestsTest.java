@@ -392,7 +392,7 @@ class ManifestsTest {
             String name = t.getMetadata().getName();
             assertEquals("meshfed", t.getSpec().getBroker(), name);
             Map<String, String> filter = t.getSpec().getFilter().getAttributes();
-            assertEquals(Set.of("type"), filter.keySet(), name + ": Triggers filter on the type only (docs/deploy.md, "Events and routing")");
+            assertEquals(Set.of("type"), filter.keySet(), name + ": Triggers filter on the type only (docs/deploy.md, Events and routing)");
             String type = filter.get("type");
             var subscriber = t.getSpec().getSubscriber();
             if (subscriber.getRef() != null) {
