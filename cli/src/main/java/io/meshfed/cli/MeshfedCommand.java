@@ -19,7 +19,8 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "meshfed", mixinStandardHelpOptions = true, versionProvider = MeshfedCommand.Version.class,
         description = "Operate a meshfed management plane: register clusters, sync exports, show config and PKI state.",
-        subcommands = {ClusterCommand.class, ExportCommand.class, ConfigCommand.class, PkiCommand.class},
+        subcommands = {ClusterCommand.class, ExportCommand.class, ConfigCommand.class, PkiCommand.class,
+            PolicyCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:done (a reply, 202 accepted, 204 no change, state read)",

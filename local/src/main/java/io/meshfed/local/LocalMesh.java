@@ -160,6 +160,11 @@ public final class LocalMesh implements AutoCloseable {
                 EnvoyPolicy.DEFAULT.maxEjectionPercent(), EnvoyPolicy.DEFAULT.retryBudgetPercent(),
                 EnvoyPolicy.DEFAULT.minRetryConcurrency(), translator.stalenessGrace());
         policies = new FilePolicyStore(state);
+        try {
+            java.nio.file.Files.createDirectories(policies.directory()); // where people put policy files
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot create " + policies.directory(), e);
+        }
         feed = new CatalogFeed(clusters, catalogs, cache, new EnvoyTranslator(policy),
                 FederationMcpTranslator.incremental(translator), Clock.systemUTC(), policies, translator);
         Map<String, Subscriber> services = Map.of(

@@ -29,14 +29,10 @@ public final class FilePolicyStore implements PolicyStore {
     private final Path policies;
     private final Path status;
 
+    /** Creates nothing: the directories are made by the first status written (reading a fresh state writes nothing). */
     public FilePolicyStore(Path stateDirectory) {
         this.policies = stateDirectory.resolve("policies");
         this.status = policies.resolve("status");
-        try {
-            Files.createDirectories(status);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create state directory " + stateDirectory, e);
-        }
     }
 
     /** Where people put policy files. */
@@ -46,6 +42,9 @@ public final class FilePolicyStore implements PolicyStore {
 
     @Override
     public synchronized Stored list() {
+        if (!Files.isDirectory(policies)) {
+            return Stored.EMPTY;
+        }
         List<JsonNode> documents = new ArrayList<>();
         List<Invalid> unreadable = new ArrayList<>();
         try (Stream<Path> files = Files.list(policies)) {
@@ -70,6 +69,11 @@ public final class FilePolicyStore implements PolicyStore {
 
     @Override
     public synchronized void writeStatus(String kind, String name, List<PolicyStatus> clusters) {
+        try {
+            Files.createDirectories(status);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + status, e);
+        }
         Path file = status.resolve(kind + "." + name + ".json");
         if (Files.exists(file) && FileClusterStore.LocalFiles.read(file, JsonNode.class).equals(
                 ModelJson.mapper().valueToTree(clusters))) {
@@ -81,6 +85,9 @@ public final class FilePolicyStore implements PolicyStore {
     @Override
     public synchronized Map<String, List<PolicyStatus>> statuses() {
         Map<String, List<PolicyStatus>> out = new TreeMap<>();
+        if (!Files.isDirectory(status)) {
+            return out;
+        }
         try (Stream<Path> files = Files.list(status)) {
             for (Path f : files.filter(p -> p.getFileName().toString().matches("[A-Za-z]+\\..+\\.json")).toList()) {
                 String base = f.getFileName().toString().replaceFirst("\\.json$", "");

@@ -16,6 +16,9 @@ class FilePolicyStoreTest {
     @Test
     void readsEveryDocumentAndListsWhatIsWrongWithTheRest(@TempDir Path state) throws Exception {
         FilePolicyStore store = new FilePolicyStore(state);
+        assertEquals(PolicyStore.Stored.EMPTY, store.list(), "nothing stored yet");
+        assertTrue(!Files.exists(store.directory()), "reading writes nothing");
+        Files.createDirectories(store.directory());
         Files.writeString(store.directory().resolve("shop.yaml"), """
                 apiVersion: meshfed.io/v1alpha1
                 kind: TrafficPolicy
@@ -60,6 +63,7 @@ class FilePolicyStoreTest {
     @Test
     void aPolicyWrittenTwiceIsUsedNeither(@TempDir Path state) throws Exception {
         FilePolicyStore store = new FilePolicyStore(state);
+        Files.createDirectories(store.directory());
         String doc = """
                 apiVersion: meshfed.io/v1alpha1
                 kind: TrafficPolicy

@@ -109,10 +109,8 @@ public record TrafficPolicy(String name, Spec spec) {
                 }
             }
             if (retryBudget != null) {
+                // no retries needed here: Istio retries by default, and another policy may set them
                 retryBudget.check(v, "spec.retryBudget");
-                if (retries == null) {
-                    v.add("spec.retryBudget", "limits retries, so it needs spec.retries");
-                }
             }
             if (hedging != null) {
                 hedging.check(v, "spec.hedging");

@@ -72,8 +72,8 @@ class PolicyValidationTest {
                 trafficViolations("""
                         {"destination": {"namespace": "shop"}, "timeout": "1s",
                          "retries": {"attempts": 2, "perTryTimeout": "2s"}}"""));
-        assertEquals(List.of("spec.retryBudget", "spec.hedging.hedgeOnPerTryTimeout"), trafficViolations("""
-                {"destination": {"namespace": "shop"}, "retryBudget": {"percent": 20},
+        assertEquals(List.of("spec.retryBudget.percent", "spec.hedging.hedgeOnPerTryTimeout"), trafficViolations("""
+                {"destination": {"namespace": "shop"}, "retryBudget": {"percent": 120},
                  "hedging": {"hedgeOnPerTryTimeout": true}}""").stream().map(Violation::field).toList());
         assertEquals(List.of(new Violation("spec", "sets nothing: give at least one of " + TrafficPolicy.FIELDS)),
                 trafficViolations("{\"destination\": {\"namespace\": \"shop\"}}"));
