@@ -47,8 +47,13 @@ public class BridgeBeans {
 
     @Produces
     @Singleton
-    SnapshotCache snapshotCache() {
-        return new SnapshotCache();
+    SnapshotCache snapshotCache(BridgeConfig config) {
+        SnapshotCache cache = new SnapshotCache();
+        if (config.xds().standby().enabled()) {
+            // every registered cluster's configuration ready before its clients come, as when another replica goes
+            cache.standBy(io.meshfed.xds.protocol.Shard.preparing(config.xds().standby().istiodConfigSources()));
+        }
+        return cache;
     }
 
     @Produces

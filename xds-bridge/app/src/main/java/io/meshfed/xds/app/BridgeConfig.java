@@ -52,6 +52,26 @@ public interface BridgeConfig {
         Duration republishInterval();
 
         Tls tls();
+
+        Standby standby();
+    }
+
+    /**
+     * Standing by: every replica keeps each registered cluster's configuration built (its istiod's, and the Envoy
+     * groups of its gateways) whether or not its clients are connected here, rebuilt on every change, so clients
+     * that move from a replica that went away are answered from what is ready instead of every cluster being
+     * translated cold at once. It costs each replica the memory of serving every cluster.
+     */
+    interface Standby {
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * How many {@code xds://} config sources each istiod splits meshfed's resources over (its mesh config,
+         * docs/xds-bridge.md "Sharded config sources"): their shares are prepared; 1 prepares the whole state.
+         */
+        @WithDefault("1")
+        int istiodConfigSources();
     }
 
     /**

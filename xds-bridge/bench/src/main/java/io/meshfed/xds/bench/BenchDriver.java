@@ -90,6 +90,7 @@ public final class BenchDriver {
     record Result(int streams, long heapIdleBytesPerStream, List<Long> pushToAckMicros, List<Long> mcpPushToAckMicros,
             int mcpPushed, int expectedAcks,
             int receivedAcks, long bytesPerChange, double cpuMsPerChange, double translationMsPerChange,
+            double compilerMsPerChange, double gcMsPerChange,
             double clientCpuMsPerChange,
             long serializationsPerChange,
             double deltaResourcesPerPush, long heapBeforeChurn, long heapAfterChurn, int churnCycles,
@@ -205,6 +206,8 @@ public final class BenchDriver {
             long bytes = 0;
             long cpu = 0;
             long translationCpu = 0;
+            long compilerCpu = 0;
+            long gcCpu = 0;
             long clientCpu = 0;
             long serializations = 0;
             boolean countsSerializations = true;
@@ -251,6 +254,8 @@ public final class BenchDriver {
                 }
                 cpu += after[0] - before[0];
                 translationCpu += after[3] - before[3];
+                compilerCpu += after[4] - before[4];
+                gcCpu += after[5] - before[5];
                 bytes += after[1] - before[1];
                 serializations += after[2] - before[2];
                 countsSerializations = before[2] >= 0; // java-control-plane's server cannot tell
@@ -276,7 +281,8 @@ public final class BenchDriver {
             Collections.sort(mcpLatencies);
             return new Result(warm.size() + rest.size(), perStream, latencies, mcpLatencies, mcpPushed, expected, received,
                     bytes / Math.max(1, changes), cpu / 1e6 / Math.max(1, changes),
-                    translationCpu / 1e6 / Math.max(1, changes), clientCpu / 1e6 / Math.max(1, changes),
+                    translationCpu / 1e6 / Math.max(1, changes), compilerCpu / 1e6 / Math.max(1, changes),
+                    gcCpu / 1e6 / Math.max(1, changes), clientCpu / 1e6 / Math.max(1, changes),
                     countsSerializations ? serializations / Math.max(1, changes) : -1, deltaResources, heapBeforeChurn, heapAfterChurn, churn,
                     String.format("%.1f-%.1f", loadMin, loadMax), churnSeconds, churnAnswered.get(),
                     mcpServiceEntries, heapSeries, stalledIstiods);
@@ -306,6 +312,13 @@ public final class BenchDriver {
             cmd.add("-XX:StartFlightRecording:settings=profile,filename="
                     + Path.of(o.get("server-jfr"), impl + ".jfr").toAbsolutePath());
         }
+        if (o.containsKey("server-jvm-args")) {
+            // more JVM options for each server, separated by '|' (options are split on spaces); a native profiler's
+            // -agentpath, say; "{impl}" in one becomes the server's implementation name, so each writes its own file
+            for (String arg : o.get("server-jvm-args").split("\\|")) {
+                cmd.add(arg.replace("{impl}", impl));
+            }
+        }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchServer.class.getName(),
                 "--impl", impl.startsWith("meshfed") ? "meshfed" : impl,
                 "--clusters", String.valueOf(clusters), "--services", String.valueOf(services),
@@ -325,6 +338,11 @@ public final class BenchDriver {
     String command(String cmd, String expectPrefix) throws Exception {
         serverIn.println(cmd);
         String line = serverOut.readLine();
+        // a native agent attached to the server (a profiler) may print its own lines to the server's stdout
+        while (line != null && !line.startsWith(expectPrefix) && !line.matches("[A-Z]+( .*)?")) {
+            System.err.println(impl + " server printed: " + line);
+            line = serverOut.readLine();
+        }
         if (line == null || !line.startsWith(expectPrefix)) {
             throw new IllegalStateException(cmd + " -> " + line);
         }
@@ -336,10 +354,14 @@ public final class BenchDriver {
         return new long[] {Long.parseLong(p[1]), Long.parseLong(p[2]), Long.parseLong(p[3])};
     }
 
-    /** The server's process CPU, bytes sent, resources serialized and translation CPU so far. */
+    /**
+     * The server's process CPU, bytes sent, resources serialized, translation CPU, and the CPU of its JIT compiler
+     * and garbage collector threads so far.
+     */
     long[] cpu() throws Exception {
         String[] p = command("cpu", "CPU").split(" ");
-        return new long[] {Long.parseLong(p[1]), Long.parseLong(p[2]), Long.parseLong(p[3]), Long.parseLong(p[4])};
+        return new long[] {Long.parseLong(p[1]), Long.parseLong(p[2]), Long.parseLong(p[3]), Long.parseLong(p[4]),
+                Long.parseLong(p[5]), Long.parseLong(p[6])};
     }
 
     /**
@@ -778,8 +800,13 @@ public final class BenchDriver {
         row(sb, results, "server CPU per change (ms)", r -> String.format("%.0f", r.cpuMsPerChange()));
         // the same incremental translation feeds both servers: what is left is each server's own work
         row(sb, results, "of which translating catalogs (ms)", r -> String.format("%.0f", r.translationMsPerChange()));
-        row(sb, results, "of which the rest: snapshots and protocol (ms)",
-                r -> String.format("%.0f", r.cpuMsPerChange() - r.translationMsPerChange()));
+        // a server that has not finished compiling its hot code pays the JIT, which a long-running one does not
+        row(sb, results, "of which JIT compiler threads (ms)", r -> String.format("%.0f", r.compilerMsPerChange()));
+        row(sb, results, "of which garbage collector threads (ms)", r -> String.format("%.0f", r.gcMsPerChange()));
+        row(sb, results, "of which the rest: snapshots and protocol (ms)", r -> String.format("%.0f",
+                r.cpuMsPerChange() - r.translationMsPerChange() - r.compilerMsPerChange() - r.gcMsPerChange()));
+        row(sb, results, "server CPU per change without the JIT (ms)",
+                r -> String.format("%.0f", r.cpuMsPerChange() - r.compilerMsPerChange()));
         // the clients share the machine's cores with the server: what they spend is taken from it
         row(sb, results, "bench clients' CPU per change (ms)", r -> String.format("%.0f", r.clientCpuMsPerChange()));
         row(sb, results, "resources serialized per change", r -> r.serializationsPerChange() < 0 ? "n/a"

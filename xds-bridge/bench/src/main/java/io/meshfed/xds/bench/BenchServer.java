@@ -59,6 +59,14 @@ public final class BenchServer {
 
         /** CPU time spent translating catalogs into resources, over every thread (see {@link TimedSource}). */
         long translationNanos();
+
+        /**
+         * Keeps every cluster's node groups built and prepared for istiods reading {@code configSources} sources
+         * before their clients connect (a replica standing by); false where the server cannot.
+         */
+        default boolean standBy(int configSources) {
+            return false;
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -75,7 +83,8 @@ public final class BenchServer {
         System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
         for (String line; (line = in.readLine()) != null;) {
-            switch (line.trim()) {
+            String[] parts = line.trim().split("\\s+");
+            switch (parts[0]) {
                 case "change" -> {
                     scenario.change();
                     long start = System.nanoTime();
@@ -88,8 +97,17 @@ public final class BenchServer {
                     impl.publish(scenario.catalogs());
                     System.out.println("MOVED");
                 }
-                case "cpu" -> System.out.println("CPU " + cpuNanos() + " " + impl.bytesSent() + " " + impl.serializations()
-                        + " " + impl.translationNanos());
+                case "standby" -> {
+                    int sources = Integer.parseInt(parts.length > 1 ? parts[1] : "1");
+                    long s0 = System.nanoTime();
+                    System.out.println(impl.standBy(sources)
+                            ? "STANDBY " + (System.nanoTime() - s0) / 1_000_000 : "ERROR this server cannot stand by");
+                }
+                case "cpu" -> {
+                    long[] jvm = jvmThreadsCpuNanos();
+                    System.out.println("CPU " + cpuNanos() + " " + impl.bytesSent() + " " + impl.serializations()
+                            + " " + impl.translationNanos() + " " + jvm[0] + " " + jvm[1]);
+                }
                 case "stats" -> {
                     for (int i = 0; i < 3; i++) {
                         System.gc();
@@ -112,6 +130,40 @@ public final class BenchServer {
 
     static volatile int port;
 
+    /**
+     * CPU of the JVM's own threads, from /proc: {JIT compiler threads, garbage collector threads}, in nanoseconds
+     * (the kernel counts in clock ticks, 10 ms each). A server still compiling hot code spends on the compiler what
+     * a long-running one no longer does; -1 each where /proc cannot tell.
+     */
+    static long[] jvmThreadsCpuNanos() {
+        long compiler = 0;
+        long gc = 0;
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        if (tasks == null) {
+            return new long[] {-1, -1};
+        }
+        for (java.io.File task : tasks) {
+            try {
+                String stat = java.nio.file.Files.readString(task.toPath().resolve("stat"));
+                // pid (comm) state ...: comm may hold spaces; the fields after it are space-separated
+                int open = stat.indexOf('(');
+                int close = stat.lastIndexOf(')');
+                String comm = stat.substring(open + 1, close);
+                String[] f = stat.substring(close + 2).split(" ");
+                long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+                if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
+                    compiler += ticks;
+                } else if (comm.startsWith("GC Thread") || comm.startsWith("G1 ") || comm.startsWith("VM Thread")) {
+                    gc += ticks;
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // the thread ended meanwhile
+            }
+        }
+        long nanosPerTick = 1_000_000_000L / 100; // USER_HZ is 100 on Linux
+        return new long[] {compiler * nanosPerTick, gc * nanosPerTick};
+    }
+
     static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
@@ -132,6 +184,11 @@ public final class BenchServer {
         return new Impl() {
             public void publish(List<ClusterCatalog> catalogs) {
                 cache.publish(new TimedSource(new FederationSnapshot(catalogs, envoy, mcp, Scenario.READ_AT), translation));
+            }
+
+            public boolean standBy(int configSources) {
+                cache.standBy(io.meshfed.xds.protocol.Shard.preparing(configSources));
+                return true;
             }
 
             public long translationNanos() {

@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * istiods, bytes B sent, and the time from the kill until every stream had its answer from B.
  *
  * <p>Options as {@link BenchDriver}'s: {@code --clusters --services --mcp-clients --envoy-clients --eds-per-client
- * --server-heap --impl meshfed|meshfed-sharded --mcp-shards}.
+ * --server-heap --impl meshfed|meshfed-sharded --mcp-shards}; {@code --standby false} leaves B cold (by default it
+ * stands by before the move, as a deployed replica does: every cluster's groups built and prepared).
  */
 public final class FailoverBench {
     private final Map<String, String> o;
@@ -61,6 +62,8 @@ public final class FailoverBench {
     final AtomicInteger mcpChanged = new AtomicInteger();
     final AtomicInteger mcpSameVersion = new AtomicInteger();
     final AtomicInteger reconnects = new AtomicInteger();
+    /** How long replica B took to build and prepare every cluster's groups before the move; -1: it did not stand by. */
+    long standbyMillis = -1;
 
     FailoverBench(Map<String, String> o) {
         this.o = o;
@@ -98,6 +101,10 @@ public final class FailoverBench {
             }
             peers.forEach(Peer::open);
             waitUntil("every stream has its state from replica A", () -> peers.stream().allMatch(p -> p.settled), 600);
+            if (!"false".equals(o.getOrDefault("standby", "true"))) {
+                // B stands by as a deployed replica does: every cluster's configuration built before its clients come
+                standbyMillis = Long.parseLong(b.command("standby " + shards, "STANDBY").split(" ")[1]);
+            }
             long[] before = b.cpu();
             // the move: A dies, every stream fails and its client opens a new one to B
             peers.forEach(Peer::arm);
@@ -146,6 +153,9 @@ public final class FailoverBench {
                 .append(mcpSameVersion.get()).append(" |\n");
         sb.append("| bytes B sent for the move | ").append(bytes).append(" |\n");
         sb.append("| B's CPU for the move (ms) | ").append(cpuNanos / 1_000_000).append(" |\n");
+        sb.append("| B standing by: time to build every cluster's groups before the move (ms) | ")
+                .append(standbyMillis < 0 ? "did not stand by (--standby false)" : String.valueOf(standbyMillis))
+                .append(" |\n");
         return sb.toString();
     }
 

@@ -39,6 +39,11 @@ final class TimedSource implements SnapshotSource {
     }
 
     @Override
+    public Set<NodeGroup> standbyGroups() {
+        return inner.standbyGroups();
+    }
+
+    @Override
     public Map<String, Map<String, Message>> resources(NodeGroup group) {
         return timed(() -> inner.resources(group));
     }

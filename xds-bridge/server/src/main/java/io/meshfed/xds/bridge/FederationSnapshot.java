@@ -172,6 +172,23 @@ public final class FederationSnapshot implements SnapshotSource {
         return envoy.translate(index, group, now, null);
     }
 
+    /**
+     * Per registered cluster: its istiod's group (when MCP is served), and the Envoy groups of a client that sends
+     * no locality and of one that sends the cluster's own (a gateway of that cluster).
+     */
+    @Override
+    public Set<NodeGroup> standbyGroups() {
+        Set<NodeGroup> groups = new java.util.LinkedHashSet<>();
+        for (ClusterCatalog c : catalogs.values()) {
+            if (mcp != null) {
+                groups.add(NodeGroup.istio(c.clusterName()));
+            }
+            groups.add(NodeGroup.of(c.clusterName()));
+            groups.add(groupFor(new NodeGroup(c.clusterName(), c.cluster().locality().toString())));
+        }
+        return groups;
+    }
+
     private McpTranslator.McpResources mcp(String cluster) {
         return mcpByCluster.computeIfAbsent(cluster, c -> new Once<>())
                 .get(() -> mcp.translate(catalogs.values(), cluster, now));

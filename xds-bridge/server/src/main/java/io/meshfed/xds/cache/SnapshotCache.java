@@ -115,6 +115,62 @@ public final class SnapshotCache implements ConfigWatcher {
 
     private final Map<NodeGroup, FirstBuild> firstBuilds = new ConcurrentHashMap<>();
 
+    /** What {@link #standBy} prepares in each group it keeps built; null while the cache does not stand by. */
+    private volatile java.util.function.BiConsumer<NodeGroup, Snapshot> standby;
+    /** The groups the current generation names for standing by; kept without watches. */
+    // @GuardedBy("lock")
+    private Set<NodeGroup> standbyKeys = Set.of();
+
+    /**
+     * Keeps every node group the current generation names in {@link SnapshotSource#standbyGroups} built whether
+     * or not anyone watches it, now and after every publish, and hands each snapshot built for one to
+     * {@code prepare} (which may make ready what its first response needs: an istiod's shares split and encoded).
+     * A replica standing by thus answers clients that move to it from another replica from snapshots it already
+     * has, instead of translating every cluster cold while all of them reconnect at once. Such groups are rebuilt
+     * on each publish like watched ones; one the next generation no longer names is dropped when nobody watches it.
+     * Memory: the snapshots of every registered cluster, as the replica serving those clients holds.
+     */
+    public void standBy(java.util.function.BiConsumer<NodeGroup, Snapshot> prepare) {
+        synchronized (lock) {
+            standby = prepare;
+            if (source != null) {
+                keepStandbyBuilt(source);
+            }
+        }
+    }
+
+    /** Builds the standby groups {@code src} names that are missing, prepares them, drops those it no longer names. */
+    // @GuardedBy("lock")
+    private void keepStandbyBuilt(SnapshotSource src) {
+        java.util.function.BiConsumer<NodeGroup, Snapshot> prepare = standby;
+        if (prepare == null) {
+            return;
+        }
+        Set<NodeGroup> wanted = Set.copyOf(src.standbyGroups());
+        standbyKeys = wanted;
+        for (Group g : List.copyOf(groups.values())) {
+            if (g.watches.isEmpty() && !wanted.contains(g.key)) {
+                groups.remove(g.key, g);
+            }
+        }
+        wanted.stream().filter(k -> !groups.containsKey(k) && src.clusters().contains(k.cluster())).toList()
+                .parallelStream().forEach(k -> {
+                    try {
+                        groups.put(k, new Group(k, build(k, src), src));
+                    } catch (SnapshotUnavailableException e) {
+                        LOG.errorf(e.getCause(), "standing by without %s: %s", k, e.getMessage());
+                    }
+                });
+        wanted.stream().map(groups::get).filter(g -> g != null && g.builtFrom == src).toList().parallelStream()
+                .forEach(g -> {
+                    try {
+                        prepare.accept(g.key, g.snapshot);
+                    } catch (RuntimeException e) {
+                        LOG.errorf(e, "could not prepare %s ahead of its clients", g.key);
+                    }
+                });
+    }
+
     /**
      * Opens a watch. A node group nobody watches yet is built first, outside the cache's lock, so the first
      * clients of many groups (every istiod of the federation connecting after a restart) are translated in
@@ -165,7 +221,7 @@ public final class SnapshotCache implements ConfigWatcher {
     // @GuardedBy("lock")
     private void leave(Group group, WatchImpl w) {
         group.watches.remove(w);
-        if (group.watches.isEmpty()) {
+        if (group.watches.isEmpty() && !(standby != null && standbyKeys.contains(group.key))) {
             groups.remove(group.key, group);
         }
     }
@@ -255,6 +311,7 @@ public final class SnapshotCache implements ConfigWatcher {
                     .forEach(group -> rebuild(group, previous, next));
             live.stream().filter(g -> g.key.kind() != NodeGroup.Kind.ENVOY).toList().parallelStream()
                     .forEach(group -> rebuild(group, previous, next));
+            keepStandbyBuilt(next);
         }
     }
 

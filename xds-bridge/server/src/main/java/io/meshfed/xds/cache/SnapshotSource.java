@@ -23,6 +23,15 @@ public interface SnapshotSource {
         return requested;
     }
 
+    /**
+     * The node groups a replica keeps built before any client asks for them when it is told to stand by
+     * ({@link SnapshotCache#standBy}): those the clients this generation knows of will ask for, so a replica that
+     * takes over another's clients has their configuration ready. The default names none.
+     */
+    default Set<NodeGroup> standbyGroups() {
+        return Set.of();
+    }
+
     /** Resources by {@link TypeUrls#key type key}, then by resource name. */
     Map<String, Map<String, Message>> resources(NodeGroup group);
 

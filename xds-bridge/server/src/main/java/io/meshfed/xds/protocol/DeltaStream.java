@@ -275,13 +275,23 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
 
     /**
      * The names a response may have to mention: for a wildcard stream whose base is the snapshot {@code ts} was
-     * derived from, only the names that changed between them; otherwise every name in {@code ts}, held by the
-     * client or explicitly subscribed. Sorted, so responses list resources in a stable order.
+     * derived from, or a named one last reconciled with that snapshot, only the names that changed between them;
+     * otherwise every name in {@code ts}, held by the client or explicitly subscribed. Sorted, so responses list resources in a stable order.
      */
     private static Set<String> candidates(TypeState t, TypeSnapshot ts, Set<String> newlySubscribed) {
         Set<String> names = new TreeSet<>(newlySubscribed);
         Set<String> changedSinceBase = t.base == null || !t.overrides.isEmpty() ? null : ts.changedSince(t.base.version());
-        if (t.wildcard && t.base == ts) {
+        Set<String> changedSinceReconciled = t.wildcard || t.reconciledVersion == null ? null
+                : ts.changedSince(t.reconciledVersion);
+        if (changedSinceReconciled != null) {
+            // a named subscription reconciled with the snapshot ts derives from: it holds that snapshot's version of
+            // every name it subscribes to, so only the names that changed since can differ
+            for (String name : changedSinceReconciled) {
+                if (t.names.contains(name) || t.overrides.containsKey(name)) {
+                    names.add(name);
+                }
+            }
+        } else if (t.wildcard && t.base == ts) {
             names.addAll(t.overrides.keySet());
         } else if (t.wildcard && changedSinceBase != null) {
             names.addAll(changedSinceBase);

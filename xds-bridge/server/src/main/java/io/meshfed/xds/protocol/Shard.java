@@ -45,6 +45,31 @@ public record Shard(int index, int count) {
         return Optional.of(new Shard(index, count));
     }
 
+    /**
+     * What a replica standing by ({@link io.meshfed.xds.cache.SnapshotCache#standBy}) makes ready in each group it
+     * keeps built, so the first response of a client that moves to it is written from shared chunks at once: an
+     * istiod group's types split into {@code configSources} shares and each share's chunks encoded (the whole
+     * type's chunks when istiods read one source), an Envoy group's types' chunks.
+     */
+    public static java.util.function.BiConsumer<io.meshfed.xds.cache.NodeGroup, io.meshfed.xds.cache.Snapshot>
+            preparing(int configSources) {
+        if (configSources < 1 || configSources > MAX_COUNT) {
+            throw new IllegalArgumentException("config sources per istiod: " + configSources + ", need 1 to "
+                    + MAX_COUNT);
+        }
+        return (group, snapshot) -> {
+            for (TypeSnapshot ts : snapshot.types().values()) {
+                if (group.kind() == io.meshfed.xds.cache.NodeGroup.Kind.ISTIO && configSources > 1) {
+                    for (int i = 0; i < configSources; i++) {
+                        ts.part(configSources, i).sotwChunks();
+                    }
+                } else {
+                    ts.sotwChunks();
+                }
+            }
+        };
+    }
+
     /** Whether the resource named {@code name} is this shard's. */
     public boolean holds(String name) {
         return TypeSnapshot.partOf(name, count) == index - 1;
