@@ -14,8 +14,11 @@ import java.util.Map;
  * set-up (a few milliseconds) counts against the function.
  */
 public final class ColdStart {
-    /** Launch to the first answered event, and the JVM's RSS at that moment. */
-    public record Result(double firstEventMillis, long rssKiB) {
+    /**
+     * Launch to the first answered event, and the JVM's RSS and CPU time (all threads, 10 ms ticks) at that moment.
+     * CPU time is what a busy machine does not inflate.
+     */
+    public record Result(double firstEventMillis, long rssKiB, long cpuMillis) {
     }
 
     private ColdStart() {
@@ -40,6 +43,7 @@ public final class ColdStart {
                         c.process(), start + 60_000_000_000L);
                 long answered = System.nanoTime();
                 long rss = c.rssKiB().orElse(-1L);
+                long cpu = c.cpuMillis().orElse(-1L);
                 if (System.getenv("MESHFED_BENCH_SMAPS") != null) {
                     c.rssByMapping().forEach((k, v) -> {
                         if (v > 1024) {
@@ -52,7 +56,7 @@ public final class ColdStart {
                             + reply.body() + ", not " + event.replyType + "\n" + Training.tail(log));
                 }
                 c.stop(30);
-                return new Result((answered - start) / 1e6, rss);
+                return new Result((answered - start) / 1e6, rss, cpu);
             }
         }
     }

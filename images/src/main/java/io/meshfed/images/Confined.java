@@ -108,6 +108,20 @@ public final class Confined implements AutoCloseable {
         return sums;
     }
 
+    /** CPU time (user + system, all threads) the image's process has used, in ms; empty once it is gone. */
+    public Optional<Long> cpuMillis() {
+        return innerPid().flatMap(pid -> {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                // fields 14 and 15 of stat (utime, stime), counted from the state field (3); clock ticks of 10 ms
+                return Optional.of((Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10);
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
     static Optional<Long> rssKiB(long pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {

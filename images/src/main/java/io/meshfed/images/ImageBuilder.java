@@ -140,7 +140,7 @@ public final class ImageBuilder {
             InvalidImageReferenceException {
         JibContainerBuilder b = base == null ? Jib.from(TarImage.at(baseTar)) : Jib.from(RegistryImage.named(base));
         for (Layer layer : spec.layers()) {
-            b.addFileEntriesLayer(layer(layer, stage.resolve("empty")));
+            b.addFileEntriesLayer(layer(layer, stage));
         }
         if (aotCache != null) {
             b.addFileEntriesLayer(FileEntriesLayer.builder().setName("aot-cache")
@@ -196,7 +196,9 @@ public final class ImageBuilder {
                 });
     }
 
-    private static FileEntriesLayer layer(Layer layer, Path emptyDir) throws IOException {
+    /** The layer's files; a signed jar is replaced by an unsigned copy under {@code stage} ({@link SignedJars}). */
+    private static FileEntriesLayer layer(Layer layer, Path stage) throws IOException {
+        Path emptyDir = stage.resolve("empty");
         FileEntriesLayer.Builder b = FileEntriesLayer.builder().setName(layer.name());
         if (!layer.source().toString().isEmpty()) {
             List<Path> files = new ArrayList<>();
@@ -206,7 +208,14 @@ public final class ImageBuilder {
             for (Path f : files) {
                 String rel = layer.source().relativize(f).toString().replace('\\', '/');
                 if (layer.include().test(rel)) {
-                    b.addEntry(f, AbsoluteUnixPath.get(layer.target()).resolve(rel),
+                    Path source = f;
+                    if (rel.endsWith(".jar") && SignedJars.isSigned(f)) {
+                        source = stage.resolve("unsigned").resolve(f.getFileName());
+                        if (!Files.exists(source)) {
+                            SignedJars.unsign(f, source);
+                        }
+                    }
+                    b.addEntry(source, AbsoluteUnixPath.get(layer.target()).resolve(rel),
                             FilePermissions.DEFAULT_FILE_PERMISSIONS, FILE_TIME);
                 }
             }
