@@ -1,7 +1,8 @@
 package io.meshfed.xds.app;
 
 import io.meshfed.model.ClusterCatalog;
-import io.meshfed.federation.FederationTranslator;
+import io.meshfed.federation.FederationState;
+import io.meshfed.federation.IstioFederationTranslator;
 import io.meshfed.model.MeshCluster;
 import io.meshfed.model.policy.PolicyStatus;
 import io.meshfed.policy.PolicyConfig;
@@ -35,7 +36,7 @@ import org.jboss.logging.Logger;
  *
  * <p>Policies ({@link PolicyStore}, optional): {@link #refreshPolicies} re-reads every TrafficPolicy and AccessPolicy;
  * while any is stored, each publish translates them for every cluster ({@link PolicyTranslator}, over that cluster's
- * full federation config), lays the result over the MCP resources ({@link PolicyMcpTranslator}) and records each
+ * federation config, kept incrementally by a {@link FederationState} per cluster), lays the result over the MCP resources ({@link PolicyMcpTranslator}) and records each
  * policy's per-cluster status in the store (a stored policy the model refuses gets state Invalid).
  *
  * <p>Thread-safety: all methods are synchronized; publishing happens under the same lock, in call order.
@@ -51,7 +52,9 @@ public final class CatalogFeed {
     private final Clock clock;
     private final Map<String, ClusterCatalog> current = new TreeMap<>();
     private final PolicyStore policyStore;
-    private final FederationTranslator federation;
+    private final IstioFederationTranslator federation;
+    /** Per registered cluster, federation's config kept incrementally for the policies to merge with. */
+    private final Map<String, FederationState> policyBases = new java.util.HashMap<>();
     private final PolicyTranslator policyTranslator = new PolicyTranslator();
     private PolicyStore.Stored policies = PolicyStore.Stored.EMPTY;
     /** The policy output of the last publish, by cluster (empty without policies). */
@@ -67,7 +70,7 @@ public final class CatalogFeed {
      * @param federation the translator whose output the policies merge with (the one {@code mcp} wraps)
      */
     public CatalogFeed(ClusterStore clusters, CatalogStore catalogs, SnapshotCache cache, EnvoyTranslator envoy,
-            McpTranslator mcp, Clock clock, PolicyStore policyStore, FederationTranslator federation) {
+            McpTranslator mcp, Clock clock, PolicyStore policyStore, IstioFederationTranslator federation) {
         this.clusters = clusters;
         this.catalogs = catalogs;
         this.cache = cache;
@@ -164,15 +167,23 @@ public final class CatalogFeed {
         if (policyStore != null && !policies.isEmpty()) {
             PolicySet set = new PolicySet(policies.traffic(), policies.access());
             Map<String, PolicyConfig> configs = new TreeMap<>();
+            policyBases.keySet().retainAll(current.keySet());
             for (String cluster : current.keySet()) {
-                configs.put(cluster, policyTranslator.translate(set, current.values(),
-                        federation.translate(current.values(), cluster, now)));
+                FederationState base = policyBases.computeIfAbsent(cluster, federation::newState);
+                try {
+                    base.update(current.values(), now);
+                } catch (RuntimeException e) {
+                    policyBases.remove(cluster); // a state that failed half-way starts over next time
+                    throw e;
+                }
+                configs.put(cluster, policyTranslator.translate(set, current.values(), base.snapshot()));
             }
             policyConfigs = Map.copyOf(configs);
             istio = new PolicyMcpTranslator(mcp, configs);
             writeStatuses(configs);
         } else {
             policyConfigs = Map.of();
+            policyBases.clear();
         }
         cache.publish(new FederationSnapshot(current.values(), envoy, istio, now));
     }

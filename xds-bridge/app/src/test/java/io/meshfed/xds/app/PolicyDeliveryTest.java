@@ -128,6 +128,17 @@ class PolicyDeliveryTest {
             assertEquals(PolicyStatus.State.Invalid, broken.state());
             assertTrue(broken.messages().get(0).contains("spec.timeout"), broken.toString());
 
+            // a catalog change with policies stored: west now exports demo/cart, which echo-timeout selects too
+            mgmt.catalogs.put(ManagementCluster.catalog(ManagementCluster.WEST, 2,
+                    ManagementCluster.service("demo", "echo", "10.2.0.1", ManagementCluster.WEST_A),
+                    ManagementCluster.service("demo", "cart", "10.2.0.2", ManagementCluster.WEST_A)), 1);
+            feed.refresh("west");
+            assertEquals(Set.of("demo/cart.clusterset", "demo/echo.clusterset"),
+                    resources(east.current(), "networking.istio.io/v1/VirtualService").keySet());
+            PolicyStatus timeout = store.statuses().get("TrafficPolicy/echo-timeout").get(0);
+            assertEquals(List.of("demo/cart"), timeout.services(), "echo's timeout stays echo-shift's: " + timeout);
+            assertEquals(PolicyStatus.State.Conflict, timeout.state());
+
             // deleting every policy gives federation's config back, and nothing of the policies
             for (var kind : List.of(KubernetesPolicyStore.TRAFFIC, KubernetesPolicyStore.ACCESS)) {
                 mgmt.client.genericKubernetesResources(kind).inNamespace(ManagementCluster.NAMESPACE).delete();
