@@ -65,7 +65,7 @@ public final class StoreWatch implements AutoCloseable {
         informers.forEach(SharedIndexInformer::close);
     }
 
-    /** Any add, update or delete of a policy: re-read every policy (a status-only update finds nothing new). */
+    /** Any add, spec update or delete of a policy: re-read every policy. */
     private record PolicyRefresh(CatalogFeed feed) implements ResourceEventHandler<GenericKubernetesResource> {
         @Override
         public void onAdd(GenericKubernetesResource object) {
@@ -74,7 +74,14 @@ public final class StoreWatch implements AutoCloseable {
 
         @Override
         public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
-            refresh();
+            // a status write (the bridge's own) leaves the generation alone: nothing to re-read; a resync (the same
+            // resource version) re-reads, as for clusters
+            boolean resync = java.util.Objects.equals(before.getMetadata().getResourceVersion(),
+                    after.getMetadata().getResourceVersion());
+            if (resync || !java.util.Objects.equals(before.getMetadata().getGeneration(),
+                    after.getMetadata().getGeneration())) {
+                refresh();
+            }
         }
 
         @Override
