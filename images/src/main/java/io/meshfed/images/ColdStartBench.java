@@ -18,7 +18,7 @@ import java.util.Properties;
  * 256m). Targets (issue 16): 300 ms, 96 MB.
  *
  * <p>{@code ColdStartBench --images images/target/images [--rounds 5] [--pod-memory 256m|none] [--only export,pki]
- * [--extra "FLAGS env:NAME=VALUE"]}; needs root (the runs are confined).
+ * [--extra "FLAGS env:NAME=VALUE"] [--skip-plain true]}; needs root (the runs are confined).
  */
 public final class ColdStartBench {
     /** A configuration: the shipped entrypoint or plain {@code java -jar}, with {@code extra} flags after java. */
@@ -73,6 +73,9 @@ public final class ColdStartBench {
         // --extra "FLAGS": a third configuration, the shipped one with FLAGS added (to try a flag before shipping it).
         if (a.containsKey("--extra")) {
             configs.add(new Config("shipped + " + a.get("--extra"), true, List.of(a.get("--extra").trim().split("\\s+"))));
+        }
+        if (a.containsKey("--skip-plain")) {
+            configs.remove(0);
         }
         List<String> only = a.containsKey("--only") ? List.of(a.get("--only").split(",")) : null;
         Map<String, List<ColdStart.Result>> results = new LinkedHashMap<>();
