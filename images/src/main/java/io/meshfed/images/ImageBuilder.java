@@ -126,6 +126,7 @@ public final class ImageBuilder {
         for (Map.Entry<String, Path> f : ImageCatalog.wasmFilters(repo).entrySet()) {
             Path tarball = out.resolve("wasm-" + f.getKey() + ".tar");
             buildWasm(f.getKey(), f.getValue(), tarball);
+            WasmImage.annotateCompat(tarball, stage.resolve("wasm-layout"));
             listing.setProperty("wasm-" + f.getKey(), tarball.toString());
             log("wasm-" + f.getKey() + ": " + tarball + ", " + Files.size(tarball) / 1024 + " KiB");
         }

@@ -203,12 +203,15 @@ class ImagesTest {
     }
 
     @Test
-    void wasmImagesHoldTheModuleAsIstioPullsIt() throws Exception {
+    void wasmImagesAreTheCompatVariantHoldingTheModule() throws Exception {
         for (Map.Entry<String, Path> f : ImageCatalog.wasmFilters(Path.of(System.getProperty("images.repo", "..")))
                 .entrySet()) {
             ImageRoot root = ImageRoot.unpack(Path.of(images.getProperty("wasm-" + f.getKey())),
                     work.resolve("wasm-" + f.getKey()));
             assertEquals(1, root.layerDigests().size(), "one layer: " + root.layerDigests());
+            assertEquals(List.of("application/vnd.oci.image.layer.v1.tar+gzip"), root.layerMediaTypes());
+            assertEquals("compat", root.manifest().path("annotations").path(WasmImage.VARIANT).asText(),
+                    "the compat variant's annotation: " + root.manifest());
             try (var files = Files.list(root.rootfs())) {
                 assertEquals(List.of("plugin.wasm"), files.map(p -> p.getFileName().toString()).toList());
             }
