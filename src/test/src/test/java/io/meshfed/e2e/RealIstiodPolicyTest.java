@@ -55,8 +55,9 @@ import org.junit.jupiter.api.io.TempDir;
  * they say: a 10/90 traffic shift between east's and west's copies of {@code echo}, retries that turn first-attempt
  * failures into successes, a timeout that cuts a slow backend, an abort fault injected into half the calls. What gRPC
  * does not do (hedging, mirroring, retry budgets, outlier detection) is read from istiod's own generated Envoy
- * configuration for a sidecar node; the AuthorizationPolicy from each istiod's {@code /debug/configz}. One fleet, the
- * steps in order, each policy added to those before it.
+ * configuration for a sidecar node; the AuthorizationPolicy, EnvoyFilter, VirtualService and merged DestinationRule
+ * from each istiod's {@code /debug/configz} (west's istiod is the other Istio build, so both builds read them). One
+ * fleet, the steps in order, each policy added to those before it.
  *
  * <p>grpc-java reads its xDS bootstrap once per JVM: this class runs in a JVM of its own (surefire reuseForks=false).
  */
@@ -139,7 +140,7 @@ class RealIstiodPolicyTest {
                         new FlatExample.Pod(host, west.server.getPort()));
                 Istiod eastIstiod = fleet.startIstiod("east", Peers.get().istio(),
                         RealIstiodProxylessFailoverTest.PROXYLESS_ENV);
-                Istiod westIstiod = fleet.startIstiod("west", Peers.get().istio(),
+                Istiod westIstiod = fleet.startIstiod("west", otherIstio(),
                         RealIstiodProxylessFailoverTest.PROXYLESS_ENV)) {
             ManagedChannel channel = GrpcXdsWorkload.istiodChannel(eastIstiod.grpcPort(), "us-east", "us-east-a",
                     TARGET, certs);
@@ -259,6 +260,11 @@ class RealIstiodPolicyTest {
                 assertEquals("echo", ap.at("/spec/selector/matchLabels/app").asText(), istiod.cluster());
                 JsonNode ef = awaitConfig(istiod, "EnvoyFilter", "istio-system", "echo.demo.clusterset");
                 assertEquals("VIRTUAL_HOST", ef.at("/spec/configPatches/0/applyTo").asText());
+                JsonNode vs = awaitConfig(istiod, "VirtualService", "demo", "echo.clusterset");
+                assertEquals("0.500s", vs.at("/spec/http/0/timeout").asText(), istiod.cluster() + " (proto3 JSON)");
+                JsonNode dr = awaitConfig(istiod, "DestinationRule", "demo", "echo.clusterset");
+                assertEquals(25.0, dr.at("/spec/trafficPolicy/retryBudget/percent").asDouble(), istiod.cluster()
+                        + ": the merged DestinationRule replaced federation's");
             }
 
             // every policy Applied in both clusters, recorded where the CLI reads it; istiod never NACKed
@@ -270,6 +276,13 @@ class RealIstiodPolicyTest {
             }
             assertEquals(0, fleet.mesh().xdsMetrics().nacks(), "istiod never NACKs meshfed's config");
         }
+    }
+
+    /** The Istio build other than the default one: west's istiod runs it, so both builds read the policies. */
+    static Peers.IstioVersion otherIstio() {
+        Peers.IstioVersion def = Peers.get().istio();
+        return Peers.get().istioVersions().stream().filter(v -> !v.key().equals(def.key())).findFirst()
+                .orElseThrow(() -> new AssertionError("the peers build two Istio versions: " + Peers.get().istioVersions()));
     }
 
     /** Writes a TrafficPolicy to local mode's policy directory and announces it. */
