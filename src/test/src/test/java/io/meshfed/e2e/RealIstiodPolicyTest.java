@@ -251,6 +251,13 @@ class RealIstiodPolicyTest {
                         route.getRoute().getRetryPolicy().getRetryOn());
                 assertEquals(500, route.getRoute().getTimeout().getNanos() / 1_000_000);
             }
+            // what a proxyless gRPC server of echo in east (its address, its labels) would enforce: RBAC from the policy
+            String rbac = inboundRbac(eastIstiod.grpcPort(), host, east.server.getPort());
+            for (String principal : List.of("spiffe://east.e2e.meshfed.example/ns/web/sa/frontend",
+                    "spiffe://west.e2e.meshfed.example/ns/web/sa/frontend")) {
+                assertTrue(rbac.contains(principal), "the inbound listener's ALLOW RBAC names " + principal + ": " + rbac);
+            }
+            assertTrue(rbac.contains("action: ALLOW") || !rbac.contains("action:"), rbac);
             for (Istiod istiod : List.of(eastIstiod, westIstiod)) {
                 JsonNode ap = awaitConfig(istiod, "AuthorizationPolicy", "demo", "echo.echo-frontend");
                 assertEquals(List.of("east.e2e.meshfed.example/ns/web/sa/frontend",
@@ -340,6 +347,87 @@ class RealIstiodPolicyTest {
             out.merge(outcome(channel, 10), 1, Integer::sum);
         }
         return out;
+    }
+
+    /**
+     * The RBAC filters of the inbound listener istiod builds for a proxyless gRPC server of {@code echo} at
+     * {@code address}:{@code port} in namespace demo (node metadata as grpc-java's xDS server sends it, with the
+     * workload's labels and Istio's mTLS label), as protobuf text; polled until it holds RBAC.
+     */
+    static String inboundRbac(int istiodPort, String address, int port) throws Exception {
+        String name = "xds.istio.io/grpc/lds/inbound/[::]:" + port;
+        io.envoyproxy.envoy.config.core.v3.Node node = io.envoyproxy.envoy.config.core.v3.Node.newBuilder()
+                .setId("sidecar~" + address + "~echo-1.demo~demo.svc.cluster.local")
+                .setMetadata(com.google.protobuf.Struct.newBuilder()
+                        .putFields("GENERATOR", text("grpc")).putFields("NAMESPACE", text("demo"))
+                        .putFields("ISTIO_VERSION", text("1.31.0"))
+                        .putFields("LABELS", com.google.protobuf.Value.newBuilder().setStructValue(
+                                com.google.protobuf.Struct.newBuilder().putFields("app", text("echo"))
+                                        .putFields("security.istio.io/tlsMode", text("istio"))).build()))
+                .build();
+        Instant deadline = Instant.now().plusSeconds(60);
+        String last = "";
+        while (Instant.now().isBefore(deadline)) {
+            ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", istiodPort,
+                    io.grpc.InsecureChannelCredentials.create()).build();
+            try {
+                java.util.concurrent.BlockingQueue<Object> answers = new java.util.concurrent.LinkedBlockingQueue<>();
+                var requests = io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc.newStub(channel)
+                        .streamAggregatedResources(new io.grpc.stub.StreamObserver<DiscoveryResponse>() {
+                            @Override
+                            public void onNext(DiscoveryResponse r) {
+                                answers.add(r);
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                answers.add(t);
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                            }
+                        });
+                requests.onNext(io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest.newBuilder().setNode(node)
+                        .setTypeUrl("type.googleapis.com/envoy.config.listener.v3.Listener").addResourceNames(name)
+                        .build());
+                Object answer = answers.poll(30, TimeUnit.SECONDS);
+                requests.onCompleted();
+                if (answer instanceof DiscoveryResponse r) {
+                    StringBuilder out = new StringBuilder();
+                    for (var any : r.getResourcesList()) {
+                        var listener = any.unpack(io.envoyproxy.envoy.config.listener.v3.Listener.class);
+                        for (var chain : listener.getFilterChainsList()) {
+                            for (var filter : chain.getFiltersList()) {
+                                var hcm = filter.getTypedConfig().unpack(io.envoyproxy.envoy.extensions.filters.network
+                                        .http_connection_manager.v3.HttpConnectionManager.class);
+                                for (var http : hcm.getHttpFiltersList()) {
+                                    if (http.getName().startsWith("envoy.filters.http.rbac")) {
+                                        out.append(http.getName()).append(' ').append(http.getTypedConfig().unpack(
+                                                io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    last = r.getResourcesCount() + " listeners; " + out;
+                    if (out.length() > 0) {
+                        return out.toString();
+                    }
+                } else {
+                    last = String.valueOf(answer);
+                }
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("istiod built no inbound RBAC for a proxyless server of echo at " + address + ":" + port
+                + "; last answer: " + last);
+    }
+
+    private static com.google.protobuf.Value text(String s) {
+        return com.google.protobuf.Value.newBuilder().setStringValue(s).build();
     }
 
     /** Re-subscribes until istiod's CDS holds {@code name} passing {@code ok} (istiod pushes after its debounce). */
