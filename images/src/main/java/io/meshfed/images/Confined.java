@@ -36,6 +36,9 @@ public final class Confined implements AutoCloseable {
             exec unshare --root="$r" --wd="$wd" --setgid "$gid" --setuid "$uid" -- "$@"
             """;
 
+    /** The header line of a mapping in {@code smaps}: {@code start-end perms offset dev inode [path]}. */
+    private static final java.util.regex.Pattern MAPPING = java.util.regex.Pattern.compile("[0-9a-f]+-[0-9a-f]+ ");
+
     private final Process process;
 
     private Confined(Process process) {
@@ -93,8 +96,7 @@ public final class Confined implements AutoCloseable {
             try {
                 String name = "";
                 for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps"))) {
-                    if (Character.isDigit(line.charAt(0)) || (line.charAt(0) >= 'a' && line.charAt(0) <= 'f'
-                            && line.contains("-") && !line.contains(":  "))) {
+                    if (MAPPING.matcher(line).lookingAt()) {
                         String[] f = line.trim().split("\\s+", 6);
                         name = f.length > 5 ? f[5] : "";
                     } else if (line.startsWith("Rss:")) {
