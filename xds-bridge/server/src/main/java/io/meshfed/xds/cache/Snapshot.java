@@ -2,6 +2,7 @@ package io.meshfed.xds.cache;
 
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.ArrayList;
@@ -13,11 +14,14 @@ import java.util.TreeMap;
  * An immutable, consistent set of resources for one node group, keyed by {@link TypeUrls#key type key}.
  *
  * <p>Consistency is checked when the snapshot is built: every EDS cluster names an existing
- * ClusterLoadAssignment and every API listener names an existing RouteConfiguration, so a client that follows the
- * references (CDS before EDS, LDS before RDS) never waits for a resource that will not come.
+ * ClusterLoadAssignment, every aggregate cluster names existing clusters, and every API listener names an existing
+ * RouteConfiguration, so a client that follows the references (CDS before EDS, LDS before RDS) never waits for a
+ * resource that will not come.
  */
 public final class Snapshot {
     public static final Snapshot EMPTY = new Snapshot(Map.of());
+    /** The custom cluster type of Envoy's aggregate cluster, whose config names its member clusters. */
+    public static final String AGGREGATE = "envoy.clusters.aggregate";
 
     private final Map<String, TypeSnapshot> types;
 
@@ -48,7 +52,10 @@ public final class Snapshot {
         Map<String, TypeSnapshot> next = new java.util.HashMap<>(types);
         next.putAll(replaced);
         Snapshot s = new Snapshot(next);
-        boolean whole = !names(removed, TypeUrls.ENDPOINT).isEmpty() || !names(removed, TypeUrls.ROUTE).isEmpty();
+        // an aggregate cluster names other clusters: removing one that was here may break an unchanged aggregate
+        TypeSnapshot clustersBefore = resources(TypeUrls.CLUSTER);
+        boolean whole = !names(removed, TypeUrls.ENDPOINT).isEmpty() || !names(removed, TypeUrls.ROUTE).isEmpty()
+                || names(removed, TypeUrls.CLUSTER).stream().anyMatch(n -> clustersBefore.get(n) != null);
         List<String> problems;
         if (whole) {
             problems = s.inconsistencies();
@@ -103,6 +110,19 @@ public final class Snapshot {
                 if (endpoints.get(eds) == null) {
                     problems.add("cluster '" + c.getName() + "' names ClusterLoadAssignment '" + eds
                             + "', which is not in the snapshot");
+                }
+            }
+            if (c.hasClusterType() && c.getClusterType().getName().equals(AGGREGATE)) {
+                TypeSnapshot all = resources(TypeUrls.CLUSTER);
+                try {
+                    for (String member : c.getClusterType().getTypedConfig().unpack(ClusterConfig.class).getClustersList()) {
+                        if (all.get(member) == null) {
+                            problems.add("aggregate cluster '" + c.getName() + "' names cluster '" + member
+                                    + "', which is not in the snapshot");
+                        }
+                    }
+                } catch (InvalidProtocolBufferException e) {
+                    problems.add("aggregate cluster '" + c.getName() + "' has a cluster type config that is not a ClusterConfig");
                 }
             }
         }

@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.LoadBalancingPolicy;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
@@ -14,6 +15,7 @@ import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -25,14 +27,19 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.cluster_provided.v3.ClusterProvided;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.wrr_locality.v3.WrrLocality;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.v3.Percent;
 import io.meshfed.model.ClusterCatalog;
 import io.meshfed.model.ExportedService;
+import io.meshfed.model.GatewayAddress;
 import io.meshfed.model.MeshCluster;
 import io.meshfed.model.ServiceEndpoint;
 import io.meshfed.model.ServicePort;
@@ -65,7 +72,16 @@ import java.util.TreeSet;
  * requesting node (0 same zone, then same region, then elsewhere, compacted so they start at 0 without gaps);
  * every locality carries a {@code load_balancing_weight} (grpc-java ignores localities without one).
  * Not-ready workloads, gateways with no ready workload behind them and every endpoint of a catalog stale past
- * the grace period are UNHEALTHY. Gateways given as DNS names are left out (EDS needs IP addresses).
+ * the grace period are UNHEALTHY. Gateways given as DNS names are left out of the endpoints (EDS needs IP
+ * addresses).
+ *
+ * <p>When a cluster on another network exports the service port and its gateway is known only by name, the name
+ * {@code outbound|port||host} (the one routes and clients use) is instead an {@code envoy.clusters.aggregate}
+ * cluster over, in failover order: the EDS cluster above (renamed {@code outbound|port|eds|host}, same endpoint
+ * set), then one LOGICAL_DNS cluster per such gateway, nearest locality first (same zone, same region, elsewhere;
+ * then by cluster name). A named gateway with no ready workload behind it, or whose catalog is stale past the
+ * grace period, keeps its LOGICAL_DNS cluster but is left out of the aggregate's list (DNS carries no health), as
+ * its IP counterpart is UNHEALTHY in EDS. With every remote gateway an IP, the output is the plain EDS cluster.
  *
  * <p>No I/O, no clock (time comes in as {@code now}), deterministic, safe to call concurrently. Results are
  * memoized by everything they depend on, so repeated calls cost lookups, for as long as something else holds them:
@@ -79,6 +95,21 @@ public final class EnvoyTranslator {
             .setResourceApiVersion(ApiVersion.V3)
             .build();
     private static final Set<String> HTTP2 = Set.of("GRPC", "HTTP2", "GRPC-WEB");
+    private static final String AGGREGATE = io.meshfed.xds.cache.Snapshot.AGGREGATE;
+    private static final LoadBalancingPolicy AGGREGATE_LB = LoadBalancingPolicy.newBuilder()
+            .addPolicies(LoadBalancingPolicy.Policy.newBuilder().setTypedExtensionConfig(TypedExtensionConfig.newBuilder()
+                    .setName("envoy.load_balancing_policies.cluster_provided")
+                    .setTypedConfig(Any.pack(ClusterProvided.getDefaultInstance()))))
+            .addPolicies(LoadBalancingPolicy.Policy.newBuilder().setTypedExtensionConfig(TypedExtensionConfig.newBuilder()
+                    .setName("envoy.load_balancing_policies.wrr_locality")
+                    .setTypedConfig(Any.pack(WrrLocality.newBuilder()
+                            .setEndpointPickingPolicy(LoadBalancingPolicy.newBuilder()
+                                    .addPolicies(LoadBalancingPolicy.Policy.newBuilder()
+                                            .setTypedExtensionConfig(TypedExtensionConfig.newBuilder()
+                                                    .setName("envoy.load_balancing_policies.round_robin")
+                                                    .setTypedConfig(Any.pack(RoundRobin.getDefaultInstance())))))
+                            .build()))))
+            .build();
 
     private final EnvoyPolicy policy;
     /**
@@ -138,8 +169,9 @@ public final class EnvoyTranslator {
         }
 
         /**
-         * The names of the resources one exported service (by key) yields, by type: the same for every node group.
-         * Empty maps when no cluster exports it.
+         * The names of the resources one exported service (by key) may yield, by type: the same for every node
+         * group, a superset of what any one group gets (a group sees the aggregate's members only for gateways of
+         * clusters on another network than its own). Empty maps when no cluster exports it.
          */
         public Map<String, Set<String>> names(String key) {
             Map<String, Set<String>> out = new LinkedHashMap<>();
@@ -155,6 +187,12 @@ public final class EnvoyTranslator {
                 String name = EnvoyNames.cluster(host, port.port());
                 out.get(TypeUrls.CLUSTER).add(name);
                 out.get(TypeUrls.ENDPOINT).add(name);
+                for (ClusterCatalog c : exporting) {
+                    if (!c.cluster().eastWestGateway().isIp() && exportsPort(service(c, key), port.port())) {
+                        out.get(TypeUrls.CLUSTER).add(EnvoyNames.edsMember(host, port.port()));
+                        out.get(TypeUrls.CLUSTER).add(EnvoyNames.gatewayMember(host, port.port(), c.clusterName()));
+                    }
+                }
                 if (HTTP2.contains(port.protocol())) {
                     String target = EnvoyNames.listener(host, port.port());
                     out.get(TypeUrls.LISTENER).add(target);
@@ -193,7 +231,24 @@ public final class EnvoyTranslator {
             String host = EnvoyNames.host(first);
             for (ServicePort port : ports(index, serviceKey, exporting)) {
                 String name = EnvoyNames.cluster(host, port.port());
-                clusters.put(name, memo(clusterMemo, List.of(name, port), () -> cluster(name, port)));
+                List<NamedGateway> named = namedGateways(index, serviceKey, port, exporting, own.cluster(), nodeLocality, now);
+                if (named.isEmpty()) {
+                    clusters.put(name, memo(clusterMemo, List.of(name, port), () -> edsCluster(name, name, port)));
+                } else {
+                    String eds = EnvoyNames.edsMember(host, port.port());
+                    clusters.put(eds, memo(clusterMemo, List.of(eds, name, port), () -> edsCluster(eds, name, port)));
+                    List<String> members = new ArrayList<>(1 + named.size());
+                    members.add(eds);
+                    for (NamedGateway gw : named) {
+                        String member = EnvoyNames.gatewayMember(host, port.port(), gw.cluster());
+                        clusters.put(member, memo(clusterMemo, List.of(member, port, gw.gateway(), gw.locality()),
+                                () -> dnsCluster(member, port, gw)));
+                        if (gw.serving()) {
+                            members.add(member);
+                        }
+                    }
+                    clusters.put(name, memo(clusterMemo, List.of(name, port, members), () -> aggregateCluster(name, members)));
+                }
                 List<Object> key = new ArrayList<>(5 + 3 * exporting.size());
                 key.add(name);
                 key.add(port);
@@ -250,15 +305,47 @@ public final class EnvoyTranslator {
         return byNumber.values();
     }
 
-    private Cluster cluster(String name, ServicePort port) {
+    private static boolean exportsPort(ExportedService s, int port) {
+        return s.ports().stream().anyMatch(p -> p.port() == port);
+    }
+
+    /**
+     * A gateway known only by name of a cluster on another network than the requester's that exports the port;
+     * {@code serving} when something is ready behind it and its catalog is within the grace period.
+     */
+    private record NamedGateway(String cluster, GatewayAddress gateway, io.meshfed.model.Locality locality,
+            boolean serving, int distance) {
+    }
+
+    /** The gateways known only by name that {@code requester} fails over to for the port, in failover order. */
+    private List<NamedGateway> namedGateways(Index index, String key, ServicePort port, List<ClusterCatalog> exporters,
+            MeshCluster requester, io.meshfed.model.Locality nodeLocality, Instant now) {
+        List<NamedGateway> out = new ArrayList<>();
+        for (ClusterCatalog c : exporters) {
+            MeshCluster m = c.cluster();
+            if (m.eastWestGateway().isIp() || c.clusterName().equals(requester.name())
+                    || m.network().equals(requester.network())) {
+                continue;
+            }
+            ExportedService s = index.service(c, key);
+            if (!exportsPort(s, port.port())) {
+                continue;
+            }
+            boolean serving = !c.staleBeyond(policy.staleGrace(), now)
+                    && s.endpoints().stream().anyMatch(ServiceEndpoint::ready);
+            out.add(new NamedGateway(c.clusterName(), m.eastWestGateway(), m.locality(), serving,
+                    distance(nodeLocality, m.locality())));
+        }
+        out.sort(Comparator.comparingInt(NamedGateway::distance).thenComparing(NamedGateway::cluster));
+        return out;
+    }
+
+    /** The settings every cluster a client dials endpoints through shares: timeouts, ejection, retry budget, HTTP/2. */
+    private Cluster.Builder dialing(String name, ServicePort port) {
         Cluster.Builder b = Cluster.newBuilder()
                 .setName(name)
-                .setType(Cluster.DiscoveryType.EDS)
-                .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS).setServiceName(name))
                 .setConnectTimeout(duration(policy.connectTimeout()))
                 .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
-                .setCommonLbConfig(Cluster.CommonLbConfig.newBuilder()
-                        .setLocalityWeightedLbConfig(Cluster.CommonLbConfig.LocalityWeightedLbConfig.getDefaultInstance()))
                 .setOutlierDetection(OutlierDetection.newBuilder()
                         .setConsecutive5Xx(UInt32Value.of(policy.consecutive5xx()))
                         .setInterval(duration(policy.ejectionInterval()))
@@ -276,7 +363,56 @@ public final class EnvoyTranslator {
                                     .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
                             .build()));
         }
-        return b.build();
+        return b;
+    }
+
+    /** The EDS cluster {@code name} over the endpoint set {@code endpoints}. */
+    private Cluster edsCluster(String name, String endpoints, ServicePort port) {
+        return dialing(name, port)
+                .setType(Cluster.DiscoveryType.EDS)
+                .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS).setServiceName(endpoints))
+                .setCommonLbConfig(Cluster.CommonLbConfig.newBuilder()
+                        .setLocalityWeightedLbConfig(Cluster.CommonLbConfig.LocalityWeightedLbConfig.getDefaultInstance()))
+                .build();
+    }
+
+    /**
+     * A LOGICAL_DNS cluster dialing the gateway by name. Its load assignment is exactly one locality with one
+     * endpoint, the form both Envoy and gRPC (gRFC A37) require of LOGICAL_DNS.
+     */
+    private Cluster dnsCluster(String name, ServicePort port, NamedGateway gw) {
+        io.meshfed.model.Locality loc = gw.locality();
+        return dialing(name, port)
+                .setType(Cluster.DiscoveryType.LOGICAL_DNS)
+                .setLoadAssignment(ClusterLoadAssignment.newBuilder()
+                        .setClusterName(name)
+                        .addEndpoints(LocalityLbEndpoints.newBuilder()
+                                .setLocality(Locality.newBuilder().setRegion(loc.region())
+                                        .setZone(loc.zone() == null ? "" : loc.zone()))
+                                .addLbEndpoints(LbEndpoint.newBuilder().setEndpoint(Endpoint.newBuilder()
+                                        .setAddress(io.envoyproxy.envoy.config.core.v3.Address.newBuilder()
+                                                .setSocketAddress(SocketAddress.newBuilder()
+                                                        .setAddress(gw.gateway().address())
+                                                        .setPortValue(gw.gateway().port())))))))
+                .build();
+    }
+
+    /**
+     * The aggregate cluster over {@code members}, in failover order. Envoy needs the cluster-provided load balancer
+     * for an aggregate cluster; gRPC does not implement that policy (the aggregate's members bring their own, gRFC
+     * A75), so {@code load_balancing_policy} lists it first and round robin over weighted localities after it: each
+     * client takes the first it supports, and the list supersedes {@code lb_policy} where supported.
+     */
+    private Cluster aggregateCluster(String name, List<String> members) {
+        return Cluster.newBuilder()
+                .setName(name)
+                .setClusterType(Cluster.CustomClusterType.newBuilder()
+                        .setName(AGGREGATE)
+                        .setTypedConfig(Any.pack(ClusterConfig.newBuilder().addAllClusters(members).build())))
+                .setConnectTimeout(duration(policy.connectTimeout()))
+                .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+                .setLoadBalancingPolicy(AGGREGATE_LB)
+                .build();
     }
 
     private record Weighted(LbEndpoint endpoint, io.meshfed.model.Locality locality) {

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.meshfed.federation.IstioFederationTranslator;
 import io.meshfed.model.ClusterCatalog;
 import io.meshfed.model.ExportedService;
+import io.meshfed.model.GatewayAddress;
 import io.meshfed.model.Locality;
 import io.meshfed.model.MeshCluster;
 import io.meshfed.model.ServicePort;
@@ -19,6 +20,7 @@ import io.meshfed.xds.cache.ConfigWatcher;
 import io.meshfed.xds.cache.NodeGroup;
 import io.meshfed.xds.cache.Snapshot;
 import io.meshfed.xds.cache.SnapshotCache;
+import io.meshfed.xds.cache.TypeUrls;
 import io.meshfed.xds.envoy.EnvoyPolicy;
 import io.meshfed.xds.envoy.EnvoyTranslator;
 import io.meshfed.xds.mcp.FederationMcpTranslator;
@@ -98,6 +100,44 @@ class IncrementalPublishTest {
             }
             before = east;
         }
+    }
+
+    /**
+     * A cluster whose gateway is known only by name turns echo into an aggregate cluster for east and west; every
+     * change of what the aggregate lists (its gateway's workloads turning unready, the service leaving that cluster
+     * so echo is a plain EDS cluster again, coming back) is patched into exactly what a full build holds.
+     */
+    @Test
+    void aGatewayKnownOnlyByNameIsPatchedLikeAFullBuild() {
+        MeshCluster south = new MeshCluster("south", "net-south", EAST_B, new GatewayAddress("gw.south.example", 15443),
+                "south.meshfed.example", null);
+        ExportedService southEcho = grpcService("demo", "echo", 7070, 8080, endpoint("10.3.1.1", EAST_B, true));
+        ExportedService southEchoUnready = grpcService("demo", "echo", 7070, 8080, endpoint("10.3.1.1", EAST_B, false));
+        List<NodeGroup> groups = List.of(NodeGroup.of("east"), NodeGroup.of("west"), NodeGroup.of("south"));
+        List<List<ClusterCatalog>> generations = List.of(
+                List.of(catalog(EAST, 1, echo(true)), catalog(WEST_C, 1, api("10.1.1.1")), catalog(south, 1, southEcho)),
+                // nothing ready behind the gateway by name: it leaves the aggregate's list
+                List.of(catalog(EAST, 1, echo(true)), catalog(WEST_C, 1, api("10.1.1.1")), catalog(south, 2, southEchoUnready)),
+                // echo leaves south: a plain EDS cluster again, the aggregate's members removed
+                List.of(catalog(EAST, 1, echo(true)), catalog(WEST_C, 1, api("10.1.1.1")), catalog(south, 3)),
+                // and comes back, with the API service too
+                List.of(catalog(EAST, 1, echo(true)), catalog(WEST_C, 1, api("10.1.1.1")),
+                        catalog(south, 4, southEcho, api("10.3.1.2"))));
+        for (int g = 0; g < generations.size(); g++) {
+            publish(generations.get(g), T0);
+            if (g == 0) {
+                groups.forEach(group -> watches.add(cache.watch(group, listener())));
+            }
+            for (NodeGroup group : groups) {
+                assertEquals(fullBuild(generations.get(g), T0, group), versions(cache.snapshot(group)),
+                        "generation " + g + ", group " + group);
+            }
+        }
+        String gatewayMember = "outbound|7070|gateway-south|echo.demo.svc.clusterset.local";
+        assertTrue(cache.snapshot(NodeGroup.of("west")).resources(TypeUrls.CLUSTER).get(gatewayMember) != null,
+                "west fails over to south's gateway by name");
+        assertEquals(null, cache.snapshot(NodeGroup.of("south")).resources(TypeUrls.CLUSTER).get(gatewayMember),
+                "south dials its own workloads");
     }
 
     @Test

@@ -9,11 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.google.protobuf.Message;
 import com.google.protobuf.TypeRegistry;
 import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.cluster_provided.v3.ClusterProvided;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.wrr_locality.v3.WrrLocality;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.meshfed.model.ClusterCatalog;
 import io.meshfed.model.ExportedService;
+import io.meshfed.model.GatewayAddress;
 import io.meshfed.model.Locality;
 import io.meshfed.model.MeshCluster;
 import io.meshfed.model.ServicePort;
@@ -22,6 +27,7 @@ import io.meshfed.xds.cache.NodeGroup;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -30,8 +36,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Golden files for the Envoy translation: three clusters (east and east2 share a network, west does not), a
- * stale catalog, a not-ready workload, a DNS-named gateway, and node groups in different localities. Regenerate
- * with {@code -Dgolden.update=true} and review the diff.
+ * stale catalog, a not-ready workload, and node groups in different localities, every gateway an IP; then the same
+ * fleet with clusters whose gateways are known only by name (the aggregate cluster, under
+ * {@code named-gateways/}). Regenerate with {@code -Dgolden.update=true} and review the diff.
  */
 class EnvoyTranslatorGoldenTest {
     static final Path GOLDEN = Path.of("src/test/resources/golden/envoy");
@@ -43,8 +50,6 @@ class EnvoyTranslatorGoldenTest {
         MeshCluster east = cluster("east", "net-east", EAST_A, "192.0.2.10", 15443);
         MeshCluster east2 = cluster("east2", "net-east", EAST_B, "192.0.2.11", 15443);
         MeshCluster west = cluster("west", "net-west", WEST_A, "192.0.2.20", 15443);
-        MeshCluster dns = new MeshCluster("dns", "net-dns", WEST_A,
-                new io.meshfed.model.GatewayAddress("gw.dns.example", 15443), "dns.meshfed.example", null);
         ExportedService http = new ExportedService("shop", "cart",
                 List.of(new ServicePort("http", 8080, "HTTP", 8081)),
                 List.of(endpoint("10.2.0.5", WEST_A, true), endpoint("10.2.0.6", WEST_A, true)));
@@ -53,8 +58,28 @@ class EnvoyTranslatorGoldenTest {
                         endpoint("10.1.0.2", EAST_B, false))),
                 catalog(east2, 1, grpcService("demo", "echo", 7070, 7071, endpoint("10.1.1.1", EAST_B, true))),
                 catalog(west, 2, grpcService("demo", "echo", 7070, 7071, endpoint("10.2.0.1", WEST_A, true)), http)
-                        .markedStale(Fixtures.T0.minus(Duration.ofHours(1))),
-                catalog(dns, 1, grpcService("demo", "echo", 7070, 7071, endpoint("10.3.0.1", WEST_A, true))));
+                        .markedStale(Fixtures.T0.minus(Duration.ofHours(1))));
+    }
+
+    static MeshCluster named(String name, Locality locality, String gatewayHost) {
+        return new MeshCluster(name, "net-" + name, locality, new GatewayAddress(gatewayHost, 15443),
+                name + ".meshfed.example", null);
+    }
+
+    /**
+     * {@link #catalogs()} plus three clusters on networks of their own whose gateways have only names: dns
+     * (us-west/a), south (us-east/b: nearer to east than dns, though its name sorts after) and north (us-west/a,
+     * nothing ready behind its gateway).
+     */
+    static List<ClusterCatalog> withNamedGateways() {
+        List<ClusterCatalog> all = new ArrayList<>(catalogs());
+        all.add(catalog(named("dns", WEST_A, "gw.dns.example"), 1,
+                grpcService("demo", "echo", 7070, 7071, endpoint("10.3.0.1", WEST_A, true))));
+        all.add(catalog(named("south", EAST_B, "gw.south.example"), 1,
+                grpcService("demo", "echo", 7070, 7071, endpoint("10.4.0.1", EAST_B, true))));
+        all.add(catalog(named("north", WEST_A, "gw.north.example"), 1,
+                grpcService("demo", "echo", 7070, 7071, endpoint("10.5.0.1", WEST_A, false))));
+        return all;
     }
 
     @ParameterizedTest
@@ -66,6 +91,23 @@ class EnvoyTranslatorGoldenTest {
         Path file = GOLDEN.resolve(group.replace('@', '_').replace('/', '-') + ".json");
         if (Boolean.getBoolean("golden.update")) {
             Files.createDirectories(GOLDEN);
+            Files.writeString(file, actual);
+        }
+        assertEquals(Files.readString(file), actual, "golden file " + file + " (regenerate with -Dgolden.update=true)");
+    }
+
+    /**
+     * Every group on another network than dns, south and north gets echo's aggregate cluster: the EDS member, then
+     * south, then dns (north has nothing ready); dns's own group fails over to south and north's names only.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"east", "west", "dns"})
+    void namedGatewaysMatchGolden(String group) throws Exception {
+        String actual = render(new EnvoyTranslator(EnvoyPolicy.DEFAULT).translate(withNamedGateways(),
+                NodeGroup.of(group), Fixtures.T0));
+        Path file = GOLDEN.resolve("named-gateways").resolve(group + ".json");
+        if (Boolean.getBoolean("golden.update")) {
+            Files.createDirectories(file.getParent());
             Files.writeString(file, actual);
         }
         assertEquals(Files.readString(file), actual, "golden file " + file + " (regenerate with -Dgolden.update=true)");
@@ -83,7 +125,9 @@ class EnvoyTranslatorGoldenTest {
     static String render(Map<String, Map<String, Message>> resources) throws Exception {
         JsonFormat.Printer printer = JsonFormat.printer().usingTypeRegistry(TypeRegistry.newBuilder()
                 .add(HttpConnectionManager.getDescriptor()).add(Router.getDescriptor())
-                .add(HttpProtocolOptions.getDescriptor()).build());
+                .add(HttpProtocolOptions.getDescriptor()).add(ClusterConfig.getDescriptor())
+                .add(ClusterProvided.getDescriptor()).add(WrrLocality.getDescriptor()).add(RoundRobin.getDescriptor())
+                .build());
         StringBuilder sb = new StringBuilder();
         for (var type : resources.entrySet()) {
             sb.append("# ").append(type.getKey()).append('\n');
