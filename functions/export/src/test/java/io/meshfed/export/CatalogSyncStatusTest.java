@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,23 +40,12 @@ class CatalogSyncStatusTest {
         clusters.put(CatalogSyncTest.cluster("east", "10.9.0.1"), Optional.of(ClusterCredentials.ofToken("t0ken")));
     }
 
-    private static WorkloadState reviews(String address) {
-        return new WorkloadState(
-                List.of(Workloads.service("shop", "reviews", true, Map.of("app", "reviews"),
-                        Workloads.port("http", 9080, 9080, null))),
-                List.of(),
-                List.of(Workloads.slice("shop", "reviews-1", "reviews",
-                        List.of(Workloads.endpoint(address, true, "us-east1-c", null, "shop", "r1")), "http", 9080)),
-                Map.of("shop/r1", Workloads.pod("shop", "r1", Map.of("app", "reviews"))),
-                Map.of());
-    }
-
     @Test
     void syncedThenUnchangedThenFailedKeepsTheTimeOfTheLastGoodSync() {
-        reader.next(reviews("10.0.0.1"));
+        reader.next(CatalogSyncTest.reviews("10.0.0.1"));
         sync.sync("east");
         clock.advance(Duration.ofMinutes(5));
-        reader.next(reviews("10.0.0.1"));
+        reader.next(CatalogSyncTest.reviews("10.0.0.1"));
         sync.sync("east");
         clock.advance(Duration.ofMinutes(5));
         reader.fail(FailureReason.NO_CREDENTIALS, "no credentials");
@@ -81,7 +69,7 @@ class CatalogSyncStatusTest {
         CatalogSync failing = new CatalogSync(clusters, catalogs, reader, clock, (cluster, report) -> {
             throw new IllegalStateException("403 Forbidden");
         });
-        reader.next(reviews("10.0.0.1"));
+        reader.next(CatalogSyncTest.reviews("10.0.0.1"));
         assertInstanceOf(SyncResult.Changed.class, failing.sync("east"));
         assertEquals(1, catalogs.get("east").orElseThrow().version());
     }

@@ -273,7 +273,8 @@ class CatalogSyncTest {
                 List.of(new ServiceEndpoint(address, new Locality("us-east1", "us-east1-c"), true, Map.of("app", "reviews"))));
     }
 
-    private static WorkloadState reviews(String address) {
+    /** shop/reviews with one ready endpoint at {@code address} in us-east1-c, as a workload cluster lists it. */
+    static WorkloadState reviews(String address) {
         return new WorkloadState(
                 List.of(Workloads.service("shop", "reviews", true, Map.of("app", "reviews"),
                         Workloads.port("http", 9080, 9080, null))),

@@ -4,6 +4,7 @@ import static io.meshfed.xds.Fixtures.catalog;
 import static io.meshfed.xds.Fixtures.cluster;
 import static io.meshfed.xds.Fixtures.endpoint;
 import static io.meshfed.xds.Fixtures.grpcService;
+import static io.meshfed.xds.GrpcXdsWorkload.assertEveryTypeAckedNeverNacked;
 import static io.meshfed.xds.GrpcXdsWorkload.call;
 import static io.meshfed.xds.GrpcXdsWorkload.callUntil;
 import static io.meshfed.xds.GrpcXdsWorkload.whoServer;
@@ -85,10 +86,7 @@ class GrpcXdsAggregateFailoverTest {
                         "grpc-java asked for the aggregate and both its members");
                 assertEquals(1, status.types().get(TypeUrls.ENDPOINT).subscribedNames(),
                         "EDS only for the EDS member; the gateway by name is resolved by DNS");
-                for (ClientStatus.TypeStatus t : status.types().values()) {
-                    assertEquals(t.sentVersion(), t.ackedVersion(), t.typeUrl() + " latest version ACKed");
-                    assertEquals(null, t.lastNack(), t.typeUrl() + " never NACKed");
-                }
+                assertEveryTypeAckedNeverNacked(status);
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }

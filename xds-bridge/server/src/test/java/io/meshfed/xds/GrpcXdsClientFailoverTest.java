@@ -4,6 +4,7 @@ import static io.meshfed.xds.Fixtures.catalog;
 import static io.meshfed.xds.Fixtures.cluster;
 import static io.meshfed.xds.Fixtures.endpoint;
 import static io.meshfed.xds.Fixtures.grpcService;
+import static io.meshfed.xds.GrpcXdsWorkload.assertEveryTypeAckedNeverNacked;
 import static io.meshfed.xds.GrpcXdsWorkload.call;
 import static io.meshfed.xds.GrpcXdsWorkload.callUntil;
 import static io.meshfed.xds.GrpcXdsWorkload.whoServer;
@@ -74,10 +75,7 @@ class GrpcXdsClientFailoverTest {
                 assertEquals("east", status.cluster());
                 assertEquals(List.of(TypeUrls.CLUSTER, TypeUrls.ENDPOINT, TypeUrls.LISTENER, TypeUrls.ROUTE),
                         List.copyOf(status.types().keySet()), "grpc-java subscribed to LDS, RDS, CDS and EDS");
-                for (ClientStatus.TypeStatus t : status.types().values()) {
-                    assertEquals(t.sentVersion(), t.ackedVersion(), t.typeUrl() + " latest version ACKed");
-                    assertEquals(null, t.lastNack(), t.typeUrl() + " never NACKed");
-                }
+                assertEveryTypeAckedNeverNacked(status);
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }

@@ -1,5 +1,7 @@
 package io.meshfed.xds;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -11,6 +13,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
+import io.meshfed.xds.protocol.ClientStatus;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,6 +41,14 @@ public final class GrpcXdsWorkload {
             .build();
 
     private GrpcXdsWorkload() {
+    }
+
+    /** Every type the client reads from the bridge has its latest version ACKed and was never NACKed. */
+    public static void assertEveryTypeAckedNeverNacked(ClientStatus status) {
+        for (ClientStatus.TypeStatus t : status.types().values()) {
+            assertEquals(t.sentVersion(), t.ackedVersion(), t.typeUrl() + " latest version ACKed");
+            assertEquals(null, t.lastNack(), t.typeUrl() + " never NACKed");
+        }
     }
 
     /** A plaintext server on a free port of all interfaces that answers {@code name}. */

@@ -1,5 +1,6 @@
 package io.meshfed.xds.app;
 
+import static io.meshfed.xds.app.RealManagementCluster.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -8,8 +9,6 @@ import io.meshfed.model.policy.PolicyStatus;
 import io.meshfed.store.KubernetesCatalogStore;
 import io.meshfed.store.KubernetesClusterStore;
 import io.meshfed.store.KubernetesPolicyStore;
-import io.meshfed.testsupport.peers.Etcd;
-import io.meshfed.testsupport.peers.KubeApiServer;
 import io.meshfed.testsupport.peers.PeerLogsOnFailure;
 import io.meshfed.xds.cache.SnapshotCache;
 import io.meshfed.xds.envoy.EnvoyPolicy;
@@ -17,13 +16,10 @@ import io.meshfed.xds.envoy.EnvoyTranslator;
 import io.meshfed.xds.mcp.FederationMcpTranslator;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,32 +35,22 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(PeerLogsOnFailure.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PolicyWatchRealApiServerTest {
-    private static final Path MANIFESTS = Path.of("../../knative/manifests");
-    private static final String NS = ManagementCluster.NAMESPACE;
+    private static final String NS = RealManagementCluster.NS;
 
-    Etcd etcd;
-    KubeApiServer api;
+    RealManagementCluster cluster;
     CatalogFeed feed;
     StoreWatch watch;
     KubernetesPolicyStore statuses;
 
     @BeforeAll
     void start() throws Exception {
-        etcd = Etcd.start();
-        api = KubeApiServer.start("management", etcd);
-        api.apply(MANIFESTS.resolve("namespace.yaml"));
-        for (String crd : List.of("meshcluster.yaml", "trafficpolicy.yaml", "accesspolicy.yaml")) {
-            api.apply(MANIFESTS.resolve("crd").resolve(crd));
-        }
-        try (var rbac = Files.list(MANIFESTS.resolve("rbac"))) {
-            rbac.filter(f -> f.toString().endsWith(".yaml")).sorted().forEach(api::apply);
-        }
-        KubernetesClient bridge = clientOf("meshfed-xds-bridge");
-        new KubernetesClusterStore(api.admin(), NS).put(ManagementCluster.EAST, Optional.empty());
-        new KubernetesCatalogStore(api.admin(), NS).put(ManagementCluster.catalog(ManagementCluster.EAST, 1,
+        cluster = new RealManagementCluster("meshcluster.yaml", "trafficpolicy.yaml", "accesspolicy.yaml");
+        KubernetesClient bridge = cluster.clientOf("meshfed-xds-bridge");
+        new KubernetesClusterStore(cluster.api.admin(), NS).put(ManagementCluster.EAST, Optional.empty());
+        new KubernetesCatalogStore(cluster.api.admin(), NS).put(ManagementCluster.catalog(ManagementCluster.EAST, 1,
                 ManagementCluster.service("demo", "echo", "10.1.0.1", ManagementCluster.EAST_A)), 0);
         IstioFederationTranslator federation = new IstioFederationTranslator();
-        statuses = new KubernetesPolicyStore(api.admin(), NS);
+        statuses = new KubernetesPolicyStore(cluster.api.admin(), NS);
         feed = new CatalogFeed(new KubernetesClusterStore(bridge, NS), new KubernetesCatalogStore(bridge, NS),
                 new SnapshotCache(), new EnvoyTranslator(EnvoyPolicy.DEFAULT),
                 FederationMcpTranslator.incremental(federation), Clock.systemUTC(),
@@ -73,36 +59,18 @@ class PolicyWatchRealApiServerTest {
         watch = StoreWatch.start(bridge, NS, feed, Duration.ofMinutes(10));
     }
 
-    private KubernetesClient clientOf(String serviceAccount) {
-        return api.clientWithToken(api.serviceAccountToken(NS, serviceAccount, KubeApiServer.ISSUER,
-                Duration.ofHours(1)));
-    }
-
     @AfterAll
     void stop() {
         if (watch != null) {
             watch.close();
         }
-        if (api != null) {
-            api.close();
-        }
-        if (etcd != null) {
-            etcd.close();
-        }
-    }
-
-    private static void await(String what, Supplier<Boolean> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.get()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 30 s: " + what);
-            }
-            Thread.sleep(50);
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     private void apply(String yaml) {
-        api.admin().load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).serverSideApply();
+        cluster.api.admin().load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).serverSideApply();
     }
 
     private String timeoutServedToEast() {
@@ -131,7 +99,7 @@ class PolicyWatchRealApiServerTest {
         apply(policy.formatted("3s"));
         await("a spec change is followed", () -> "3s".equals(timeoutServedToEast()));
 
-        api.admin().genericKubernetesResources(KubernetesPolicyStore.TRAFFIC).inNamespace(NS)
+        cluster.api.admin().genericKubernetesResources(KubernetesPolicyStore.TRAFFIC).inNamespace(NS)
                 .withName("echo-timeout").delete();
         await("a deleted policy leaves the output", () -> timeoutServedToEast() == null);
     }

@@ -1,5 +1,6 @@
 package io.meshfed.xds.app;
 
+import static io.meshfed.xds.app.RealManagementCluster.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,20 +9,15 @@ import io.meshfed.federation.IstioFederationTranslator;
 import io.meshfed.model.ClusterCatalog;
 import io.meshfed.store.KubernetesCatalogStore;
 import io.meshfed.store.KubernetesClusterStore;
-import io.meshfed.testsupport.peers.Etcd;
-import io.meshfed.testsupport.peers.KubeApiServer;
 import io.meshfed.testsupport.peers.PeerLogsOnFailure;
 import io.meshfed.xds.cache.SnapshotCache;
 import io.meshfed.xds.envoy.EnvoyPolicy;
 import io.meshfed.xds.envoy.EnvoyTranslator;
 import io.meshfed.xds.mcp.FederationMcpTranslator;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,11 +33,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(PeerLogsOnFailure.class)
 class StoreWatchRealApiServerTest {
-    private static final Path MANIFESTS = Path.of("../../knative/manifests");
-    private static final String NS = ManagementCluster.NAMESPACE;
+    private static final String NS = RealManagementCluster.NS;
 
-    Etcd etcd;
-    KubeApiServer api;
+    RealManagementCluster cluster;
     KubernetesClient bridge;
     KubernetesClusterStore registration;
     KubernetesCatalogStore export;
@@ -50,16 +44,10 @@ class StoreWatchRealApiServerTest {
 
     @BeforeAll
     void start() throws Exception {
-        etcd = Etcd.start();
-        api = KubeApiServer.start("management", etcd);
-        api.apply(MANIFESTS.resolve("namespace.yaml"));
-        api.apply(MANIFESTS.resolve("crd/meshcluster.yaml"));
-        try (var rbac = Files.list(MANIFESTS.resolve("rbac"))) {
-            rbac.filter(f -> f.toString().endsWith(".yaml")).sorted().forEach(api::apply);
-        }
-        bridge = clientOf("meshfed-xds-bridge");
-        registration = new KubernetesClusterStore(clientOf("meshfed-registration"), NS);
-        export = new KubernetesCatalogStore(clientOf("meshfed-export"), NS);
+        cluster = new RealManagementCluster("meshcluster.yaml");
+        bridge = cluster.clientOf("meshfed-xds-bridge");
+        registration = new KubernetesClusterStore(cluster.clientOf("meshfed-registration"), NS);
+        export = new KubernetesCatalogStore(cluster.clientOf("meshfed-export"), NS);
         feed = new CatalogFeed(new KubernetesClusterStore(bridge, NS), new KubernetesCatalogStore(bridge, NS),
                 new SnapshotCache(), new EnvoyTranslator(EnvoyPolicy.DEFAULT),
                 FederationMcpTranslator.incremental(new IstioFederationTranslator()), Clock.systemUTC());
@@ -67,36 +55,18 @@ class StoreWatchRealApiServerTest {
         watch = StoreWatch.start(bridge, NS, feed, Duration.ofMinutes(10));
     }
 
-    private KubernetesClient clientOf(String serviceAccount) {
-        return api.clientWithToken(api.serviceAccountToken(NS, serviceAccount, KubeApiServer.ISSUER,
-                Duration.ofHours(1)));
-    }
-
     @AfterAll
     void stop() {
         if (watch != null) {
             watch.close();
         }
-        if (api != null) {
-            api.close();
-        }
-        if (etcd != null) {
-            etcd.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     private Map<String, Long> served() {
         return feed.catalogs().stream().collect(Collectors.toMap(ClusterCatalog::clusterName, ClusterCatalog::version));
-    }
-
-    private static void await(String what, Supplier<Boolean> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.get()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 30 s: " + what);
-            }
-            Thread.sleep(50);
-        }
     }
 
     @Test
