@@ -54,15 +54,26 @@ public final class PeerProcess implements AutoCloseable {
         }
     }
 
-    /** A TCP port free on loopback now (the peer binds it a moment later). */
+    /** A TCP port free on loopback now (the peer binds it a moment later), never one this JVM gave out before. */
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new PeerException("no free port: " + e.getMessage(), e);
+        // The kernel may hand the port it just released to the next bind(0): a peer asking for two ports at once
+        // (etcd's client and peer URLs) once got the same one twice and failed to bind. A port is given out once per JVM.
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+                s.setReuseAddress(true);
+                port = s.getLocalPort();
+            } catch (IOException e) {
+                throw new PeerException("no free port: " + e.getMessage(), e);
+            }
+            if (GIVEN_PORTS.add(port)) {
+                return port;
+            }
         }
+        throw new PeerException("no free port: the kernel kept offering ports this JVM already gave out");
     }
+
+    private static final java.util.Set<Integer> GIVEN_PORTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Waits until {@code ready} holds, failing with the log's tail if the process dies or time runs out. */
     public void awaitReady(String what, Duration timeout, BooleanSupplier ready) {
