@@ -3,11 +3,8 @@ package io.meshfed.pki.ca;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.meshfed.store.ConcurrentChangeException;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,7 +13,9 @@ import java.util.Map;
 
 /**
  * Operator commands for the root of trust: {@code status}, {@code init}, and the three rotation steps
- * {@code introduce}, {@code activate}, {@code retire} (docs/pki.md, "Rotating the root"). Works on the
+ * {@code introduce}, {@code activate}, {@code retire} (docs/pki.md, "Rotating the root"), through {@link RootRotation}.
+ * Superseded by {@code meshfed pki init|rotate-root|status} (docs/cli.md), which runs the same steps;
+ * {@code bin/meshfed-pki-admin} now forwards there. Works on the
  * Kubernetes Secret ({@code --namespace}, kubeconfig or in-cluster credentials) or the local file
  * ({@code --file}). Prints fingerprints and subjects only, never key material.
  *
@@ -67,18 +66,10 @@ public final class PkiAdmin {
             switch (args[0]) {
                 case "status" -> print(store.load().orElseThrow(() -> new IllegalStateException("no CA state stored")),
                         out);
-                case "init" -> {
-                    if (store.load().isPresent()) {
-                        throw new IllegalStateException("a CA state already exists; rotate with introduce/activate/retire");
-                    }
-                    print(store.initialize(CaState.of(authority(options))), out);
-                }
-                case "introduce" -> {
-                    CertificateAuthority next = authority(options);
-                    step(store, s -> s.introduce(next), out);
-                }
-                case "activate" -> step(store, CaState::activate, out);
-                case "retire" -> step(store, CaState::retire, out);
+                case "init" -> print(RootRotation.init(store, authority(options)), out);
+                case "introduce" -> print(RootRotation.introduce(store, authority(options)), out);
+                case "activate" -> print(RootRotation.activate(store), out);
+                case "retire" -> print(RootRotation.retire(store), out);
                 default -> {
                     err.println("unknown command '" + args[0] + "'\n" + USAGE);
                     return 2;
@@ -99,28 +90,16 @@ public final class PkiAdmin {
         }
     }
 
-    /** One rotation step on the state as read, saved only if nobody saved since (compare-and-set). */
-    private static void step(CaStore store, java.util.function.UnaryOperator<CaState> change, PrintStream out) {
-        CaStore.Versioned current = store.read()
-                .orElseThrow(() -> new IllegalStateException("no CA state stored; run init first"));
-        CaState next = change.apply(current.state());
-        store.save(next, current.version());
-        print(next, out);
-    }
-
     private static CertificateAuthority authority(Map<String, String> options) {
         if (options.containsKey("import-key") || options.containsKey("import-chain")) {
-            try {
-                return CertificateAuthority.fromPem(Files.readString(Path.of(options.get("import-key"))),
-                        Files.readString(Path.of(options.get("import-chain"))), Clock.systemUTC());
-            } catch (IOException | NullPointerException e) {
-                throw new IllegalArgumentException("--import-key and --import-chain must both name readable files");
-            }
+            String key = options.get("import-key");
+            String chain = options.get("import-chain");
+            return RootRotation.imported(key == null ? null : Path.of(key), chain == null ? null : Path.of(chain),
+                    Clock.systemUTC());
         }
-        return RootCa.generate(KeyAlgorithm.parse(options.getOrDefault("algorithm", "ecdsa-p256")),
+        return RootRotation.generate(options.getOrDefault("algorithm", "ecdsa-p256"),
                 options.getOrDefault("common-name", "meshfed root CA"),
-                Duration.ofDays(Long.parseLong(options.getOrDefault("lifetime-days", "3650"))), Clock.systemUTC(),
-                new SecureRandom());
+                Duration.ofDays(Long.parseLong(options.getOrDefault("lifetime-days", "3650"))), Clock.systemUTC());
     }
 
     private static void print(CaState state, PrintStream out) {
