@@ -11,9 +11,12 @@ import io.meshfed.local.ExampleCluster;
 import io.meshfed.local.LocalMesh;
 import io.meshfed.model.ModelJson;
 import io.meshfed.pki.agent.AgentSettings;
+import io.meshfed.pki.agent.CsrAgent;
 import io.meshfed.pki.agent.HttpCsrClient;
+import io.meshfed.pki.agent.KubernetesCaCertsStore;
 import io.meshfed.pki.agent.KubernetesXdsClientStore;
 import io.meshfed.pki.agent.XdsClientAgent;
+import io.meshfed.pki.ca.FileCaStore;
 import io.meshfed.pki.ca.Pems;
 import io.meshfed.testsupport.peers.Etcd;
 import io.meshfed.testsupport.peers.Istiod;
@@ -208,6 +211,37 @@ final class RealFleet implements AutoCloseable {
             Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         }
         return mounted;
+    }
+
+    /**
+     * Has {@code cluster}'s CSR agent, as its ServiceAccount on the cluster's real API server, obtain the cluster's
+     * intermediate from meshfed's PKI and write {@code istio-system/cacerts}: an istiod started with
+     * {@code USE_REMOTE_CERTS=true} then issues workload certificates under meshfed's root.
+     */
+    void installPluginCa(String cluster) throws IOException {
+        KubeApiServer api = apiServers.get(cluster);
+        applyCsrAgentRbac(cluster);
+        String token = api.serviceAccountToken("istio-system", "meshfed-csr-agent", KubeApiServer.ISSUER,
+                Duration.ofHours(1));
+        String pkiToken = api.serviceAccountToken("istio-system", "meshfed-csr-agent", "meshfed-pki",
+                Duration.ofHours(2));
+        try (KubernetesClient asAgent = api.clientWithToken(token)) {
+            CsrAgent agent = new CsrAgent(AgentSettings.defaults(cluster, cluster + ".e2e.meshfed.example"),
+                    new HttpCsrClient(mesh.brokerUrl(), "meshfed/csr-agent/" + cluster, HttpCsrClient.Encoding.BINARY,
+                            Duration.ofSeconds(10)), () -> pkiToken,
+                    new KubernetesCaCertsStore(asAgent, "istio-system", "cacerts"), java.time.Clock.systemUTC(),
+                    new java.util.Random(), List.of());
+            agent.reconcile();
+        }
+        if (api.admin().secrets().inNamespace("istio-system").withName("cacerts").get() == null) {
+            throw new IOException(cluster + ": the CSR agent wrote no istio-system/cacerts; progress " + progress);
+        }
+    }
+
+    /** meshfed's trust bundle as its PKI stores it: the roots every cluster's intermediate chains to. */
+    String meshfedRoots() throws IOException {
+        return new FileCaStore(dir.resolve("state/pki/ca.json"), java.time.Clock.systemUTC()).load()
+                .orElseThrow(() -> new IOException("the PKI stored no CA state")).trustBundlePem();
     }
 
     /** The relay for one cluster's istiod: loopback plaintext in, mutual TLS with its certificate to the bridge. */
