@@ -67,16 +67,18 @@ class RealIstiodPolicyTest {
     /** Calls measured per ratio, and how far the measured share may be from the configured one (absolute). */
     static final int CALLS = 1000;
     static final double TOLERANCE = 0.04;
+    /** How long calls to a failing backend are measured under outlier detection: 10 of its 1 s ejection intervals. */
+    static final Duration OUTLIER_WINDOW = Duration.ofSeconds(10);
     private static final Metadata.Key<String> PREVIOUS_ATTEMPTS =
             Metadata.Key.of("grpc-previous-rpc-attempts", Metadata.ASCII_STRING_MARSHALLER);
     private final ObjectMapper json = new ObjectMapper();
 
-    enum Behaviour { ANSWER, FAIL_FIRST_ATTEMPT, SLOW }
+    enum Behaviour { ANSWER, FAIL_FIRST_ATTEMPT, SLOW, FAIL }
 
     /**
      * A backend answering its cluster's name. FAIL_FIRST_ATTEMPT refuses every call that is not a gRPC retry (no
      * {@code grpc-previous-rpc-attempts} header) with RESOURCE_EXHAUSTED, which Istio's default retry conditions leave
-     * alone; SLOW answers after 3 s.
+     * alone; SLOW answers after 3 s; FAIL refuses every call with INTERNAL (Envoy's 5xx, retried by no policy here).
      */
     static final class Backend implements AutoCloseable {
         final String name;
@@ -107,6 +109,11 @@ class RealIstiodPolicyTest {
                     boolean retry = headers.containsKey(PREVIOUS_ATTEMPTS);
                     if (retry) {
                         retries.incrementAndGet();
+                    }
+                    if (behaviour == Behaviour.FAIL) {
+                        call.close(Status.INTERNAL.withDescription(name + " fails"), new Metadata());
+                        return new ServerCall.Listener<>() {
+                        };
                     }
                     if (behaviour == Behaviour.FAIL_FIRST_ATTEMPT && !retry) {
                         call.close(Status.RESOURCE_EXHAUSTED.withDescription(name + " refuses first attempts"),
@@ -281,6 +288,58 @@ class RealIstiodPolicyTest {
                 assertEquals(List.of("east:Applied", "west:Applied"), s.stream().map(x -> x.cluster() + ":" + x.state())
                         .toList(), policy + ": " + s);
             }
+
+            // 6. outlier detection: istiod gives sidecars the ejection, proxyless gRPC clients none (its grpc
+            // generator's CDS carries TLS, load balancing and circuit breakers only), so a failing cluster keeps
+            // every call of a proxyless client
+            for (String policy : List.of("echo-shift", "echo-retries", "echo-timeout", "echo-chaos", "echo-envoy")) {
+                remove(fleet, policy);
+            }
+            apply(fleet, "echo-outlier", """
+                    destination: {namespace: demo, service: echo}
+                    outlierDetection: {consecutiveErrors: 2, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 100}
+                    """);
+            String clustersetCluster = "outbound|7070||echo.demo.svc.clusterset.local";
+            try (SidecarAdsClient sidecar = new SidecarAdsClient(eastIstiod.grpcPort(), "east", "net-flat", "us-east",
+                    "us-east-a")) {
+                Cluster cluster = awaitCluster(sidecar, clustersetCluster, c -> c.getOutlierDetection()
+                        .getInterval().getSeconds() == 1 && !c.getCircuitBreakers().getThresholds(0).hasRetryBudget());
+                assertEquals(2, cluster.getOutlierDetection().getConsecutive5Xx().getValue(), "a sidecar ejects");
+                assertEquals(60, cluster.getOutlierDetection().getBaseEjectionTime().getSeconds());
+            }
+            Cluster proxyless = grpcNodeCluster(eastIstiod.grpcPort(), clustersetCluster);
+            assertTrue(proxyless.hasTransportSocket() && !proxyless.hasOutlierDetection(),
+                    "istiod's CDS for a proxyless client: mTLS, no outlier detection: " + proxyless);
+            east.behaviour = Behaviour.FAIL;
+            channel = GrpcXdsWorkload.istiodChannel(eastIstiod.grpcPort(), "us-east", "us-east-a", TARGET, certs);
+            try {
+                // the removed shift has reached the client once calls stay in its own locality, east
+                Instant deadline = Instant.now().plusSeconds(60);
+                int inARow = 0;
+                while (inARow < 20) {
+                    assertTrue(Instant.now().isBefore(deadline), "calls stay in east (the shift removed) within 60 s");
+                    inARow = outcome(channel, 10).equals("INTERNAL") ? inARow + 1 : 0;
+                }
+                int eastBefore = east.attempts.get();
+                int westBefore = west.attempts.get();
+                Instant start = Instant.now();
+                Map<String, Integer> outcomes = new TreeMap<>();
+                while (Duration.between(start, Instant.now()).compareTo(OUTLIER_WINDOW) < 0) {
+                    outcomes.merge(outcome(channel, 10), 1, Integer::sum);
+                }
+                int calls = outcomes.values().stream().mapToInt(Integer::intValue).sum();
+                int eastCalls = east.attempts.get() - eastBefore;
+                int westCalls = west.attempts.get() - westBefore;
+                System.out.println("outlier detection (2 consecutive errors, 1 s interval) over " + OUTLIER_WINDOW
+                        + " of a proxyless client's calls to failing east: " + outcomes + ", east received "
+                        + eastCalls + ", west " + westCalls);
+                assertEquals(Map.of("INTERNAL", calls), outcomes, "every call failed on east");
+                assertEquals(calls, eastCalls, "failing east was never ejected: it received every call");
+                assertEquals(0, westCalls, "nothing failed over to west");
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+
             assertEquals(0, fleet.mesh().xdsMetrics().nacks(), "istiod never NACKs meshfed's config");
         }
     }
@@ -299,6 +358,17 @@ class RealIstiodPolicyTest {
 
     static void applyAccess(RealFleet fleet, String name, String spec) throws Exception {
         write(fleet, "AccessPolicy", name, spec);
+    }
+
+    /**
+     * Deletes a TrafficPolicy from local mode's policy directory and announces it (its last recorded status file
+     * stays; what shows the deletion is istiod's config).
+     */
+    static void remove(RealFleet fleet, String name) throws Exception {
+        Files.delete(fleet.mesh().policyDirectory().resolve(name + ".yaml"));
+        Answer answer = fleet.events().send(CloudEventsHttp.event("io.meshfed.policy.changed", null, null),
+                Mode.BINARY);
+        assertTrue(answer.status() / 100 == 2, "policy.changed answered " + answer.status() + ": " + answer.body());
     }
 
     private static void write(RealFleet fleet, String kind, String name, String spec) throws Exception {
@@ -368,62 +438,90 @@ class RealIstiodPolicyTest {
         Instant deadline = Instant.now().plusSeconds(60);
         String last = "";
         while (Instant.now().isBefore(deadline)) {
-            ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", istiodPort,
-                    io.grpc.InsecureChannelCredentials.create()).build();
-            try {
-                java.util.concurrent.BlockingQueue<Object> answers = new java.util.concurrent.LinkedBlockingQueue<>();
-                var requests = io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc.newStub(channel)
-                        .streamAggregatedResources(new io.grpc.stub.StreamObserver<DiscoveryResponse>() {
-                            @Override
-                            public void onNext(DiscoveryResponse r) {
-                                answers.add(r);
-                            }
-
-                            @Override
-                            public void onError(Throwable t) {
-                                answers.add(t);
-                            }
-
-                            @Override
-                            public void onCompleted() {
-                            }
-                        });
-                requests.onNext(io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest.newBuilder().setNode(node)
-                        .setTypeUrl("type.googleapis.com/envoy.config.listener.v3.Listener").addResourceNames(name)
-                        .build());
-                Object answer = answers.poll(30, TimeUnit.SECONDS);
-                requests.onCompleted();
-                if (answer instanceof DiscoveryResponse r) {
-                    StringBuilder out = new StringBuilder();
-                    for (var any : r.getResourcesList()) {
-                        var listener = any.unpack(io.envoyproxy.envoy.config.listener.v3.Listener.class);
-                        for (var chain : listener.getFilterChainsList()) {
-                            for (var filter : chain.getFiltersList()) {
-                                var hcm = filter.getTypedConfig().unpack(io.envoyproxy.envoy.extensions.filters.network
-                                        .http_connection_manager.v3.HttpConnectionManager.class);
-                                for (var http : hcm.getHttpFiltersList()) {
-                                    if (http.getName().startsWith("envoy.filters.http.rbac")) {
-                                        out.append(http.getName()).append(' ').append(http.getTypedConfig().unpack(
-                                                io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class));
-                                    }
+            Object answer = ask(istiodPort, node, "type.googleapis.com/envoy.config.listener.v3.Listener", name);
+            if (answer instanceof DiscoveryResponse r) {
+                StringBuilder out = new StringBuilder();
+                for (var any : r.getResourcesList()) {
+                    var listener = any.unpack(io.envoyproxy.envoy.config.listener.v3.Listener.class);
+                    for (var chain : listener.getFilterChainsList()) {
+                        for (var filter : chain.getFiltersList()) {
+                            var hcm = filter.getTypedConfig().unpack(io.envoyproxy.envoy.extensions.filters.network
+                                    .http_connection_manager.v3.HttpConnectionManager.class);
+                            for (var http : hcm.getHttpFiltersList()) {
+                                if (http.getName().startsWith("envoy.filters.http.rbac")) {
+                                    out.append(http.getName()).append(' ').append(http.getTypedConfig().unpack(
+                                            io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class));
                                 }
                             }
                         }
                     }
-                    last = r.getResourcesCount() + " listeners; " + out;
-                    if (out.length() > 0) {
-                        return out.toString();
-                    }
-                } else {
-                    last = String.valueOf(answer);
                 }
-            } finally {
-                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                last = r.getResourcesCount() + " listeners; " + out;
+                if (out.length() > 0) {
+                    return out.toString();
+                }
+            } else {
+                last = String.valueOf(answer);
             }
             Thread.sleep(500);
         }
         throw new AssertionError("istiod built no inbound RBAC for a proxyless server of echo at " + address + ":" + port
                 + "; last answer: " + last);
+    }
+
+    /**
+     * One ADS request to istiod as {@code node} for one resource of {@code typeUrl}: the first response, or the
+     * stream's error, or null after 30 s.
+     */
+    static Object ask(int istiodPort, io.envoyproxy.envoy.config.core.v3.Node node, String typeUrl, String name)
+            throws InterruptedException {
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", istiodPort,
+                io.grpc.InsecureChannelCredentials.create()).build();
+        try {
+            java.util.concurrent.BlockingQueue<Object> answers = new java.util.concurrent.LinkedBlockingQueue<>();
+            var requests = io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc.newStub(channel)
+                    .streamAggregatedResources(new io.grpc.stub.StreamObserver<DiscoveryResponse>() {
+                        @Override
+                        public void onNext(DiscoveryResponse r) {
+                            answers.add(r);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            answers.add(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            requests.onNext(io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest.newBuilder().setNode(node)
+                    .setTypeUrl(typeUrl).addResourceNames(name).build());
+            Object answer = answers.poll(30, TimeUnit.SECONDS);
+            requests.onCompleted();
+            return answer;
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The cluster {@code name} as istiod serves it to a proxyless gRPC client (the bootstrap of istiodChannel). */
+    static Cluster grpcNodeCluster(int istiodPort, String name) throws Exception {
+        io.envoyproxy.envoy.config.core.v3.Node node = io.envoyproxy.envoy.config.core.v3.Node.newBuilder()
+                .setId("sidecar~127.0.0.9~client.demo~demo.svc.cluster.local")
+                .setMetadata(com.google.protobuf.Struct.newBuilder().putFields("GENERATOR", text("grpc"))
+                        .putFields("NAMESPACE", text("demo")).putFields("ISTIO_VERSION", text("1.31.0")))
+                .build();
+        Object answer = ask(istiodPort, node, "type.googleapis.com/envoy.config.cluster.v3.Cluster", name);
+        if (answer instanceof DiscoveryResponse r) {
+            for (var any : r.getResourcesList()) {
+                Cluster c = any.unpack(Cluster.class);
+                if (c.getName().equals(name)) {
+                    return c;
+                }
+            }
+        }
+        throw new AssertionError("istiod served a proxyless client no cluster " + name + ": " + answer);
     }
 
     private static com.google.protobuf.Value text(String s) {
