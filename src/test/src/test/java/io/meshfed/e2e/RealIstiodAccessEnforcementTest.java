@@ -1,7 +1,6 @@
 package io.meshfed.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -15,7 +14,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.Status;
 import io.grpc.internal.JsonParser;
 import io.grpc.stub.ServerCalls;
 import io.grpc.xds.XdsChannelCredentials;
@@ -62,7 +60,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Without a policy every caller is admitted over mutual TLS (the server answers the SPIFFE ID it saw). With the
  * AccessPolicy admitting {@code web/frontend} of every registered cluster, east's istiod gives the server RBAC in
- * its inbound listener: both frontends are still admitted, the reconciler gets PERMISSION_DENIED.
+ * its inbound listener: both frontends are still admitted, the reconciler gets PERMISSION_DENIED. A second ALLOW
+ * for the reconciler on the server's own port admits it too; a DENY of west's frontend by method and path refuses
+ * that caller though an ALLOW admits it.
  */
 @ExtendWith(PeerLogsOnFailure.class)
 class RealIstiodAccessEnforcementTest {
@@ -82,7 +82,7 @@ class RealIstiodAccessEnforcementTest {
     }
 
     @Test
-    void theAccessPolicyAdmitsTheFrontendsOfBothTrustDomainsAndDeniesAnyoneElse(@TempDir Path dir) throws Exception {
+    void accessPoliciesAdmitAndDenyProxylessCallersOfBothTrustDomains(@TempDir Path dir) throws Exception {
         String host = RealFleet.hostAddress();
         int port = PeerProcess.freePort();
         Map<String, String> env = new HashMap<>(RealIstiodProxylessFailoverTest.PROXYLESS_ENV);
@@ -133,13 +133,29 @@ class RealIstiodAccessEnforcementTest {
                             """);
                     awaitCall(callers.get(reconciler), "PERMISSION_DENIED"::equals,
                             "the server's RBAC from the AccessPolicy denies the reconciler");
-                    for (var c : callers.entrySet()) {
-                        Map<String, Integer> outcomes = RealIstiodPolicyTest.count(c.getValue(), CALLS);
-                        System.out.println("access policy: " + c.getKey().spiffe() + " over " + CALLS + " calls: "
-                                + outcomes);
-                        String expected = c.getKey() == reconciler ? "PERMISSION_DENIED" : c.getKey().spiffe();
-                        assertEquals(Map.of(expected, CALLS), outcomes, c.getKey().spiffe());
-                    }
+                    assertOutcomes(callers, Map.of(frontend, frontend.spiffe(), reconciler, "PERMISSION_DENIED",
+                            westFrontend, westFrontend.spiffe()), "frontends only");
+
+                    // a second ALLOW for the reconciler on the workload's port (Istio matches ports where the
+                    // server listens, its target port, not the service's 7070); a DENY for west's frontend by
+                    // method and path, which Istio evaluates before any ALLOW
+                    RealIstiodPolicyTest.applyAccess(fleet, "echo-reconciler", """
+                            destination: {namespace: demo, service: echo}
+                            from: [{cluster: east, namespace: batch, serviceAccount: reconciler}]
+                            to: {ports: [%d]}
+                            """.formatted(port));
+                    awaitCall(callers.get(reconciler), reconciler.spiffe()::equals,
+                            "the reconciler is admitted on the workload's port");
+                    RealIstiodPolicyTest.applyAccess(fleet, "echo-no-west-who", """
+                            destination: {namespace: demo, service: echo}
+                            action: DENY
+                            from: [{cluster: west, namespace: web, serviceAccount: frontend}]
+                            to: {methods: [POST], paths: ["/meshfed.test.Who/*"]}
+                            """);
+                    awaitCall(callers.get(westFrontend), "PERMISSION_DENIED"::equals,
+                            "the DENY refuses west's frontend");
+                    assertOutcomes(callers, Map.of(frontend, frontend.spiffe(), reconciler, reconciler.spiffe(),
+                            westFrontend, "PERMISSION_DENIED"), "the reconciler on its port, west's frontend denied");
                 } finally {
                     for (ManagedChannel c : channels) {
                         c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -147,6 +163,16 @@ class RealIstiodAccessEnforcementTest {
                     echo.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                 }
             }
+        }
+    }
+
+    /** {@link #CALLS} calls of each caller, every one with its expected outcome. */
+    static void assertOutcomes(Map<Identity, ManagedChannel> callers, Map<Identity, String> expected, String what) {
+        for (var c : callers.entrySet()) {
+            Map<String, Integer> outcomes = RealIstiodPolicyTest.count(c.getValue(), CALLS);
+            System.out.println("access policy (" + what + "): " + c.getKey().spiffe() + " over " + CALLS + " calls: "
+                    + outcomes);
+            assertEquals(Map.of(expected.get(c.getKey()), CALLS), outcomes, what + ": " + c.getKey().spiffe());
         }
     }
 
