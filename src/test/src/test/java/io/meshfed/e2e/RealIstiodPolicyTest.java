@@ -55,7 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
  * they say: a 10/90 traffic shift between east's and west's copies of {@code echo}, retries that turn first-attempt
  * failures into successes, a timeout that cuts a slow backend, an abort fault injected into half the calls. What gRPC
  * does not do (hedging, mirroring, retry budgets, outlier detection) is read from istiod's own generated Envoy
- * configuration for a sidecar node; the AuthorizationPolicy, EnvoyFilter, VirtualService and merged DestinationRule
+ * configuration for a sidecar node; outlier detection, which istiod gives sidecars but not proxyless clients, is
+ * also measured by calls: a failing cluster keeps every call of a proxyless client; the AuthorizationPolicy, EnvoyFilter, VirtualService and merged DestinationRule
  * from each istiod's {@code /debug/configz} (west's istiod is the other Istio build, so both builds read them). One
  * fleet, the steps in order, each policy added to those before it.
  *
