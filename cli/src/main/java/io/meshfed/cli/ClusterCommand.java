@@ -46,7 +46,16 @@ final class ClusterCommand {
 
     @Command(name = "register", mixinStandardHelpOptions = true,
             description = {"Send io.meshfed.cluster.registration.requested and print the reply.",
-                "Either -f FILE (the event data of docs/events.md as JSON or YAML) or the flags."})
+                "Either -f FILE (the event data of docs/events.md as JSON or YAML) or the flags."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  bin/meshfed cluster register -f examples/cli/register-east.yaml",
+                "  bin/meshfed cluster register --name north --network net-north --region eu-north1 --gateway 10.9.9.9"
+                        + " --trust-domain north.meshfed.example --no-api-access",
+                "  bin/meshfed cluster register --name west --network net-west --region eu-west1 --gateway 34.120.20.1:15443"
+                        + " --trust-domain west.meshfed.example --api-server https://34.120.0.6:6443 --ca-file west-ca.pem"
+                        + " --token-file west.token",
+                "  bin/meshfed cluster register -f examples/cli/register-east.yaml --wait"
+                        + " --broker https://broker.example/meshfed/meshfed"})
     static final class Register implements java.util.concurrent.Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -79,6 +88,9 @@ final class ClusterCommand {
         @Option(names = "--no-api-access", description = "The cluster only consumes federated config: no API server, no credentials.")
         boolean noApiAccess;
 
+        @picocli.CommandLine.Mixin
+        StatusWait.Options waiting;
+
         @Override
         public Integer call() {
             MeshfedCommand root = MeshfedCommand.of(spec);
@@ -91,10 +103,20 @@ final class ClusterCommand {
             }
             var event = MeshfedCommand.newEvent(EventTypes.CLUSTER_REGISTRATION_REQUESTED, data.name())
                     .withData("application/json", json).build();
-            return root.deliver(event, new Replies.Hints(
+            Replies.Hints hints = new Replies.Hints(
                     "Check with 'meshfed cluster list' (or 'kubectl get meshclusters -n " + root.namespace
-                            + "'); a rejection is an io.meshfed.cluster.registration.rejected event on the broker.",
-                    "registration handled"));
+                            + "'), or send with --wait; a rejection is an io.meshfed.cluster.registration.rejected "
+                            + "event on the broker.",
+                    "registration handled");
+            if (!waiting.wait) {
+                return root.deliver(event, hints);
+            }
+            java.time.Duration timeout = waiting.timeout();
+            try (KubernetesClient client = root.kubernetes()) {
+                StatusWait.before(root, client, data.name());
+                int code = root.deliver(event, hints);
+                return code != ExitCodes.OK ? code : StatusWait.registered(root, client, data, timeout);
+            }
         }
 
         private RegistrationData fromFile() {
@@ -233,7 +255,10 @@ final class ClusterCommand {
     }
 
     @Command(name = "deregister", mixinStandardHelpOptions = true,
-            description = "Send io.meshfed.cluster.deregistration.requested and print the reply.")
+            description = "Send io.meshfed.cluster.deregistration.requested and print the reply.",
+            footerHeading = "%nExamples:%n",
+            footer = {"  bin/meshfed cluster deregister north",
+                "  bin/meshfed cluster deregister north --wait --wait-timeout 60"})
     static final class Deregister implements java.util.concurrent.Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -241,22 +266,38 @@ final class ClusterCommand {
         @Parameters(paramLabel = "NAME", description = "The cluster to remove.")
         String name;
 
+        @picocli.CommandLine.Mixin
+        StatusWait.Options waiting;
+
         @Override
         public Integer call() {
             MeshfedCommand root = MeshfedCommand.of(spec);
             ObjectNode data = JsonNodeFactory.instance.objectNode().put("name", name);
             var event = MeshfedCommand.newEvent(EventTypes.CLUSTER_DEREGISTRATION_REQUESTED, name)
                     .withData("application/json", data.toString().getBytes(StandardCharsets.UTF_8)).build();
-            return root.deliver(event, new Replies.Hints(
-                    "Check with 'meshfed cluster list' (or 'kubectl get meshclusters -n " + root.namespace + "').",
-                    "deregistration handled"));
+            Replies.Hints hints = new Replies.Hints(
+                    "Check with 'meshfed cluster list' (or 'kubectl get meshclusters -n " + root.namespace
+                            + "'), or send with --wait.",
+                    "deregistration handled");
+            if (!waiting.wait) {
+                return root.deliver(event, hints);
+            }
+            java.time.Duration timeout = waiting.timeout();
+            try (KubernetesClient client = root.kubernetes()) {
+                StatusWait.before(root, client, name);
+                int code = root.deliver(event, hints);
+                return code != ExitCodes.OK ? code : StatusWait.deregistered(root, client, name, timeout);
+            }
         }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = {"List registered clusters.",
                 "There is no list event: this reads the MeshCluster resources of the management cluster (current "
-                        + "kubeconfig, --namespace) or, with --state-dir, the local mode's state directory."})
+                        + "kubeconfig, --namespace) or, with --state-dir, the local mode's state directory."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  bin/meshfed cluster list --state-dir .meshfed/state   # local mode",
+                "  bin/meshfed cluster list --context prod -o yaml"})
     static final class ListClusters implements java.util.concurrent.Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -311,13 +352,13 @@ final class ClusterCommand {
         }
 
         private static List<StoredCluster> fromKubernetes(MeshfedCommand root) {
-            try (KubernetesClient client = root.environment.kubernetes().get()) {
+            try (KubernetesClient client = root.kubernetes()) {
                 ClusterStore store = new KubernetesClusterStore(client, root.namespace);
                 try {
                     return store.list();
                 } catch (KubernetesClientException e) {
                     throw new CommandFailedException(ExitCodes.UNREACHABLE, "cannot list MeshClusters in namespace "
-                            + root.namespace + " at " + client.getMasterUrl() + " (current kubeconfig): " + cause(e)
+                            + root.namespace + " at " + client.getMasterUrl() + " (" + root.kubeAccess().describe() + "): " + cause(e)
                             + "; for local mode give --state-dir", e);
                 }
             }

@@ -29,7 +29,10 @@ final class ConfigCommand {
     @Command(name = "show", mixinStandardHelpOptions = true,
             description = {"Show what every bridge client of a cluster (istiod, gateways) subscribes to, was sent and "
                     + "ACKed, and the resources its node group holds.",
-                "Reads GET <bridge>/debug/config_dump (docs/xds-bridge.md)."})
+                "Reads GET <bridge>/debug/config_dump (docs/xds-bridge.md)."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  bin/meshfed config show --cluster west",
+                "  bin/meshfed config show --cluster west --resources -o json --bridge http://localhost:9090/"})
     static final class Show implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -20,7 +20,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "meshfed", mixinStandardHelpOptions = true, versionProvider = MeshfedCommand.Version.class,
         description = "Operate a meshfed management plane: register clusters, sync exports, show config and PKI state.",
         subcommands = {ClusterCommand.class, ExportCommand.class, ConfigCommand.class, PkiCommand.class,
-            PolicyCommand.class},
+            PolicyCommand.class, CheckCommand.class, EventCommand.class, CompletionCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:done (a reply, 202 accepted, 204 no change, state read)",
@@ -61,6 +61,15 @@ public final class MeshfedCommand {
     @Option(names = {"-n", "--namespace"}, scope = ScopeType.INHERIT, paramLabel = "NS",
             description = "meshfed's namespace in the management cluster (default meshfed).")
     String namespace = "meshfed";
+
+    @Option(names = "--kubeconfig", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "Kubeconfig of the management cluster (default: env KUBECONFIG, else ~/.kube/config, "
+                    + "else in-cluster credentials; as kubectl).")
+    Path kubeconfig;
+
+    @Option(names = "--context", scope = ScopeType.INHERIT, paramLabel = "NAME",
+            description = "The kubeconfig context to use (default: its current-context).")
+    String context;
 
     final CliEnvironment environment;
 
@@ -125,6 +134,16 @@ public final class MeshfedCommand {
             throw new CommandFailedException(ExitCodes.USAGE, "--timeout must be a positive number of seconds");
         }
         return Duration.ofSeconds(timeoutSeconds);
+    }
+
+    /** Where Kubernetes calls go: {@code --kubeconfig}/{@code --context} resolved as kubectl does. */
+    KubeAccess kubeAccess() {
+        return KubeAccess.resolve(kubeconfig, context, environment.variables(), timeout());
+    }
+
+    /** A client of the cluster {@link #kubeAccess()} names; the caller closes it. */
+    io.fabric8.kubernetes.client.KubernetesClient kubernetes() {
+        return environment.kubernetes().apply(kubeAccess());
     }
 
     Output output() {

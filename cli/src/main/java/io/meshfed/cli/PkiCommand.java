@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
  * decoded ({@code signer-chain.pem}, {@code next-chain.pem}, {@code trust-bundle.pem}).
  */
 @Command(name = "pki", mixinStandardHelpOptions = true, description = "Shared root of trust.",
-        subcommands = PkiCommand.Status.class)
+        subcommands = {PkiCommand.Status.class, PkiRootCommands.Init.class, PkiRootCommands.RotateRoot.class})
 final class PkiCommand {
     static final String SIGNER_CHAIN = "signer-chain.pem";
     static final String NEXT_CHAIN = "next-chain.pem";
@@ -47,8 +47,11 @@ final class PkiCommand {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Show the signing authority, a rotation in progress and the trusted roots.",
-                "Reads the public copy of the CA state, ConfigMap meshfed-pki/meshfed-pki-ca-public (current kubeconfig),",
-                "or <state-dir>/pki/ca.json."})
+                "Reads the public copy of the CA state, ConfigMap meshfed-pki/meshfed-pki-ca-public (kubeconfig),",
+                "or <state-dir>/pki/ca.json."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  bin/meshfed pki status --state-dir .meshfed/state   # local mode",
+                "  bin/meshfed pki status -o yaml --context prod"})
     static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -61,12 +64,18 @@ final class PkiCommand {
                 description = "Namespace of the CA state (default meshfed-pki).")
         String pkiNamespace = DEFAULT_NAMESPACE;
 
+        @Option(names = "--file", paramLabel = "FILE",
+                description = "Read a local CA state file (local mode's <state-dir>/pki/ca.json) instead.")
+        Path file;
+
         @Override
         public Integer call() {
             MeshfedCommand root = MeshfedCommand.of(spec);
-            String where = root.stateDir() != null ? root.stateDir().resolve("pki").resolve("ca.json").toString()
+            Path stateFile = file != null ? file
+                    : root.stateDir() != null ? root.stateDir().resolve("pki").resolve("ca.json") : null;
+            String where = stateFile != null ? stateFile.toString()
                     : "ConfigMap " + pkiNamespace + "/" + secret + "-public";
-            Map<String, String> entries = root.stateDir() != null ? fromFile(root.stateDir())
+            Map<String, String> entries = stateFile != null ? fromFile(stateFile)
                     : readPublicCopy(root, pkiNamespace, secret + "-public");
             if (entries == null) {
                 throw new CommandFailedException(ExitCodes.NOT_FOUND, "no CA state in " + where
@@ -92,7 +101,7 @@ final class PkiCommand {
         return roots.size() > 1 ? "activated" : "stable";
     }
 
-    private static void print(Output output, String where, List<X509Certificate> signer, List<X509Certificate> next,
+    static void print(Output output, String where, List<X509Certificate> signer, List<X509Certificate> next,
             List<X509Certificate> roots) {
         String phase = phase(next, roots);
         String activeRoot = fingerprint(signer.get(signer.size() - 1));
@@ -149,8 +158,7 @@ final class PkiCommand {
                 + fingerprint(chain.get(chain.size() - 1)) + ")" : "");
     }
 
-    private static Map<String, String> fromFile(Path stateDir) {
-        Path file = stateDir.resolve("pki").resolve("ca.json");
+    private static Map<String, String> fromFile(Path file) {
         if (!Files.exists(file)) {
             return null;
         }
@@ -171,13 +179,13 @@ final class PkiCommand {
 
     /** The certificate entries of the CA state's public copy (a ConfigMap: no key in it, nothing secret to read). */
     static Map<String, String> readPublicCopy(MeshfedCommand root, String namespace, String configMapName) {
-        try (KubernetesClient client = root.environment.kubernetes().get()) {
+        try (KubernetesClient client = root.kubernetes()) {
             ConfigMap copy;
             try {
                 copy = client.configMaps().inNamespace(namespace).withName(configMapName).get();
             } catch (KubernetesClientException e) {
                 throw new CommandFailedException(ExitCodes.UNREACHABLE, "cannot read ConfigMap " + namespace + "/"
-                        + configMapName + " at " + client.getMasterUrl() + " (current kubeconfig): "
+                        + configMapName + " at " + client.getMasterUrl() + " (" + root.kubeAccess().describe() + "): "
                         + ClusterCommand.cause(e) + "; for local mode give --state-dir", e);
             }
             if (copy == null || copy.getData() == null) {

@@ -32,8 +32,11 @@ final class PolicyCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = {"List policies and their status in each cluster.",
-                "Reads the TrafficPolicy and AccessPolicy resources of the management cluster (current kubeconfig,"
-                        + " --namespace) or, with --state-dir, the local mode's policies/ directory."})
+                "Reads the TrafficPolicy and AccessPolicy resources of the management cluster (--kubeconfig, --context,"
+                        + " --namespace) or, with --state-dir, the local mode's policies/ directory."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  bin/meshfed policy list --state-dir .meshfed/state   # local mode",
+                "  bin/meshfed policy list -n meshfed -o json"})
     static final class ListPolicies implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -54,11 +57,11 @@ final class PolicyCommand {
                 }
                 return ExitCodes.OK;
             }
-            try (KubernetesClient client = root.environment.kubernetes().get()) {
+            try (KubernetesClient client = root.kubernetes()) {
                 print(root.output(), new KubernetesPolicyStore(client, root.namespace));
             } catch (KubernetesClientException e) {
                 throw new CommandFailedException(ExitCodes.UNREACHABLE, "cannot list policies in namespace "
-                        + root.namespace + " (current kubeconfig): " + ClusterCommand.cause(e)
+                        + root.namespace + " (" + root.kubeAccess().describe() + "): " + ClusterCommand.cause(e)
                         + "; for local mode give --state-dir", e);
             }
             return ExitCodes.OK;

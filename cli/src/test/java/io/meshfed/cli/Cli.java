@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** Runs the CLI in this JVM with captured output, as {@code bin/meshfed} would run it. */
@@ -13,7 +14,7 @@ final class Cli {
     }
 
     private final Map<String, String> variables;
-    private final Supplier<KubernetesClient> kubernetes;
+    private final Function<KubeAccess, KubernetesClient> kubernetes;
 
     Cli() {
         this(Map.of(), () -> {
@@ -23,7 +24,31 @@ final class Cli {
 
     Cli(Map<String, String> variables, Supplier<KubernetesClient> kubernetes) {
         this.variables = variables;
+        this.kubernetes = access -> kubernetes.get();
+    }
+
+    /**
+     * Kubernetes clients as {@code bin/meshfed} makes them ({@code --kubeconfig}, {@code --context}, env
+     * {@code KUBECONFIG} from {@code variables}); {@code HOME} is set to a directory without {@code .kube} unless
+     * {@code variables} names one.
+     */
+    static Cli real(Map<String, String> variables) {
+        Map<String, String> env = new java.util.HashMap<>(variables);
+        env.putIfAbsent("HOME", "/nonexistent-meshfed-test-home");
+        return new Cli(env, KubeAccess::client, true);
+    }
+
+    private Cli(Map<String, String> variables, Function<KubeAccess, KubernetesClient> kubernetes, boolean real) {
+        this.variables = variables;
         this.kubernetes = kubernetes;
+    }
+
+    /** An environment that prints nowhere and has no Kubernetes, for building and parsing command lines. */
+    static CliEnvironment quietEnvironment() {
+        return new CliEnvironment(java.io.InputStream.nullInputStream(), new PrintWriter(java.io.Writer.nullWriter()),
+                new PrintWriter(java.io.Writer.nullWriter()), Map.of(), access -> {
+                    throw new AssertionError("parsing only");
+                });
     }
 
     Run run(String... args) {

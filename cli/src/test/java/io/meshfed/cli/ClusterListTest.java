@@ -156,7 +156,7 @@ class ClusterListTest {
         assertEquals(ExitCodes.UNREACHABLE, run.exitCode());
         assertTrue(run.err().startsWith("meshfed: cannot list MeshClusters in namespace meshfed at " + master),
                 run.err());
-        assertTrue(run.err().endsWith(" (current kubeconfig): ConnectException: Connection refused; for local mode "
+        assertTrue(run.err().endsWith(" (in-cluster credentials): ConnectException: Connection refused; for local mode "
                 + "give --state-dir\n"), run.err());
         assertEquals(ExitCodes.UNREACHABLE, pki.exitCode());
         assertTrue(pki.err().startsWith("meshfed: cannot read ConfigMap meshfed-pki/meshfed-pki-ca-public at " + master), pki.err());

@@ -283,7 +283,8 @@ class ClusterRegistrationTest {
         assertEquals(0, run.exitCode(), run.err());
         String id = broker.received().get(0).event().getId();
         assertEquals("accepted: " + broker.uri() + " accepted event " + id + " (HTTP 202); a broker does not return "
-                + "the reply. Check with 'meshfed cluster list' (or 'kubectl get meshclusters -n meshfed').\n", run.out());
+                + "the reply. Check with 'meshfed cluster list' (or 'kubectl get meshclusters -n meshfed'), or send "
+                + "with --wait.\n", run.out());
         assertEquals(0, asJson.exitCode(), asJson.err());
         JsonNode accepted = parse(asJson.out());
         assertEquals("accepted", accepted.get("status").asText());
