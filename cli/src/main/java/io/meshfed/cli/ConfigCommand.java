@@ -28,8 +28,9 @@ final class ConfigCommand {
 
     @Command(name = "show", mixinStandardHelpOptions = true,
             description = {"Show what every bridge client of a cluster (istiod, gateways) subscribes to, was sent and "
-                    + "ACKed, and the resources its node group holds.",
-                "Reads GET <bridge>/debug/config_dump (docs/xds-bridge.md)."},
+                    + "ACKed, and the resources its node group holds. With no client of the cluster connected (local "
+                    + "mode has no istiod), show what the bridge serves the cluster's istiod and gateways.",
+                "Reads GET <bridge>/debug/config_dump?cluster=NAME (docs/xds-bridge.md)."},
             footerHeading = "%nExamples:%n",
             footer = {"  bin/meshfed config show --cluster west",
                 "  bin/meshfed config show --cluster west --resources -o json --bridge http://localhost:9090/"})
@@ -46,7 +47,9 @@ final class ConfigCommand {
         @Override
         public Integer call() {
             MeshfedCommand root = MeshfedCommand.of(spec);
-            URI uri = root.bridgeUri().resolve("/debug/config_dump" + (resources ? "?resources=true" : ""));
+            URI uri = root.bridgeUri().resolve("/debug/config_dump?cluster="
+                    + java.net.URLEncoder.encode(cluster, java.nio.charset.StandardCharsets.UTF_8)
+                    + (resources ? "&resources=true" : ""));
             JsonNode dump = fetch(uri, root);
             List<JsonNode> clients = new ArrayList<>();
             TreeSet<String> connected = new TreeSet<>();
@@ -56,11 +59,17 @@ final class ConfigCommand {
                     clients.add(client);
                 }
             }
+            JsonNode served = dump.path("served");
+            if (clients.isEmpty() && served.isArray() && !served.isEmpty()) {
+                return printServed(root, served);
+            }
             if (clients.isEmpty()) {
                 throw new CommandFailedException(ExitCodes.NOT_FOUND, "no client of cluster " + cluster
                         + " is connected to the bridge at " + root.bridgeUri() + " ("
                         + (connected.isEmpty() ? "no clients connected" : "connected clusters: "
-                                + String.join(", ", connected)) + ")");
+                                + String.join(", ", connected))
+                        + (served.isArray() ? "; the bridge holds no configuration for a cluster of that name" : "")
+                        + ")");
             }
             Output output = root.output();
             if (!output.isTable()) {
@@ -75,6 +84,41 @@ final class ConfigCommand {
             for (int i = 0; i < clients.size(); i++) {
                 printClient(clients.get(i), output, i > 0);
             }
+            return ExitCodes.OK;
+        }
+
+        /** No client connected: what the bridge would serve, per node group (istiod's, the gateways'). */
+        private int printServed(MeshfedCommand root, JsonNode served) {
+            Output output = root.output();
+            if (!output.isTable()) {
+                ObjectNode document = JsonNodeFactory.instance.objectNode();
+                document.put("cluster", cluster);
+                document.put("bridge", root.bridgeUri().toString());
+                document.putArray("clients");
+                document.set("served", served);
+                output.document(document);
+                return ExitCodes.OK;
+            }
+            output.line("no client of cluster " + cluster + " is connected to the bridge at " + root.bridgeUri()
+                    + "; what it serves them:");
+            List<List<String>> rows = new ArrayList<>();
+            List<String> bodies = new ArrayList<>();
+            for (JsonNode group : served) {
+                for (JsonNode type : group.path("types")) {
+                    String typeName = shortType(type.path("typeUrl").asText());
+                    for (JsonNode resource : type.path("resources")) {
+                        rows.add(List.of(group.path("kind").asText(), typeName, resource.path("name").asText(),
+                                Output.scalar(resource.get("version"))));
+                        if (resource.hasNonNull("json")) {
+                            bodies.add("--- " + typeName + " " + resource.path("name").asText() + "\n"
+                                    + pretty(resource.get("json")));
+                        }
+                    }
+                }
+            }
+            output.out().print(Output.table(List.of("for", "type", "name", "version"), rows));
+            bodies.forEach(body -> output.out().print("\n" + body + "\n"));
+            output.out().flush();
             return ExitCodes.OK;
         }
 

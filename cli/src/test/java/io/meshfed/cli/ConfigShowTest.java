@@ -33,8 +33,10 @@ class ConfigShowTest {
         bridge.createContext("/", exchange -> {
             try (exchange) {
                 requested.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
-                boolean withBodies = "resources=true".equals(exchange.getRequestURI().getQuery());
+                String query = exchange.getRequestURI().getQuery();
+                boolean withBodies = query != null && query.contains("resources=true");
                 byte[] body = status != 200 ? "{\"field\":\"x\",\"problem\":\"broken\"}".getBytes()
+                        : query != null && query.contains("cluster=south") ? SERVED_SOUTH.getBytes()
                         : withBodies ? dump : withoutBodies(dump);
                 exchange.getResponseHeaders().add("content-type", "application/json");
                 exchange.sendResponseHeaders(status, body.length);
@@ -62,7 +64,7 @@ class ConfigShowTest {
         Cli.Run run = new Cli().run("--bridge", url, "config", "show", "--cluster", "east");
 
         assertEquals(0, run.exitCode(), run.err());
-        assertEquals(List.of("GET /debug/config_dump"), requested);
+        assertEquals(List.of("GET /debug/config_dump?cluster=east"), requested);
         assertEquals("""
                 client stream=7 protocol=SOTW group=east connected=2026-11-26T10:00:00Z
                 node sidecar~10.1.0.5~istiod-1.istio-system~istio-system.svc.cluster.local
@@ -83,7 +85,7 @@ class ConfigShowTest {
         Cli.Run json = cli.run("config", "show", "--cluster", "west", "-o", "json");
 
         assertEquals(0, table.exitCode(), table.err());
-        assertEquals("GET /debug/config_dump?resources=true", requested.get(0));
+        assertEquals("GET /debug/config_dump?cluster=east&resources=true", requested.get(0));
         assertEquals(true, table.out().endsWith("""
                 --- networking.istio.io/v1/ServiceEntry meshfed/cart.shop.svc.west.global
                 {
@@ -101,6 +103,38 @@ class ConfigShowTest {
                 document.get("clients").get(0).get("types").get(0).get("typeUrl").asText());
     }
 
+    /** A bridge holding south's configuration with none of south's clients connected (as in local mode). */
+    private static final String SERVED_SOUTH = """
+            {"clients": [],
+             "served": [
+               {"group": "south (istio)", "kind": "istio", "types": [
+                 {"typeUrl": "networking.istio.io/v1/ServiceEntry", "resources": [
+                   {"name": "demo/echo.clusterset", "version": "a1"}, {"name": "demo/echo.east.global", "version": "b2"}]}]},
+               {"group": "south", "kind": "envoy", "types": [
+                 {"typeUrl": "type.googleapis.com/envoy.config.cluster.v3.Cluster", "resources": [
+                   {"name": "outbound|7070||echo.demo.svc.clusterset.local", "version": "c3"}]}]}],
+             "metrics": {}}
+            """;
+
+    @Test
+    void aClusterWithNoClientConnectedShowsWhatTheBridgeServesIt() throws Exception {
+        Cli.Run table = new Cli().run("--bridge", url, "config", "show", "--cluster", "south");
+        Cli.Run json = new Cli().run("--bridge", url, "-o", "json", "config", "show", "--cluster", "south");
+
+        assertEquals(0, table.exitCode(), table.err());
+        assertEquals("no client of cluster south is connected to the bridge at " + url + "; what it serves them:\n"
+                + """
+                FOR    TYPE                                 NAME                                           VERSION
+                istio  networking.istio.io/v1/ServiceEntry  demo/echo.clusterset                           a1
+                istio  networking.istio.io/v1/ServiceEntry  demo/echo.east.global                          b2
+                envoy  envoy.config.cluster.v3.Cluster      outbound|7070||echo.demo.svc.clusterset.local  c3
+                """, table.out());
+        assertEquals(0, json.exitCode(), json.err());
+        var document = Output.JSON.readTree(json.out());
+        assertEquals(0, document.get("clients").size());
+        assertEquals("istio", document.get("served").get(0).get("kind").asText());
+    }
+
     @Test
     void aClusterWithoutClientsAndABrokenBridge() {
         Cli cli = new Cli();
@@ -114,7 +148,7 @@ class ConfigShowTest {
         assertEquals("meshfed: no client of cluster north is connected to the bridge at " + url
                 + " (connected clusters: east, west)\n", none.err());
         assertEquals(ExitCodes.REMOTE_FAILURE, broken.exitCode());
-        assertEquals("meshfed: " + url + "debug/config_dump answered 500: x broken\n", broken.err());
+        assertEquals("meshfed: " + url + "debug/config_dump?cluster=east answered 500: x broken\n", broken.err());
         assertEquals(ExitCodes.USAGE, missingOption.exitCode());
     }
 
@@ -125,6 +159,6 @@ class ConfigShowTest {
         Cli.Run run = cli.run("config", "show", "--cluster", "west");
 
         assertEquals(0, run.exitCode(), run.err());
-        assertEquals(List.of("GET /debug/config_dump"), requested);
+        assertEquals(List.of("GET /debug/config_dump?cluster=west"), requested);
     }
 }

@@ -79,6 +79,22 @@ public final class BrokerEndpoint implements AutoCloseable {
         server.start();
     }
 
+    /** {@code a=1&b=2}, percent-decoded; the last of a repeated name wins. */
+    static Map<String, String> queryParameters(String rawQuery) {
+        Map<String, String> out = new java.util.HashMap<>();
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return out;
+        }
+        for (String pair : rawQuery.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            String value = eq < 0 ? "" : pair.substring(eq + 1);
+            out.put(java.net.URLDecoder.decode(name, java.nio.charset.StandardCharsets.UTF_8),
+                    java.net.URLDecoder.decode(value, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
     public int port() {
         return server.getAddress().getPort();
     }
@@ -100,9 +116,9 @@ public final class BrokerEndpoint implements AutoCloseable {
         }
         if ("GET".equals(exchange.getRequestMethod())
                 && "/debug/config_dump".equals(exchange.getRequestURI().getPath())) {
-            String query = exchange.getRequestURI().getQuery();
-            send(exchange, 200, "application/json", configDump.render(query != null
-                    && query.contains("resources=true")));
+            Map<String, String> query = queryParameters(exchange.getRequestURI().getRawQuery());
+            send(exchange, 200, "application/json", configDump.render("true".equals(query.get("resources")),
+                    query.get("cluster")));
             return;
         }
         if (!"POST".equals(exchange.getRequestMethod())) {

@@ -16,7 +16,8 @@ import jakarta.inject.Inject;
  * <ul>
  *   <li>{@code GET /debug/config_dump}: every connected client, per type what it subscribes to, the version and
  *       nonce it was last sent, the last version it ACKed and its last NACK, with the names and versions of the
- *       resources its node group holds; {@code ?resources=true} adds each resource as JSON.</li>
+ *       resources its node group holds; {@code ?resources=true} adds each resource as JSON; {@code ?cluster=X}
+ *       adds what the bridge serves X's istiod and gateways ({@code served}), whether or not they are connected.</li>
  *   <li>{@code GET /debug/metrics}: the ADS counters in Prometheus text format.</li>
  * </ul>
  */
@@ -36,7 +37,7 @@ public class HttpRoutes {
     private void configDump(RoutingContext ctx) {
         boolean withResources = "true".equals(ctx.request().getParam("resources"));
         ctx.response().putHeader("content-type", "application/json")
-                .end(new ConfigDump(clients, cache, metrics).render(withResources));
+                .end(new ConfigDump(clients, cache, metrics).render(withResources, ctx.request().getParam("cluster")));
     }
 
     private void metrics(RoutingContext ctx) {

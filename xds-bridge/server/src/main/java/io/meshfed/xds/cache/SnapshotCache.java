@@ -364,6 +364,31 @@ public final class SnapshotCache implements ConfigWatcher {
         return g == null ? null : g.snapshot;
     }
 
+    /**
+     * What a client asking as {@code requested} would be served now, for diagnostics of a cluster whose clients are
+     * not connected (local mode has no istiod): the live group's snapshot, else one built from the current source
+     * and not kept (no group is created, nothing is interned). Null when the source holds no such cluster.
+     */
+    public Snapshot preview(NodeGroup requested) {
+        SnapshotSource src;
+        NodeGroup key;
+        synchronized (lock) {
+            if (source == null || !source.clusters().contains(requested.cluster())) {
+                return null;
+            }
+            key = source.groupFor(requested);
+            Group live = groups.get(key);
+            if (live != null) {
+                return live.snapshot;
+            }
+            src = source;
+        }
+        Map<String, TypeSnapshot> types = new HashMap<>();
+        src.resources(key).forEach((typeUrl, byName) -> types.put(TypeUrls.key(typeUrl), TypeSnapshot.of(
+                byName.entrySet().stream().map(e -> Resource.pack(e.getKey(), e.getValue())).toList())));
+        return Snapshot.of(types);
+    }
+
     /** Node groups with at least one open watch. */
     public Set<NodeGroup> liveGroups() {
         return Set.copyOf(groups.keySet());

@@ -24,7 +24,8 @@ import java.util.Map;
  * The body of the bridge's {@code GET /debug/config_dump} (docs/xds-bridge.md), served by the bridge app and by
  * local mode: every connected client, per type what it subscribes to, was sent and ACKed, its last NACK and
  * the names and versions of the resources its node group holds ({@code withResources} adds each body as
- * JSON). Thread-safe.
+ * JSON); given a cluster, also what the bridge serves that cluster's istiod and its gateways in the cluster's own
+ * locality ({@code served}), whether or not any of its clients is connected. Thread-safe.
  */
 public final class ConfigDump {
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
@@ -49,6 +50,11 @@ public final class ConfigDump {
     }
 
     public String render(boolean withResources) {
+        return render(withResources, null);
+    }
+
+    /** As {@link #render(boolean)}, with {@code served} for {@code servedCluster} when it is not null. */
+    public String render(boolean withResources, String servedCluster) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (ClientStatus c : clients.all()) {
             Map<String, Object> client = new LinkedHashMap<>();
@@ -83,11 +89,41 @@ public final class ConfigDump {
             client.put("types", types);
             out.add(client);
         }
+        Map<String, Object> dump = new LinkedHashMap<>();
+        dump.put("clients", out);
+        if (servedCluster != null) {
+            dump.put("served", served(servedCluster, withResources));
+        }
+        dump.put("metrics", metrics.asMap());
         try {
-            return JSON.writeValueAsString(Map.of("clients", out, "metrics", metrics.asMap()));
+            return JSON.writeValueAsString(dump);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("the config dump always serializes", e);
         }
+    }
+
+    /** Per node group of the cluster (its istiod's, its own locality's gateways'), per type, the resources. */
+    private List<Map<String, Object>> served(String cluster, boolean withResources) {
+        List<Map<String, Object>> groups = new ArrayList<>();
+        for (NodeGroup group : List.of(NodeGroup.istio(cluster), NodeGroup.of(cluster))) {
+            Snapshot snapshot = cache.preview(group);
+            if (snapshot == null) {
+                continue;
+            }
+            List<Map<String, Object>> types = new ArrayList<>();
+            snapshot.types().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(t -> {
+                Map<String, Object> type = new LinkedHashMap<>();
+                type.put("typeUrl", t.getKey());
+                type.put("resources", resources(t.getValue(), withResources));
+                types.add(type);
+            });
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("group", group.toString());
+            entry.put("kind", group.kind().name().toLowerCase(java.util.Locale.ROOT));
+            entry.put("types", types);
+            groups.add(entry);
+        }
+        return groups;
     }
 
     private static List<Map<String, Object>> resources(TypeSnapshot ts, boolean withBodies) {
