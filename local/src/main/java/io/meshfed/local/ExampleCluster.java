@@ -21,8 +21,9 @@ import java.util.stream.Stream;
  * One example workload cluster: a directory with {@code cluster.yaml} (name, network, region, zone, trust domain)
  * and any number of ordinary Kubernetes YAML files (Services, ServiceExports, EndpointSlices, Pods, Nodes and the
  * east-west gateway Service). The east-west gateway address is read from that gateway Service the way Istio's
- * multi-network guide finds it: the Service labelled {@code istio=eastwestgateway}, its load-balancer ingress IP
- * and its {@code tls} port (15443).
+ * multi-network guide finds it: the Service labelled {@code istio=eastwestgateway}, its load-balancer ingress IP,
+ * or its host name where the load balancer gives a name (as cloud load balancers do), and its {@code tls} port
+ * (15443).
  *
  * <p>Immutable; {@link #load} checks everything and names the file and field to fix when something is wrong.
  */
@@ -122,13 +123,15 @@ public record ExampleCluster(Path directory, MeshCluster cluster, List<HasMetada
         String where = dir + ": east-west gateway Service " + gw.getMetadata().getName();
         List<LoadBalancerIngress> ingress = gw.getStatus() == null || gw.getStatus().getLoadBalancer() == null
                 ? List.of() : gw.getStatus().getLoadBalancer().getIngress();
-        if (ingress == null || ingress.isEmpty() || ingress.get(0).getIp() == null) {
-            throw new ExampleException(where + " has no status.loadBalancer.ingress[0].ip");
+        if (ingress == null || ingress.isEmpty()
+                || (ingress.get(0).getIp() == null && ingress.get(0).getHostname() == null)) {
+            throw new ExampleException(where + " has neither status.loadBalancer.ingress[0].ip nor .hostname");
         }
+        String address = ingress.get(0).getIp() != null ? ingress.get(0).getIp() : ingress.get(0).getHostname();
         int port = gw.getSpec().getPorts().stream().filter(p -> "tls".equals(p.getName())).mapToInt(p -> p.getPort())
                 .findFirst().orElseThrow(() -> new ExampleException(where + " has no port named tls (15443)"));
         try {
-            return new GatewayAddress(ingress.get(0).getIp(), port);
+            return new GatewayAddress(address, port);
         } catch (InvalidSpecException e) {
             throw new ExampleException(where + ": " + e.getMessage());
         }

@@ -12,10 +12,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 
 /**
- * {@code meshfed-local [example-dir] [--state-dir D] [--triggers D] [--host H] [--broker-port P] [--xds-port P]
- * [--xds-max-streams-per-cluster N] [--sync-interval SECONDS] [--verbose]}: runs meshfed on its embedded default,
- * registers the example's clusters, exports their services, signs every cluster's intermediate CA, prints what each
- * istiod receives, and serves until Ctrl-C. Exit code 2: bad arguments or example; 1: start-up failed.
+ * {@code meshfed-local [example-dir] [--state-dir D] [--fresh] [--triggers D] [--host H] [--broker-port P]
+ * [--xds-port P] [--xds-max-streams-per-cluster N] [--sync-interval SECONDS] [--verbose]}: runs meshfed on its
+ * embedded default, registers the example's clusters, exports their services, signs every cluster's intermediate CA,
+ * prints what each istiod receives, and serves until Ctrl-C. Each example keeps its own state directory
+ * ({@link StateDirectory}). Nothing is written before the arguments, the example and the ports are checked.
+ * Exit code 2: bad arguments, example, state directory or port; 1: start-up failed.
  */
 public final class LocalMain {
     private LocalMain() {
@@ -28,7 +30,8 @@ public final class LocalMain {
         System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
         PrintStream out = System.out;
         Path example = Path.of("examples/two-clusters");
-        Path state = Path.of(".meshfed/state");
+        Path state = null;
+        boolean fresh = false;
         Path triggers = Path.of("knative/manifests/eventing/triggers");
         String host = "127.0.0.1";
         int brokerPort = 8080;
@@ -48,8 +51,10 @@ public final class LocalMain {
                     case "--xds-max-streams-per-cluster" -> xdsMaxStreams = Integer.parseInt(value(args, ++i, a));
                     case "--sync-interval" -> syncInterval = Duration.ofSeconds(Long.parseLong(value(args, ++i, a)));
                     case "--verbose", "-v" -> verbose = true;
+                    case "--fresh" -> fresh = true;
                     case "--help", "-h" -> {
-                        out.println("usage: bin/meshfed-local [example-dir] [--state-dir .meshfed/state] "
+                        out.println("usage: bin/meshfed-local [example-dir] [--state-dir .meshfed/state/<example>] "
+                                + "[--fresh] "
                                 + "[--broker-port 8080] [--xds-port 15010] [--xds-max-streams-per-cluster 1000] "
                                 + "[--host 127.0.0.1] [--sync-interval 60] "
                                 + "[--triggers knative/manifests/eventing/triggers] [--verbose]");
@@ -80,7 +85,21 @@ public final class LocalMain {
             System.exit(2);
             return;
         }
-        out.println("meshfed: example " + example + ": clusters " + clusters.stream().map(c -> c.cluster().name()).toList());
+        if (state == null) {
+            state = StateDirectory.defaultFor(example);
+        }
+        List<String> names = clusters.stream().map(c -> c.cluster().name()).toList();
+        try {
+            checkPortFree(host, brokerPort, "--broker-port");
+            checkPortFree(host, xdsPort, "--xds-port");
+            StateDirectory.claim(state, example, names, fresh);
+        } catch (ExampleException e) {
+            System.err.println("meshfed: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        out.println("meshfed: example " + example + ": clusters " + names + ", state " + state
+                + (fresh ? " (started clean)" : ""));
         LocalMesh mesh;
         try {
             mesh = LocalMesh.start(new LocalMesh.Settings(state, triggers, host, brokerPort, xdsPort, clusters,
@@ -132,6 +151,23 @@ public final class LocalMain {
                 state);
         out.println("meshfed: send it CloudEvents with  bin/send-event <event.json>  (examples/requests/); see docs/local-mode.md");
         stopped.await();
+    }
+
+    /**
+     * Fails before anything is written when {@code port} is taken, so a clash never leaves a half-started state
+     * (a new root CA, registrations) behind. Port 0 (any free port) always passes.
+     */
+    static void checkPortFree(String host, int port, String option) {
+        if (port == 0) {
+            return;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (java.io.IOException e) {
+            throw new ExampleException("port " + port + " on " + host + " is in use: stop what listens there or pass "
+                    + option + " <port>");
+        }
     }
 
     private static String value(String[] args, int i, String option) {

@@ -169,7 +169,7 @@ public final class LocalMesh implements AutoCloseable {
                 FederationMcpTranslator.incremental(translator), Clock.systemUTC(), policies, translator);
         Map<String, Subscriber> services = Map.of(
                 Functions.REGISTRATION, Functions.registration(registry, progress),
-                Functions.EXPORT, Functions.export(sync, progress),
+                Functions.EXPORT, rereadingExamples(Functions.export(sync, progress)),
                 Functions.PKI, Functions.pki(signingService(state, clusters), progress),
                 Functions.XDS_BRIDGE, Functions.xdsBridge(feed));
         broker = new LocalBroker(TriggerTable.load(settings.triggersDir()), services,
@@ -241,12 +241,13 @@ public final class LocalMesh implements AutoCloseable {
     private void open() throws IOException {
         progress.accept("broker routes " + broker.triggers().size() + " Triggers from " + settings.triggersDir());
         for (ExampleCluster example : settings.examples()) {
-            WorkloadApiServer api = new WorkloadApiServer(example);
+            WorkloadApiServer api = new WorkloadApiServer(vertx, example);
             apiServers.put(example.cluster().name(), api);
             examples.put(example.cluster().name(), example);
             progress.accept("cluster " + example.cluster().name() + ": API server " + api.url() + " serving "
                     + example.objects().size() + " objects from " + example.directory());
         }
+        writeKubeconfig();
         feed.loadAll();
         progress.accept("state " + settings.stateDir() + ": " + clusters.list().size() + " registered clusters loaded");
         AdsServer ads = new AdsServer(cache, settings.xdsTls() == null ? new ClusterIdentifier(XDS_HOST_DOMAIN)
@@ -280,12 +281,51 @@ public final class LocalMesh implements AutoCloseable {
         }
     }
 
+    /** The kubeconfig for the example clusters' API servers: one context per cluster, named after it. */
+    public Path kubeconfig() {
+        return settings.stateDir().resolve("kubeconfig");
+    }
+
+    /**
+     * Writes {@link #kubeconfig()} (mode 0600: it holds the clusters' tokens), so {@code kubectl --kubeconfig ...
+     * --context east get services -A} reads and changes an example cluster as meshfed sees it.
+     */
+    private void writeKubeconfig() throws IOException {
+        StringBuilder clustersYaml = new StringBuilder();
+        StringBuilder users = new StringBuilder();
+        StringBuilder contexts = new StringBuilder();
+        for (var entry : apiServers.entrySet()) {
+            String name = entry.getKey();
+            WorkloadApiServer api = entry.getValue();
+            String ca = java.util.Base64.getEncoder().encodeToString(api.caPem().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            clustersYaml.append("- name: ").append(name).append("\n  cluster:\n    server: ").append(api.url())
+                    .append("\n    certificate-authority-data: ").append(ca).append('\n');
+            users.append("- name: ").append(name).append("\n  user:\n    token: ").append(api.token()).append('\n');
+            contexts.append("- name: ").append(name).append("\n  context:\n    cluster: ").append(name)
+                    .append("\n    user: ").append(name).append('\n');
+        }
+        String yaml = "# Written by meshfed local mode at each start: the example clusters' API servers (new ports and\n"
+                + "# certificates every start). kubectl --kubeconfig " + kubeconfig() + " --context <cluster> ...\n"
+                + "apiVersion: v1\nkind: Config\nclusters:\n" + clustersYaml + "users:\n" + users + "contexts:\n"
+                + contexts + "current-context: " + apiServers.keySet().iterator().next() + "\n";
+        Path file = kubeconfig();
+        java.nio.file.Files.createDirectories(file.getParent());
+        Path temp = java.nio.file.Files.createTempFile(file.getParent(), "kubeconfig", ".tmp",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        java.nio.file.Files.writeString(temp, yaml);
+        java.nio.file.Files.move(temp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        progress.accept("kubectl for the example clusters: kubectl --kubeconfig " + file + " --context "
+                + apiServers.keySet().iterator().next() + " get services -A");
+    }
+
     /** What the per-cluster PingSource does on Knative: a ping naming each registered cluster, through the broker. */
     private void periodicSync() {
         for (var stored : clusters.list()) {
             try {
                 broker.publish(CloudEventBuilder.v1().withId(UUID.randomUUID().toString())
-                        .withType("dev.knative.sources.ping").withSource(URI.create("meshfed/local/ping"))
+                        .withType(PING).withSource(URI.create("meshfed/local/ping"))
                         .withDataContentType("application/json")
                         .withData(("{\"cluster\":\"" + stored.cluster().name() + "\"}").getBytes()).build());
             } catch (RuntimeException e) {
@@ -342,7 +382,7 @@ public final class LocalMesh implements AutoCloseable {
 
     /** Asks the export function to re-read one cluster now (as an ApiServerSource or the CLI would). */
     public LocalBroker.Outcome sync(String cluster) {
-        return broker.publish(event(EventTypes.SERVICE_EXPORT_SYNC, cluster, null));
+        return broker.publish(event(EventTypes.SERVICE_EXPORT_SYNC, cluster, Map.of("cluster", cluster)));
     }
 
     /**
@@ -454,7 +494,7 @@ public final class LocalMesh implements AutoCloseable {
         return metrics;
     }
 
-    public List<String> exampleClusters() {
+    public synchronized List<String> exampleClusters() {
         return List.copyOf(examples.keySet());
     }
 
@@ -466,7 +506,63 @@ public final class LocalMesh implements AutoCloseable {
         return api;
     }
 
-    private ExampleCluster example(String cluster) {
+    /**
+     * The export function as local mode runs it: a sync (on request or by the periodic ping) first re-reads the
+     * example's YAML files, so an edited file changes the federation at the next sync without a restart, as a
+     * changed workload cluster would.
+     */
+    private Subscriber rereadingExamples(Subscriber export) {
+        return event -> {
+            if (EventTypes.SERVICE_EXPORT_SYNC.equals(event.getType()) || PING.equals(event.getType())) {
+                rereadExamples();
+            }
+            return export.handle(event);
+        };
+    }
+
+    private static final String PING = "dev.knative.sources.ping";
+
+    /**
+     * Serves what each example cluster's files hold now. A file that no longer loads is reported and changes
+     * nothing (the cluster keeps serving what it served). A changed {@code cluster.yaml} or gateway is registered
+     * again, as an operator would re-register a cluster whose gateway moved; a renamed cluster needs a restart.
+     */
+    synchronized void rereadExamples() {
+        for (String name : List.copyOf(examples.keySet())) {
+            ExampleCluster before = examples.get(name);
+            ExampleCluster now;
+            try {
+                now = ExampleCluster.load(before.directory());
+            } catch (ExampleException e) {
+                progress.accept("ERROR " + e.getMessage() + " (still serving what the files held before)");
+                continue;
+            }
+            if (!now.cluster().name().equals(name)) {
+                progress.accept("ERROR " + before.directory().resolve("cluster.yaml") + ": the cluster's name changed "
+                        + "from " + name + " to " + now.cluster().name() + ": restart local mode to rename it");
+                continue;
+            }
+            int changed;
+            try {
+                changed = apiServers.get(name).reload(now);
+            } catch (RuntimeException e) {
+                progress.accept("ERROR cluster " + name + ": cannot serve " + before.directory() + ": " + e.getMessage());
+                continue;
+            }
+            examples.put(name, now);
+            if (changed > 0) {
+                progress.accept("cluster " + name + ": re-read " + before.directory() + ": " + changed
+                        + " objects created, changed or removed");
+            }
+            if (!now.cluster().equals(before.cluster())) {
+                progress.accept("cluster " + name + ": " + before.directory().resolve("cluster.yaml")
+                        + " or its gateway changed: registering it again");
+                timers.execute(() -> broker.publish(registrationEvent(name)));
+            }
+        }
+    }
+
+    private synchronized ExampleCluster example(String cluster) {
         ExampleCluster e = examples.get(cluster);
         if (e == null) {
             throw new ExampleException("no example cluster named " + cluster + " (have " + examples.keySet() + ")");

@@ -1,6 +1,7 @@
 package io.meshfed.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,6 +82,9 @@ class LocalModeFilesTest {
         assertEquals(List.of("east-1", "east-2", "west-1"), three.stream().map(c -> c.cluster().name()).toList());
         assertEquals(Set.of("us-east1", "europe-west4"),
                 Set.copyOf(three.stream().map(c -> c.cluster().locality().region()).toList()));
+        // west-1's load balancer is known by name only: peers get a DNS-resolved gateway.
+        assertEquals(new GatewayAddress("eastwest-west-1.elb.example.net", 15443), three.get(2).cluster().eastWestGateway());
+        assertFalse(three.get(2).cluster().eastWestGateway().isIp());
     }
 
     @Test
