@@ -406,7 +406,7 @@ final class CheckCommand {
                     new Need("list", "meshfed.io", "accesspolicies", null, namespace, null, "meshfed policy list", true),
                     new Need("get", "", "configmaps", null, pkiNamespace, secret + "-public", "meshfed pki status", true),
                     new Need("create", "", "serviceaccounts", "token", namespace, "meshfed-operator",
-                            "a token to send events through the Broker (docs/deploy.md)", true),
+                            "sending events through the Broker, docs/deploy.md", true),
                     new Need("update", "", "secrets", null, pkiNamespace, secret,
                             "meshfed pki init / rotate-root (break-glass)", false));
             for (Need need : needs) {

@@ -103,8 +103,9 @@ final class ClusterCommand {
             }
             var event = MeshfedCommand.newEvent(EventTypes.CLUSTER_REGISTRATION_REQUESTED, data.name())
                     .withData("application/json", json).build();
-            Replies.Hints hints = new Replies.Hints(
-                    "Check with 'meshfed cluster list' (or 'kubectl get meshclusters -n " + root.namespace
+            Replies.Hints hints = new Replies.Hints(waiting.wait ? "Watching MeshCluster " + root.namespace + "/"
+                    + data.name() + " for its status (--wait)."
+                    : "Check with 'meshfed cluster list' (or 'kubectl get meshclusters -n " + root.namespace
                             + "'), or send with --wait; a rejection is an io.meshfed.cluster.registration.rejected "
                             + "event on the broker.",
                     "registration handled");
@@ -275,8 +276,9 @@ final class ClusterCommand {
             ObjectNode data = JsonNodeFactory.instance.objectNode().put("name", name);
             var event = MeshfedCommand.newEvent(EventTypes.CLUSTER_DEREGISTRATION_REQUESTED, name)
                     .withData("application/json", data.toString().getBytes(StandardCharsets.UTF_8)).build();
-            Replies.Hints hints = new Replies.Hints(
-                    "Check with 'meshfed cluster list' (or 'kubectl get meshclusters -n " + root.namespace
+            Replies.Hints hints = new Replies.Hints(waiting.wait ? "Watching MeshCluster " + root.namespace + "/"
+                    + name + " until it is gone (--wait)."
+                    : "Check with 'meshfed cluster list' (or 'kubectl get meshclusters -n " + root.namespace
                             + "'), or send with --wait.",
                     "deregistration handled");
             if (!waiting.wait) {

@@ -38,7 +38,8 @@ final class ExportCommand {
                     .getBytes(StandardCharsets.UTF_8);
             var event = MeshfedCommand.newEvent(EventTypes.SERVICE_EXPORT_SYNC, cluster)
                     .withData("application/json", data).build();
-            Replies.Hints hints = new Replies.Hints(
+            Replies.Hints hints = new Replies.Hints(waiting.wait ? "Watching MeshCluster " + root.namespace + "/"
+                    + cluster + " for the sync's status (--wait)." :
                     "A change shows up as io.meshfed.catalog.changed on the broker and in "
                             + "'meshfed config show --cluster <other cluster>'; --wait shows the sync's status.",
                     "nothing changed in " + cluster + "'s exported services");

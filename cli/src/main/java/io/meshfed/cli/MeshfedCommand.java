@@ -18,18 +18,25 @@ import picocli.CommandLine.ScopeType;
  * {@link #of(CommandLine.Model.CommandSpec)}.
  */
 @Command(name = "meshfed", mixinStandardHelpOptions = true, versionProvider = MeshfedCommand.Version.class,
-        description = "Operate a meshfed management plane: register clusters, sync exports, show config and PKI state.",
+        description = "Operate a meshfed management plane: register clusters, sync exports, show config and PKI state, "
+                + "rotate the root, check clusters before and after installing.",
         subcommands = {ClusterCommand.class, ExportCommand.class, ConfigCommand.class, PkiCommand.class,
             PolicyCommand.class, CheckCommand.class, EventCommand.class, CompletionCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:done (a reply, 202 accepted, 204 no change, state read)",
-            "1:the function answered with a rejection or failure event",
+            "1:the function answered no (a rejection or failure event, a status --wait saw), a check FAILed, "
+                    + "a pki step was refused",
             "2:bad command line or input file; nothing was sent",
             "3:the receiver refused the request (HTTP 4xx)",
             "4:the receiver failed (HTTP 5xx) or answered something unreadable",
-            "5:nothing answered (connection refused, timeout) or state unreadable",
-            "6:not found (no bridge client of that cluster, no CA state)"})
+            "5:nothing answered (connection refused, timeout), state unreadable, no status within --wait-timeout",
+            "6:not found (no bridge client of that cluster, no CA state, no MeshCluster to wait on)"},
+        footerHeading = "%nExamples:%n",
+        footer = {"  bin/meshfed cluster list --state-dir .meshfed/state",
+            "  bin/meshfed cluster register -f examples/cli/register-east.yaml --wait",
+            "  bin/meshfed check management --context mgmt",
+            "  bin/meshfed <command> --help    # every command's help ends with examples"})
 public final class MeshfedCommand {
     /** {@code source} of every event the CLI sends. */
     public static final URI SOURCE = URI.create("meshfed/cli");
