@@ -31,11 +31,18 @@ public final class ExportAdapter {
 
     private final CatalogSync sync;
     private final Consumer<String> progress;
+    private final ExportRecorder recorder;
 
     /** @param progress told one line per change or failure (the Funqy app logs it, local mode prints it) */
     public ExportAdapter(CatalogSync sync, Consumer<String> progress) {
+        this(sync, progress, ExportRecorder.NONE);
+    }
+
+    /** @param recorder told of every sync that completed or failed */
+    public ExportAdapter(CatalogSync sync, Consumer<String> progress, ExportRecorder recorder) {
         this.sync = sync;
         this.progress = progress;
+        this.recorder = recorder;
     }
 
     /**
@@ -71,14 +78,21 @@ public final class ExportAdapter {
         }
         if (result instanceof SyncResult.Changed changed) {
             var c = changed.change();
+            if (!c.removed()) {
+                recorder.synced(c.cluster());
+            }
             progress.accept("catalog of " + c.cluster() + (c.removed() ? " removed" : " changed (version "
                     + c.version() + ")"));
             return Optional.of(EventData.reply(event, EventTypes.CATALOG_CHANGED, SOURCE, c.cluster(), c, Map.of()));
         }
         if (result instanceof SyncResult.Failed failed) {
+            recorder.failed(failed.failure().cluster(), failed.failure().reason());
             progress.accept("export of " + failed.failure().cluster() + " FAILED: " + failed.failure());
             return Optional.of(EventData.reply(event, EventTypes.SERVICE_EXPORT_FAILED, SOURCE,
                     failed.failure().cluster(), failed.failure(), Map.of()));
+        }
+        if (result instanceof SyncResult.Unchanged unchanged) {
+            recorder.synced(unchanged.cluster());
         }
         return Optional.empty();
     }

@@ -7,6 +7,8 @@ import io.meshfed.store.ClusterStore;
 import io.meshfed.store.KubernetesCatalogStore;
 import io.meshfed.store.KubernetesClusterStore;
 import io.meshfed.store.status.KubernetesClusterStatusWriter;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -53,7 +55,29 @@ public class ExportBeans {
 
     @Produces
     @Singleton
-    ExportAdapter exportAdapter(CatalogSync sync) {
-        return new ExportAdapter(sync, org.jboss.logging.Logger.getLogger(ExportAdapter.class)::info);
+    ExportAdapter exportAdapter(CatalogSync sync, MeterRegistry registry) {
+        return new ExportAdapter(sync, org.jboss.logging.Logger.getLogger(ExportAdapter.class)::info,
+                new ExportMeters(registry));
+    }
+
+    /** {@code meshfed_export_syncs_total{cluster}} and {@code meshfed_export_failures_total{cluster,reason}}. */
+    static final class ExportMeters implements ExportRecorder {
+        private final MeterRegistry registry;
+
+        ExportMeters(MeterRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public void synced(String cluster) {
+            Counter.builder("meshfed.export.syncs").description("catalog syncs that completed")
+                    .tag("cluster", cluster).register(registry).increment();
+        }
+
+        @Override
+        public void failed(String cluster, FailureReason reason) {
+            Counter.builder("meshfed.export.failures").description("catalog syncs that failed")
+                    .tag("cluster", cluster).tag("reason", reason.wireName()).register(registry).increment();
+        }
     }
 }

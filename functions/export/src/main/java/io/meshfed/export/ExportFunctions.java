@@ -21,31 +21,31 @@ public class ExportFunctions {
 
     @Funq("sync")
     public CloudEvent<JsonNode> sync(CloudEvent<byte[]> event) {
-        return FunqyEvents.answer(adapter.handle(FunqyEvents.toSdk(event)));
+        return FunqyEvents.handle(event, adapter::handle);
     }
 
     @Funq("apiServerAdd")
     public CloudEvent<JsonNode> apiServerAdd(CloudEvent<byte[]> event) {
-        return FunqyEvents.answer(adapter.handle(FunqyEvents.toSdk(event)));
+        return FunqyEvents.handle(event, adapter::handle);
     }
 
     @Funq("apiServerUpdate")
     public CloudEvent<JsonNode> apiServerUpdate(CloudEvent<byte[]> event) {
-        return FunqyEvents.answer(adapter.handle(FunqyEvents.toSdk(event)));
+        return FunqyEvents.handle(event, adapter::handle);
     }
 
     @Funq("apiServerDelete")
     public CloudEvent<JsonNode> apiServerDelete(CloudEvent<byte[]> event) {
-        return FunqyEvents.answer(adapter.handle(FunqyEvents.toSdk(event)));
+        return FunqyEvents.handle(event, adapter::handle);
     }
 
     @Funq("registered")
     public CloudEvent<JsonNode> registered(CloudEvent<byte[]> event) {
-        return FunqyEvents.answer(adapter.handle(FunqyEvents.toSdk(event)));
+        return FunqyEvents.handle(event, adapter::handle);
     }
 
     @Funq("deregistered")
     public CloudEvent<JsonNode> deregistered(CloudEvent<byte[]> event) {
-        return FunqyEvents.answer(adapter.handle(FunqyEvents.toSdk(event)));
+        return FunqyEvents.handle(event, adapter::handle);
     }
 }

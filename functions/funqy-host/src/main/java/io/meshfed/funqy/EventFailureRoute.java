@@ -30,11 +30,16 @@ public class EventFailureRoute {
             return;
         }
         EventAnswer answer = EventAnswer.of(failure(ctx));
-        if (answer.status() >= 500) {
-            LOG.errorf(ctx.failure(), "%s %s failed: %s", ctx.request().method(), ctx.request().path(),
-                    answer.failure().getMessage());
-        } else {
-            LOG.infof("refused an event (%d): %s", answer.status(), answer.failure().getMessage());
+        EventObservation.putMdc(ctx); // the refusal's log line carries the event's id like every other
+        try {
+            if (answer.status() >= 500) {
+                LOG.errorf(ctx.failure(), "%s %s failed: %s", ctx.request().method(), ctx.request().path(),
+                        answer.failure().getMessage());
+            } else {
+                LOG.infof("refused an event (%d): %s", answer.status(), answer.failure().getMessage());
+            }
+        } finally {
+            EventObservation.clearMdc();
         }
         ctx.response().setStatusCode(answer.status()).putHeader("Content-Type", EventAnswer.CONTENT_TYPE)
                 .end(answer.body());

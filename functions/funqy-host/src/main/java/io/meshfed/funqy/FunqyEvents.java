@@ -15,15 +15,49 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
+import io.quarkus.arc.Arc;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * Funqy's CloudEvent to the CloudEvents SDK type every function adapter takes, and the adapter's reply back, so
- * that a {@code @Funq} method is one line: {@code return FunqyEvents.answer(adapter.handle(FunqyEvents.toSdk(e)))}.
+ * that a {@code @Funq} method is one line: {@code return FunqyEvents.handle(event, adapter::handle)}.
  * The functions take {@code CloudEvent<byte[]>}: Funqy hands over the data as sent (binary mode) or as the
  * envelope's {@code data} re-serialized (structured mode), and the adapter reads it, as it does in local mode.
  */
 public final class FunqyEvents {
     private FunqyEvents() {
+    }
+
+    /**
+     * The adapter's answer to {@code event}, with the event's id, type and source in the logging context (MDC) for
+     * as long as the adapter runs, and told to {@link EventObservation}, which counts the event by its type.
+     *
+     * @throws BadEventException as {@link #toSdk}; and whatever the adapter throws
+     */
+    public static io.quarkus.funqy.knative.events.CloudEvent<JsonNode> handle(
+            io.quarkus.funqy.knative.events.CloudEvent<byte[]> event, Function<CloudEvent, Optional<CloudEvent>> adapter) {
+        EventObservation.putMdc(event.id(), event.type(), event.source());
+        RoutingContext request = currentRequest();
+        if (request != null) {
+            request.put(EventObservation.ID, event.id());
+            request.put(EventObservation.TYPE, event.type());
+            request.put(EventObservation.SOURCE, event.source());
+        }
+        try {
+            return answer(adapter.apply(toSdk(event)));
+        } finally {
+            EventObservation.clearMdc();
+        }
+    }
+
+    private static RoutingContext currentRequest() {
+        var container = Arc.container();
+        if (container == null || !container.requestContext().isActive()) {
+            return null;
+        }
+        return container.instance(CurrentVertxRequest.class).get().getCurrent();
     }
 
     /**

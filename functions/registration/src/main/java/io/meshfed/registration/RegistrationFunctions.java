@@ -17,11 +17,11 @@ public class RegistrationFunctions {
 
     @Funq("register")
     public CloudEvent<JsonNode> register(CloudEvent<byte[]> event) {
-        return FunqyEvents.answer(adapter.handle(FunqyEvents.toSdk(event)));
+        return FunqyEvents.handle(event, adapter::handle);
     }
 
     @Funq("deregister")
     public CloudEvent<JsonNode> deregister(CloudEvent<byte[]> event) {
-        return FunqyEvents.answer(adapter.handle(FunqyEvents.toSdk(event)));
+        return FunqyEvents.handle(event, adapter::handle);
     }
 }

@@ -3,6 +3,7 @@ package io.meshfed.pki.agent;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshfed.pki.ca.KeyAlgorithm;
 import io.meshfed.pki.ca.Pems;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -76,8 +77,15 @@ public class AgentRunner {
     Optional<Duration> xdsClientLifetime;
 
     private ScheduledExecutorService loop;
+    private volatile AgentMeters meters;
 
-    void start(@Observes StartupEvent event, Instance<KubernetesClient> kubernetes) throws IOException {
+    /** The running agent's meters; null when the agent is switched off or not started yet. */
+    AgentMeters meters() {
+        return meters;
+    }
+
+    void start(@Observes StartupEvent event, Instance<KubernetesClient> kubernetes, MeterRegistry registry)
+            throws IOException {
         if (!enabled) {
             return;
         }
@@ -95,8 +103,10 @@ public class AgentRunner {
         HttpCsrClient client = new HttpCsrClient(submitUrl, "meshfed/csr-agent/" + cluster,
                 HttpCsrClient.Encoding.valueOf(encoding.toUpperCase(Locale.ROOT)), requestTimeout);
         TokenSource tokens = new ProjectedTokenFile(tokenFile);
+        AgentMeters agentMeters = new AgentMeters(registry, cluster, Clock.systemUTC());
         CsrAgent agent = new CsrAgent(settings, client, tokens, store, Clock.systemUTC(),
-                new Random(), bootstrap);
+                new Random(), bootstrap, agentMeters);
+        meters = agentMeters;
         loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "csr-agent"));
         loop.execute(() -> runAndReschedule(agent::reconcile));
         if (xdsClientEnabled && store instanceof KubernetesCaCertsStore) {

@@ -71,6 +71,7 @@ public final class CsrAgent {
     private final SecureRandom secureRandom = new SecureRandom();
     private final Backoff backoff;
     private final List<X509Certificate> bootstrapRoots;
+    private final AgentRecorder recorder;
 
     private Pending pending;
     /** The version of {@code cacerts} the current step read; its writes compare-and-set on it. */
@@ -90,6 +91,13 @@ public final class CsrAgent {
      */
     public CsrAgent(AgentSettings settings, CsrClient client, TokenSource tokens, CaCertsStore store, Clock clock,
             Random jitter, List<X509Certificate> bootstrapRoots) {
+        this(settings, client, tokens, store, clock, jitter, bootstrapRoots, AgentRecorder.NONE);
+    }
+
+    /** @param recorder told of every request's outcome, every write, and what is installed after each step */
+    public CsrAgent(AgentSettings settings, CsrClient client, TokenSource tokens, CaCertsStore store, Clock clock,
+            Random jitter, List<X509Certificate> bootstrapRoots, AgentRecorder recorder) {
+        this.recorder = recorder;
         this.settings = settings;
         this.client = client;
         this.tokens = tokens;
@@ -107,6 +115,7 @@ public final class CsrAgent {
             Optional<CaCertsStore.Versioned> stored = store.readVersioned();
             readVersion = stored.map(CaCertsStore.Versioned::version).orElse(null);
             installed = stored.flatMap(CaCertsStore.Versioned::caCerts).flatMap(this::validateInstalled);
+            installed.ifPresentOrElse(i -> recorder.installed(i.chain(), i.roots()), recorder::nothingValidInstalled);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "cannot read the installed CA material: {0}", e.getMessage());
             return backoff(now);
@@ -134,10 +143,12 @@ public final class CsrAgent {
         try {
             outcome = submit(current.caCerts().csr(), current.caCerts().requestId());
         } catch (ManagementPlaneUnavailableException | TokenUnavailableException e) {
+            recorder.request(AgentRecorder.Outcome.UNAVAILABLE);
             LOG.log(Level.INFO, "trust bundle refresh failed, keeping the installed material: {0}", e.getMessage());
             return Optional.of(earliest(current.renewAt(), backoff(now)));
         }
         if (outcome instanceof SigningOutcome.Rejected rejected) {
+            recorder.request(AgentRecorder.Outcome.REJECTED);
             LOG.log(Level.WARNING, "refresh of request {0} was rejected: {1}", current.caCerts().requestId(),
                     rejected.data().reasons());
             return Optional.of(earliest(current.renewAt(), backoff(now)));
@@ -148,9 +159,11 @@ public final class CsrAgent {
             bundle = Pems.certificates(signed.trustBundle(), "trust bundle");
             verifyChain(current.chain(), bundle, current.roots());
         } catch (RuntimeException | java.security.GeneralSecurityException e) {
+            recorder.request(AgentRecorder.Outcome.INVALID_REPLY);
             LOG.log(Level.WARNING, "refresh reply failed verification, ignoring it: {0}", e.getMessage());
             return Optional.of(earliest(current.renewAt(), backoff(now)));
         }
+        recorder.request(AgentRecorder.Outcome.REFRESHED);
         backoff.reset();
         lastRefresh = now;
         X509Certificate activeRoot = bundle.get(0);
@@ -170,6 +183,8 @@ public final class CsrAgent {
                 LOG.log(Level.WARNING, "writing the new trust bundle failed: {0}", e.getMessage());
                 return Optional.of(backoff(now));
             }
+            recorder.cacertsWritten();
+            recorder.installed(current.chain(), bundle);
             LOG.log(Level.INFO, "installed a trust bundle of {0} root(s)", bundle.size());
         }
         return Optional.of(earliest(current.renewAt(), now.plus(settings.refreshInterval())));
@@ -189,18 +204,21 @@ public final class CsrAgent {
         try {
             outcome = submit(pending.csr(), pending.requestId());
         } catch (ManagementPlaneUnavailableException | TokenUnavailableException e) {
+            recorder.request(AgentRecorder.Outcome.UNAVAILABLE);
             LOG.log(Level.INFO, "cannot ask the management plane ({0}); retrying", e.getMessage());
             return backoff(now);
         }
         if (outcome instanceof SigningOutcome.Rejected rejected) {
+            recorder.request(AgentRecorder.Outcome.REJECTED);
             LOG.log(Level.WARNING, "CSR {0} was rejected: {1}", pending.requestId(), rejected.data().reasons());
             return backoff(now);
         }
         CsrSigned signed = ((SigningOutcome.Signed) outcome).data();
         List<X509Certificate> chain;
+        List<X509Certificate> bundle;
         try {
             chain = Pems.certificates(signed.certChain(), "certificate chain");
-            List<X509Certificate> bundle = Pems.certificates(signed.trustBundle(), "trust bundle");
+            bundle = Pems.certificates(signed.trustBundle(), "trust bundle");
             if (!chain.get(0).getPublicKey().equals(pending.keys().getPublic())) {
                 throw new IllegalStateException("the signed certificate is not for this agent's key");
             }
@@ -211,11 +229,13 @@ public final class CsrAgent {
             anchors.addAll(bootstrapRoots);
             verifyChain(chain, bundle, anchors);
         } catch (RuntimeException | java.security.GeneralSecurityException e) {
+            recorder.request(AgentRecorder.Outcome.INVALID_REPLY);
             LOG.log(Level.WARNING, "signed reply for {0} failed verification; nothing written: {1}",
                     pending.requestId(), e.getMessage());
             pending = null;
             return backoff(now);
         }
+        recorder.request(AgentRecorder.Outcome.SIGNED);
         CaCerts caCerts = new CaCerts(Pems.encode(chain.get(0)), Pems.encodePrivateKey(pending.keys().getPrivate()),
                 signed.certChain(), signed.trustBundle(), pending.requestId(), pending.csr());
         try {
@@ -231,6 +251,8 @@ public final class CsrAgent {
             LOG.log(Level.WARNING, "writing cacerts failed, will retry: {0}", e.getMessage());
             return backoff(now);
         }
+        recorder.cacertsWritten();
+        recorder.installed(chain, bundle);
         LOG.log(Level.INFO, "installed intermediate serial {0} (request {1}), valid until {2}", signed.serial(),
                 pending.requestId(), signed.notAfter());
         pending = null;

@@ -44,11 +44,20 @@ public final class CsrSigningService {
     private final AuditStore audit;
     private final Clock clock;
     private final SigningMetrics metrics = new SigningMetrics();
+    private final SigningRecorder recorder;
     private final Object[] locks = new Object[STRIPES];
     private volatile Object[] bundleCache = {null, null};
 
     public CsrSigningService(CallerAuthenticator authenticator, ClusterStore clusters, CsrChecks checks,
             IntermediateSigner signer, Supplier<CaState> caState, AuditStore audit, Clock clock) {
+        this(authenticator, clusters, checks, signer, caState, audit, clock, SigningRecorder.NONE);
+    }
+
+    /** @param recorder told of every certificate answered and every refusal, as {@link #metrics()} counts them */
+    public CsrSigningService(CallerAuthenticator authenticator, ClusterStore clusters, CsrChecks checks,
+            IntermediateSigner signer, Supplier<CaState> caState, AuditStore audit, Clock clock,
+            SigningRecorder recorder) {
+        this.recorder = recorder;
         this.authenticator = authenticator;
         this.clusters = clusters;
         this.checks = checks;
@@ -125,6 +134,7 @@ public final class CsrSigningService {
                     accepted.purpose() == CsrPurpose.XDS_CLIENT ? "xDS client certificate" : "intermediate",
                     request.cluster(), request.requestId(), record.serial(), record.notAfter());
             metrics.countSigned(false);
+            recorder.signed(request.cluster(), accepted.purpose(), Instant.parse(record.notAfter()), false);
             return new SigningOutcome.Signed(signed(record, state), false);
         }
     }
@@ -157,6 +167,7 @@ public final class CsrSigningService {
         // The certificate is the one issued before; the trust bundle is today's, so a replay also tells an
         // agent about a root rotation.
         metrics.countSigned(true);
+        recorder.signed(earlier.cluster(), accepted.purpose(), Instant.parse(earlier.notAfter()), true);
         return new SigningOutcome.Signed(signed(earlier, caState.get()), true);
     }
 
@@ -187,9 +198,18 @@ public final class CsrSigningService {
         audit.recordRejected(new AuditRecord(clock.instant().toString(), AuditRecord.Outcome.REJECTED, requestId,
                 request.cluster(), caller, csrDigest, null, null, null, null, null, List.of(rejection)));
         metrics.countRejected(rejection.reason());
+        recorder.rejected(rejection.reason());
         LOG.log(Level.INFO, "rejected CSR of {0} for cluster {1} (request {2}): {3} {4}", caller, request.cluster(),
                 requestId, rejection.reason(), rejection.message());
         return new SigningOutcome.Rejected(new CsrRejected(requestId, request.cluster(), List.of(rejection)));
+    }
+
+    /**
+     * The answer to a request whose data could not even be read as {@code csr.submitted}: counted and logged as any
+     * refusal before authentication.
+     */
+    public SigningOutcome.Rejected refuseUnreadable(String source, Rejection rejection) {
+        return (SigningOutcome.Rejected) refuse(null, source, rejection);
     }
 
     /**
@@ -200,6 +220,7 @@ public final class CsrSigningService {
         String requestId = request == null ? null : CsrChecks.clip(request.requestId());
         String cluster = request == null ? null : CsrChecks.clip(request.cluster());
         metrics.countRejected(rejection.reason());
+        recorder.rejected(rejection.reason());
         LOG.log(Level.INFO, "refused CSR claiming cluster {0} (request {1}, event source {2}): {3} {4}", cluster,
                 requestId, CsrChecks.clip(source), rejection.reason(), rejection.message());
         return new SigningOutcome.Rejected(new CsrRejected(requestId, cluster, List.of(rejection)));

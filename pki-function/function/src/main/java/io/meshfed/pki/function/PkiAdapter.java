@@ -83,9 +83,11 @@ public final class PkiAdapter {
         try {
             request = read(event);
         } catch (BadEventException e) {
-            return Optional.of(EventData.reply(event, EventTypes.CSR_REJECTED, SOURCE, null, new CsrRejected(null, null,
-                    List.of(Rejection.of(RejectionReason.INVALID_REQUEST, "event data is not csr.submitted data: "
-                            + clip(e.getMessage())))), Map.of()));
+            SigningOutcome.Rejected refused = service.refuseUnreadable(event.getSource().toString(),
+                    Rejection.of(RejectionReason.INVALID_REQUEST, "event data is not csr.submitted data: "
+                            + clip(e.getMessage())));
+            return Optional.of(EventData.reply(event, EventTypes.CSR_REJECTED, SOURCE, null, refused.data(),
+                    Map.of()));
         }
         SigningOutcome outcome;
         try {

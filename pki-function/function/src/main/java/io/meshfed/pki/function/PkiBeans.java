@@ -28,6 +28,7 @@ import io.meshfed.store.status.ClusterStatusWriter;
 import io.meshfed.store.status.KubernetesClusterStatusWriter;
 import io.meshfed.store.WorkloadClusterClients;
 import io.quarkus.arc.DefaultBean;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -144,8 +145,10 @@ public class PkiBeans {
     @Produces
     @Singleton
     CsrSigningService signingService(CallerAuthenticator authenticator, ClusterStore clusters, CaStore caStore,
-            AuditStore audit) {
-        CaState initial = caStore.load().orElseGet(() -> caStore.initialize(CaState.of(firstAuthority())));
+            AuditStore audit, MeterRegistry registry) {
+        PkiMeters meters = new PkiMeters(registry);
+        CaState initial = meters.loaded(caStore.load()
+                .orElseGet(() -> caStore.initialize(CaState.of(firstAuthority()))));
         if (caStore instanceof KubernetesCaStore kubernetes) {
             kubernetes.publish(); // the public copy status tools read, if an earlier write of it failed
         }
@@ -159,8 +162,9 @@ public class PkiBeans {
                 provider == null ? "JDK's default" : provider.getName());
         return new CsrSigningService(authenticator, clusters, new CsrChecks(policy, provider),
                 new IntermediateSigner(provider, new SecureRandom()),
-                () -> caStore.load().orElseThrow(() -> new IllegalStateException("the CA state disappeared")),
-                audit, Clock.systemUTC());
+                () -> meters.loaded(caStore.load()
+                        .orElseThrow(() -> new IllegalStateException("the CA state disappeared"))),
+                audit, Clock.systemUTC(), meters);
     }
 
     @Produces

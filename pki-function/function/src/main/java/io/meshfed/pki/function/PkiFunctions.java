@@ -18,6 +18,6 @@ public class PkiFunctions {
 
     @Funq("signCsr")
     public CloudEvent<JsonNode> signCsr(CloudEvent<byte[]> event) {
-        return FunqyEvents.answer(adapter.handle(FunqyEvents.toSdk(event)));
+        return FunqyEvents.handle(event, adapter::handle);
     }
 }
