@@ -298,7 +298,7 @@ final class ClusterCommand {
                 "There is no list event: this reads the MeshCluster resources of the management cluster (current "
                         + "kubeconfig, --namespace) or, with --state-dir, the local mode's state directory."},
             footerHeading = "%nExamples:%n",
-            footer = {"  bin/meshfed cluster list --state-dir .meshfed/state   # local mode",
+            footer = {"  bin/meshfed cluster list --state-dir .meshfed/state/two-clusters   # local mode",
                 "  bin/meshfed cluster list --context prod -o yaml"})
     static final class ListClusters implements java.util.concurrent.Callable<Integer> {
         @Spec

@@ -33,7 +33,7 @@ import picocli.CommandLine.ScopeType;
             "5:nothing answered (connection refused, timeout), state unreadable, no status within --wait-timeout",
             "6:not found (no bridge client of that cluster, no CA state, no MeshCluster to wait on)"},
         footerHeading = "%nExamples:%n",
-        footer = {"  bin/meshfed cluster list --state-dir .meshfed/state",
+        footer = {"  bin/meshfed cluster list --state-dir .meshfed/state/two-clusters",
             "  bin/meshfed cluster register -f examples/cli/register-east.yaml --wait",
             "  bin/meshfed check management --context mgmt",
             "  bin/meshfed <command> --help    # every command's help ends with examples"})

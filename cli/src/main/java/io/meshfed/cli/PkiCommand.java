@@ -50,7 +50,7 @@ final class PkiCommand {
                 "Reads the public copy of the CA state, ConfigMap meshfed-pki/meshfed-pki-ca-public (kubeconfig),",
                 "or <state-dir>/pki/ca.json."},
             footerHeading = "%nExamples:%n",
-            footer = {"  bin/meshfed pki status --state-dir .meshfed/state   # local mode",
+            footer = {"  bin/meshfed pki status --state-dir .meshfed/state/two-clusters   # local mode",
                 "  bin/meshfed pki status -o yaml --context prod"})
     static final class Status implements Callable<Integer> {
         @Spec

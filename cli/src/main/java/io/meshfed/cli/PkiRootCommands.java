@@ -113,7 +113,7 @@ final class PkiRootCommands {
                 "  bin/meshfed pki status",
                 "  bin/meshfed pki rotate-root activate",
                 "  bin/meshfed pki rotate-root retire",
-                "  bin/meshfed pki rotate-root introduce --state-dir .meshfed/state   # local mode"})
+                "  bin/meshfed pki rotate-root introduce --state-dir .meshfed/state/two-clusters   # local mode"})
     static final class RotateRoot {
 
         @Command(name = "introduce", mixinStandardHelpOptions = true,

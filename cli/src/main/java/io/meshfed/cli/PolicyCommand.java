@@ -35,7 +35,7 @@ final class PolicyCommand {
                 "Reads the TrafficPolicy and AccessPolicy resources of the management cluster (--kubeconfig, --context,"
                         + " --namespace) or, with --state-dir, the local mode's policies/ directory."},
             footerHeading = "%nExamples:%n",
-            footer = {"  bin/meshfed policy list --state-dir .meshfed/state   # local mode",
+            footer = {"  bin/meshfed policy list --state-dir .meshfed/state/two-clusters   # local mode",
                 "  bin/meshfed policy list -n meshfed -o json"})
     static final class ListPolicies implements Callable<Integer> {
         @Spec

@@ -84,6 +84,17 @@ class EventSendTest {
     }
 
     @Test
+    void fromStdin() throws Exception {
+        broker.answer(event -> TestBroker.Answer.status(204, null, ""));
+        Cli.Run run = cli.runWithInput("{\"type\": \"io.meshfed.policy.changed\", \"data\": {\"kind\": \"TrafficPolicy\"}}",
+                "event", "send", "-", broker.uri().toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals("io.meshfed.policy.changed", broker.only().getType());
+        assertEquals("TrafficPolicy", ClusterRegistrationTest.data(broker.only()).path("kind").asText());
+        assertEquals("HTTP/1.1 204 No Content\n\n", run.out());
+    }
+
+    @Test
     void aBadFileIsRefusedAndNothingIsSent() throws Exception {
         Path noType = dir.resolve("no-type.json");
         Files.writeString(noType, "{\"data\": {}}");
