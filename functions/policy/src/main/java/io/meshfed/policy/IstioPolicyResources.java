@@ -57,6 +57,8 @@ final class IstioPolicyResources {
     /** Annotation on every object a policy produced or changed: the policies it carries, sorted. */
     static final String POLICIES = "meshfed.io/policies";
     static final String DEFAULT_DENY_NAME = "meshfed-default-deny";
+    /** The source address of the default deny's rule: the unspecified address, never a connection's peer. */
+    static final String NO_SOURCE = "0.0.0.0/32";
 
     private IstioPolicyResources() {
     }
@@ -326,10 +328,23 @@ final class IstioPolicyResources {
         return authorization(meta(s.namespace(), s.name() + "." + p.name(), null, p.ref()), spec);
     }
 
-    /** Istio's default deny: an ALLOW policy with no rule in the root namespace admits nothing anywhere. */
+    /**
+     * The default deny: an ALLOW policy in the root namespace whose one rule matches no request (source address
+     * {@value #NO_SOURCE}, which no connection has), so every workload admits only what another ALLOW admits. Not
+     * Istio's rule-less "allow nothing" policy: Envoy sidecars deny with it, but istiod builds a proxyless gRPC
+     * server's RBAC from rules only ({@code pilot/pkg/networking/grpcgen/lds.go}), so without a rule those servers
+     * would admit every caller.
+     */
     static AuthorizationPolicy defaultDeny(List<String> policies) {
+        Source source = new Source();
+        source.setIpBlocks(new ArrayList<>(List.of(NO_SOURCE)));
+        RuleFrom from = new RuleFrom();
+        from.setSource(source);
+        Rule rule = new Rule();
+        rule.setFrom(new ArrayList<>(List.of(from)));
         io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy spec =
                 new io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy();
+        spec.setRules(new ArrayList<>(List.of(rule)));
         return authorization(meta(FederationLabels.GATEWAY_NAMESPACE, DEFAULT_DENY_NAME, null,
                 String.join(",", policies)), spec);
     }

@@ -62,7 +62,7 @@ import org.junit.jupiter.api.io.TempDir;
  * AccessPolicy admitting {@code web/frontend} of every registered cluster, east's istiod gives the server RBAC in
  * its inbound listener: both frontends are still admitted, the reconciler gets PERMISSION_DENIED. A second ALLOW
  * for the reconciler on the server's own port admits it too; a DENY of west's frontend by method and path refuses
- * that caller though an ALLOW admits it.
+ * that caller though an ALLOW admits it. The mesh-wide default deny in place of both ALLOWs refuses every caller.
  */
 @ExtendWith(PeerLogsOnFailure.class)
 class RealIstiodAccessEnforcementTest {
@@ -156,6 +156,15 @@ class RealIstiodAccessEnforcementTest {
                             "the DENY refuses west's frontend");
                     assertOutcomes(callers, Map.of(frontend, frontend.spiffe(), reconciler, reconciler.spiffe(),
                             westFrontend, "PERMISSION_DENIED"), "the reconciler on its port, west's frontend denied");
+
+                    // the mesh-wide default deny in place of both ALLOWs (one change): nobody is admitted
+                    Files.delete(fleet.mesh().policyDirectory().resolve("echo-frontend.yaml"));
+                    Files.delete(fleet.mesh().policyDirectory().resolve("echo-reconciler.yaml"));
+                    RealIstiodPolicyTest.applyAccess(fleet, "lockdown", "defaultDeny: true\n");
+                    awaitCall(callers.get(reconciler), "PERMISSION_DENIED"::equals,
+                            "the default deny refuses the reconciler, whom no ALLOW admits now");
+                    assertOutcomes(callers, Map.of(frontend, "PERMISSION_DENIED", reconciler, "PERMISSION_DENIED",
+                            westFrontend, "PERMISSION_DENIED"), "default deny");
                 } finally {
                     for (ManagedChannel c : channels) {
                         c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
