@@ -432,7 +432,8 @@ final class CheckCommand {
                 } else if (need.required()) {
                     report.warn(check, "denied: " + need.forWhat() + " will not work for you; ask for " + what);
                 } else {
-                    report.ok(check, "denied, as for most operators (" + need.forWhat() + " needs " + what + ")");
+                    report.warn(check, "denied: " + need.forWhat() + " will not work for you, as intended for most "
+                            + "operators; whoever rotates the root needs " + what);
                 }
             }
         }

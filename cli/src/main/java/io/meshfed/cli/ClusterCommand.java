@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code meshfed cluster register|deregister|list}. */
 @Command(name = "cluster", mixinStandardHelpOptions = true, description = "Register, deregister and list clusters.",
-        subcommands = {ClusterCommand.Register.class, ClusterCommand.Deregister.class, ClusterCommand.ListClusters.class})
+        subcommands = {ClusterCommand.Register.class, ClusterCommand.Deregister.class, ClusterCommand.ListClusters.class,
+            ClusterCommand.Status.class})
 final class ClusterCommand {
 
     /** Reads registration files strictly: an unknown field or a wrong type is an error naming it. */
@@ -363,6 +364,35 @@ final class ClusterCommand {
                             + root.namespace + " at " + client.getMasterUrl() + " (" + root.kubeAccess().describe() + "): " + cause(e)
                             + "; for local mode give --state-dir", e);
                 }
+            }
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = {"Show what the functions last reported about a cluster: its MeshCluster's conditions "
+                    + "(Registered, ApiReachable, CatalogSynced, CAIssued), the last sync and its CA's expiry.",
+                "Reads the management cluster (--kubeconfig, --context, --namespace); local mode keeps no status."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  bin/meshfed cluster status east",
+                "  bin/meshfed cluster status east -o json --context prod"})
+    static final class Status implements java.util.concurrent.Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "NAME", description = "The cluster.")
+        String name;
+
+        @Override
+        public Integer call() {
+            MeshfedCommand root = MeshfedCommand.of(spec);
+            try (KubernetesClient client = root.kubernetes()) {
+                var cluster = StatusWait.before(root, client, name);
+                if (cluster == null) {
+                    throw new CommandFailedException(ExitCodes.NOT_FOUND, "no MeshCluster " + root.namespace + "/"
+                            + name + " at " + client.getMasterUrl() + " (" + root.kubeAccess().describe() + ")");
+                }
+                StatusWait.print(root.output(), cluster);
+                return ExitCodes.OK;
             }
         }
     }

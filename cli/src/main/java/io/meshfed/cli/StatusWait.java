@@ -108,9 +108,9 @@ final class StatusWait {
 
     private static CommandFailedException cannotWatch(MeshfedCommand root, KubernetesClient client, String cluster,
             KubernetesClientException e) {
-        return new CommandFailedException(ExitCodes.UNREACHABLE, "--wait cannot watch MeshCluster " + root.namespace
+        return new CommandFailedException(ExitCodes.UNREACHABLE, "cannot read MeshCluster " + root.namespace
                 + "/" + cluster + " at " + client.getMasterUrl() + " (" + root.kubeAccess().describe() + "): "
-                + ClusterCommand.cause(e) + (e.getCode() == 403 ? "; it needs get and watch on meshclusters.meshfed.io"
+                + ClusterCommand.cause(e) + (e.getCode() == 403 ? "; this needs get (and, for --wait, watch) on meshclusters.meshfed.io"
                         : ""), e);
     }
 

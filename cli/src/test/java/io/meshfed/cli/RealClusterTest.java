@@ -304,6 +304,7 @@ class RealClusterTest {
         assertLine(run, "WARN", "crd meshclusters.meshfed.io", "served, but you may not read CRDs");
         assertLine(run, "OK", "pki CA Secret", "present (seen through its public copy meshfed-pki/meshfed-pki-ca-public");
         assertLine(run, "WARN", "you: list meshclusters", "denied: meshfed cluster list will not work for you");
+        assertLine(run, "WARN", "you: update secrets", "as intended for most operators");
         assertLine(run, "OK", "you: get configmaps", "allowed (meshfed pki status)");
         assertLine(run, "WARN", "rbac registration", "you may not read RBAC objects");
     }
@@ -408,6 +409,8 @@ class RealClusterTest {
             Cli.Run register = onReady("--broker", url, "cluster", "register", "-f", file.toString(), "--wait",
                     "--wait-timeout", "60");
             Cli.Run sync = onReady("--broker", url, "export", "sync", "north", "--wait", "--wait-timeout", "60");
+            Cli.Run status = onReady("cluster", "status", "north", "-o", "json");
+            Cli.Run noStatus = onReady("cluster", "status", "nowhere");
             Cli.Run unknown = onReady("--broker", url, "export", "sync", "nowhere", "--wait");
             Cli.Run deregister = onReady("--broker", url, "cluster", "deregister", "north", "--wait",
                     "--wait-timeout", "60");
@@ -419,6 +422,14 @@ class RealClusterTest {
             assertEquals(0, sync.exitCode(), sync.out() + sync.err());
             assertTrue(sync.out().matches("(?s).*\\nCatalogSynced +True +Synced .*"), sync.out());
             assertTrue(sync.out().contains(", 3 services"), sync.out());
+            assertEquals(0, status.exitCode(), status.err());
+            var conditions = Output.JSON.readTree(status.out()).path("status").path("conditions");
+            List<String> types = new ArrayList<>();
+            conditions.forEach(c -> types.add(c.path("type").asText() + "=" + c.path("status").asText()));
+            assertEquals(List.of("Registered=True", "ApiReachable=Unknown", "CatalogSynced=True"), types);
+            assertEquals(3, Output.JSON.readTree(status.out()).path("status").path("catalog").path("services").asInt());
+            assertEquals(ExitCodes.NOT_FOUND, noStatus.exitCode());
+            assertTrue(noStatus.err().contains("no MeshCluster meshfed/nowhere at "), noStatus.err());
             assertEquals(ExitCodes.NOT_FOUND, unknown.exitCode());
             assertTrue(unknown.err().contains("no MeshCluster meshfed/nowhere"), unknown.err());
             assertEquals(0, deregister.exitCode(), deregister.out() + deregister.err());
