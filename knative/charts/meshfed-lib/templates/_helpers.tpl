@@ -69,7 +69,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 A container with the values applied: image (component image, else registry/name:tag from the manifest's image with
 image.registry and image.tag), pull policy, resources (component, else the manifest's, else the default), security
 context (the global containerSecurityContext, overridden by what the manifest says, overridden by the component's),
-extra env. .c is the container, .comp the component's values. Returns JSON.
+extra env (the component's, and MESHFED_LOG_JSON=true when logs.json is set). .c is the container, .comp the component's values. Returns JSON.
 */}}
 {{- define "meshfed.container" -}}
 {{- $v := .root.Values -}}
@@ -94,15 +94,19 @@ extra env. .c is the container, .comp the component's values. Returns JSON.
 {{- if $sc -}}
 {{- $_ := set $c "securityContext" $sc -}}
 {{- end -}}
-{{- if $comp.env -}}
+{{- $compEnv := deepCopy ($comp.env | default dict) -}}
+{{- if and ($v.logs | default dict).json (not (hasKey $compEnv "MESHFED_LOG_JSON")) -}}
+{{- $_ := set $compEnv "MESHFED_LOG_JSON" "true" -}}
+{{- end -}}
+{{- if $compEnv -}}
 {{- $env := list -}}
 {{- range $e := ($c.env | default list) -}}
-{{- if not (hasKey $comp.env $e.name) -}}
+{{- if not (hasKey $compEnv $e.name) -}}
 {{- $env = append $env $e -}}
 {{- end -}}
 {{- end -}}
-{{- range $name := keys $comp.env | sortAlpha -}}
-{{- $env = append $env (dict "name" $name "value" (toString (get $comp.env $name))) -}}
+{{- range $name := keys $compEnv | sortAlpha -}}
+{{- $env = append $env (dict "name" $name "value" (toString (get $compEnv $name))) -}}
 {{- end -}}
 {{- $_ := set $c "env" $env -}}
 {{- end -}}
