@@ -221,6 +221,10 @@ class ManifestsTest {
                     name + " has a wildcard rule"));
         }
         assertFalse(grants(NS, "meshfed-xds-bridge", "secrets"), "the bridge reads no Secrets");
+        assertTrue(grants(NS, "meshfed-xds-bridge", "meshclusters/status", "patch"),
+                "the bridge's IstiodConnected condition, by server-side apply");
+        assertFalse(grants(NS, "meshfed-xds-bridge", "meshclusters", "patch")
+                || grants(NS, "meshfed-xds-bridge", "meshclusters", "update"), "the bridge never writes a spec");
         assertFalse(grants(NS, "meshfed-export", "secrets", "create"), "export never writes Secrets");
         assertTrue(grants(NS, "meshfed-registration", "meshclusters", "create"));
         assertTrue(grants(NS, "meshfed-export", "configmaps", "update"), "export owns the catalogs");

@@ -52,6 +52,7 @@ class MeshClusterStatusRealApiServerTest {
     KubernetesClient registrationClient;
     KubernetesClient exportClient;
     KubernetesClient pkiClient;
+    KubernetesClient bridgeClient;
     KubernetesClusterStore clusters;
 
     @TempDir
@@ -63,6 +64,7 @@ class MeshClusterStatusRealApiServerTest {
         registrationClient = management.clientOf("meshfed-registration");
         exportClient = management.clientOf("meshfed-export");
         pkiClient = management.clientOf("meshfed-pki");
+        bridgeClient = management.clientOf("meshfed-xds-bridge");
         clusters = new KubernetesClusterStore(registrationClient, NS);
     }
 
@@ -76,6 +78,7 @@ class MeshClusterStatusRealApiServerTest {
         registrationClient.close();
         exportClient.close();
         pkiClient.close();
+        bridgeClient.close();
         management.close();
     }
 
@@ -97,6 +100,8 @@ class MeshClusterStatusRealApiServerTest {
         assertTrue(writer(pkiClient, "meshfed-pki", at).report("east", new Report(
                 List.of(new Condition(ClusterStatusWriter.CA_ISSUED, ConditionStatus.TRUE, "Signed", "intermediate CA")),
                 List.of(), Optional.empty(), Optional.of(new CaStatus(Instant.parse("2027-12-05T08:00:00Z"), "1f2e")))));
+        assertTrue(writer(bridgeClient, "meshfed-xds-bridge", at).report("east", Report.of(new Condition(
+                ClusterStatusWriter.ISTIOD_CONNECTED, ConditionStatus.TRUE, "StreamOpen", "an istiod holds a stream"))));
     }
 
     @Test
@@ -113,6 +118,7 @@ class MeshClusterStatusRealApiServerTest {
         assertTrue(row.get("SYNCED").matches("7m\\d*s?|[78]m"), "age of the last sync, 7 minutes ago: " + row);
         assertEquals("True", row.get("CA"));
         assertEquals("2027-12-05T08:00:00Z", row.get("CA-EXPIRES"));
+        assertEquals("True", row.get("ISTIOD"));
         assertFalse(row.containsKey("GATEWAY"), "gateway and trust domain only with -o wide: " + row);
         Map<String, String> wide = kubectlRow("east", List.of("-o", "wide"));
         assertEquals("10.0.0.1", wide.get("GATEWAY"));
@@ -128,7 +134,7 @@ class MeshClusterStatusRealApiServerTest {
         writer(registrationClient, "meshfed-registration", later)
                 .report("east", registered(ConditionStatus.FALSE, "Unreachable"));
         Map<String, Map<?, ?>> conditions = conditions();
-        assertEquals(List.of("ApiReachable", "CAIssued", "CatalogSynced", "Registered"),
+        assertEquals(List.of("ApiReachable", "CAIssued", "CatalogSynced", "IstiodConnected", "Registered"),
                 conditions.keySet().stream().sorted().toList());
         assertEquals("False", conditions.get("ApiReachable").get("status"));
         assertEquals(later.toString(), conditions.get("ApiReachable").get("lastTransitionTime"), "status changed");
@@ -137,7 +143,7 @@ class MeshClusterStatusRealApiServerTest {
 
         // a spec change through the store (the main resource) leaves status alone
         clusters.put(cluster("east", "10.0.0.2"), Optional.of(StoreFixtures.TOKEN));
-        assertEquals(4, conditions().size());
+        assertEquals(5, conditions().size());
         assertEquals("2027-12-05T08:00:00Z", status().get("ca") instanceof Map<?, ?> ca ? ca.get("notAfter") : null);
         assertEquals("True", conditions().get("CatalogSynced").get("status"));
     }
@@ -153,7 +159,7 @@ class MeshClusterStatusRealApiServerTest {
         assertEquals("Reachable", conditions().get("ApiReachable").get("reason"), "kept as it was");
         assertEquals("Unchanged", conditions().get("Registered").get("reason"));
         registration.report("east", Report.of(again));
-        assertEquals(List.of("CAIssued", "CatalogSynced", "Registered"),
+        assertEquals(List.of("CAIssued", "CatalogSynced", "IstiodConnected", "Registered"),
                 conditions().keySet().stream().sorted().toList(), "its own condition it names no more is gone");
     }
 
@@ -179,7 +185,7 @@ class MeshClusterStatusRealApiServerTest {
     @Test
     void identitiesWithoutAStatusRuleCannotWriteStatus() {
         clusters.put(cluster("east", "10.0.0.1"), Optional.of(StoreFixtures.TOKEN));
-        for (String account : List.of("meshfed-xds-bridge", "meshfed-workload-events")) {
+        for (String account : List.of("meshfed-workload-events")) {
             try (KubernetesClient client = management.clientOf(account)) {
                 KubernetesClientException e = assertThrows(KubernetesClientException.class,
                         () -> writer(client, account, NOW).report("east", registered(ConditionStatus.TRUE, "Reachable")));

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * What a function reports about a registered cluster on its {@code MeshCluster}'s status, which operators read with
  * {@code kubectl get meshclusters}. Each function writes only its own condition types and fields (registration:
  * {@link #REGISTERED}, {@link #API_REACHABLE}; export: {@link #CATALOG_SYNCED} and {@code catalog}; the PKI:
- * {@link #CA_ISSUED} and {@code ca}) and never another's.
+ * {@link #CA_ISSUED} and {@code ca}; the xDS bridge: {@link #ISTIOD_CONNECTED}) and never another's.
  *
  * <p>Status is a report, not state any function reads back: a failed write is the caller's to log and forget, never
  * a reason to fail the event that caused it. Implementations are thread-safe.
@@ -20,6 +20,8 @@ public interface ClusterStatusWriter {
     String API_REACHABLE = "ApiReachable";
     String CATALOG_SYNCED = "CatalogSynced";
     String CA_ISSUED = "CAIssued";
+    /** True while an istiod of the cluster holds an ADS stream to the xDS bridge. */
+    String ISTIOD_CONNECTED = "IstiodConnected";
 
     /** Writes nothing (local mode keeps no MeshCluster resources). */
     ClusterStatusWriter NONE = (cluster, report) -> false;

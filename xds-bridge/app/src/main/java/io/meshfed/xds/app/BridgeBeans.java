@@ -12,14 +12,20 @@ import io.meshfed.xds.cache.SnapshotCache;
 import io.meshfed.xds.envoy.EnvoyPolicy;
 import io.meshfed.xds.envoy.EnvoyTranslator;
 import io.meshfed.xds.mcp.FederationMcpTranslator;
+import io.meshfed.store.status.KubernetesClusterStatusWriter;
+import io.meshfed.xds.protocol.AdsObserver;
 import io.meshfed.xds.protocol.AdsServer;
 import io.meshfed.xds.protocol.ClusterIdentifier;
 import io.meshfed.xds.protocol.ConnectedClients;
 import io.meshfed.xds.protocol.XdsMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.arc.DefaultBean;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.Optional;
 
 /** Wires the plain domain objects; nothing here has logic of its own. */
 public class BridgeBeans {
@@ -70,12 +76,49 @@ public class BridgeBeans {
 
     @Produces
     @Singleton
-    AdsServer adsServer(SnapshotCache cache, XdsMetrics metrics, ConnectedClients clients, BridgeConfig config) {
+    BridgeMetrics bridgeMetrics(MeterRegistry registry, XdsMetrics metrics) {
+        return new BridgeMetrics(registry, metrics);
+    }
+
+    @Produces
+    @Singleton
+    ClusterGauges clusterGauges(MeterRegistry registry) {
+        return new ClusterGauges(registry, Clock.systemUTC());
+    }
+
+    /** Empty where the bridge keeps no condition: no store watch (no Kubernetes API), or switched off. */
+    @Produces
+    @Singleton
+    Optional<IstiodConnections> istiodConnections(Instance<KubernetesClient> client, BridgeConfig config) {
+        if (!config.xds().watchStores() || !config.xds().istiodCondition()) {
+            return Optional.empty();
+        }
+        return Optional.of(new IstiodConnections(new KubernetesClusterStatusWriter(client.get(), config.namespace(),
+                "meshfed-xds-bridge", Clock.systemUTC()), client.get(), config.namespace(), config.xds().replica()));
+    }
+
+    void closeBridgeMetrics(@Disposes BridgeMetrics metrics) {
+        metrics.close();
+    }
+
+    void closeClusterGauges(@Disposes ClusterGauges gauges) {
+        gauges.close();
+    }
+
+    void closeIstiodConnections(@Disposes Optional<IstiodConnections> connections) {
+        connections.ifPresent(IstiodConnections::close);
+    }
+
+    @Produces
+    @Singleton
+    AdsServer adsServer(SnapshotCache cache, XdsMetrics metrics, ConnectedClients clients, BridgeConfig config,
+            BridgeMetrics bridgeMetrics, Optional<IstiodConnections> istiod) {
         BridgeConfig.Tls tls = config.xds().tls();
         ClusterIdentifier identifier = tls.certFile().isPresent()
                 ? new ClusterIdentifier(config.xds().hostDomain(), XdsListener.adsTls(tls).clientCas())
                 : new ClusterIdentifier(config.xds().hostDomain());
-        return new AdsServer(cache, identifier, metrics, clients, config.xds().maxStreamsPerCluster());
+        AdsObserver observer = istiod.<AdsObserver>map(i -> AdsObservers.of(bridgeMetrics, i)).orElse(bridgeMetrics);
+        return new AdsServer(cache, identifier, metrics, clients, config.xds().maxStreamsPerCluster(), observer);
     }
 
     @Produces

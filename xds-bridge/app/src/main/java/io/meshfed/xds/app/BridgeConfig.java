@@ -15,6 +15,14 @@ public interface BridgeConfig {
 
     Xds xds();
 
+    /** What the CloudEvent metrics every meshfed Funqy app shares (funqy-host) are labelled with. */
+    Metrics metrics();
+
+    interface Metrics {
+        /** The {@code function} label of {@code meshfed_events_total} and {@code meshfed_event_seconds}. */
+        Optional<String> function();
+    }
+
     interface Xds {
         /** ADS port (gRPC, HTTP/2). 0 picks a free one. */
         @WithDefault("15010")
@@ -42,6 +50,17 @@ public interface BridgeConfig {
          */
         @WithDefault("true")
         boolean watchStores();
+
+        /**
+         * Whether the bridge keeps the {@code IstiodConnected} condition on each MeshCluster's status (needs
+         * {@link #watchStores()}, and {@code patch} on {@code meshclusters/status}).
+         */
+        @WithDefault("true")
+        boolean istiodCondition();
+
+        /** This replica's name in the {@code IstiodConnected} condition's message: the pod's name. */
+        @WithDefault("${HOSTNAME:meshfed-xds-bridge}")
+        String replica();
 
         /** How often the watch re-reads every cluster even without a change (the informers' resync). */
         @WithDefault("10m")

@@ -11,14 +11,14 @@ import jakarta.inject.Inject;
 
 /**
  * Diagnostics. (Refused events are answered by {@code io.meshfed.funqy.EventFailureRoute}, as in every meshfed
- * function, with the body docs/events.md documents.)
+ * function, with the body docs/events.md documents; metrics are Micrometer's at {@code GET /metrics}:
+ * {@link BridgeMetrics}, {@link ClusterGauges}.)
  *
  * <ul>
  *   <li>{@code GET /debug/config_dump}: every connected client, per type what it subscribes to, the version and
  *       nonce it was last sent, the last version it ACKed and its last NACK, with the names and versions of the
  *       resources its node group holds; {@code ?resources=true} adds each resource as JSON; {@code ?cluster=X}
  *       adds what the bridge serves X's istiod and gateways ({@code served}), whether or not they are connected.</li>
- *   <li>{@code GET /debug/metrics}: the ADS counters in Prometheus text format.</li>
  * </ul>
  */
 public class HttpRoutes {
@@ -31,18 +31,11 @@ public class HttpRoutes {
 
     void install(@Observes Router router) {
         router.get("/debug/config_dump").blockingHandler(this::configDump);
-        router.get("/debug/metrics").handler(this::metrics);
     }
 
     private void configDump(RoutingContext ctx) {
         boolean withResources = "true".equals(ctx.request().getParam("resources"));
         ctx.response().putHeader("content-type", "application/json")
                 .end(new ConfigDump(clients, cache, metrics).render(withResources, ctx.request().getParam("cluster")));
-    }
-
-    private void metrics(RoutingContext ctx) {
-        StringBuilder sb = new StringBuilder();
-        metrics.asMap().forEach((k, v) -> sb.append(k).append(' ').append(v).append('\n'));
-        ctx.response().putHeader("content-type", "text/plain; version=0.0.4").end(sb.toString());
     }
 }

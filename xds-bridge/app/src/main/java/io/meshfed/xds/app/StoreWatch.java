@@ -33,9 +33,21 @@ public final class StoreWatch implements AutoCloseable {
 
     /** Starts both informers; returns once their first lists are in (every cluster re-read once). */
     public static StoreWatch start(KubernetesClient client, String namespace, CatalogFeed feed, Duration resync) {
+        return start(client, namespace, feed, resync, null);
+    }
+
+    /**
+     * Starts the informers, {@code clusterStatus} (when not null) also hearing of every MeshCluster as the watch
+     * reads it (its status included: the metrics of {@link ClusterGauges}).
+     */
+    public static StoreWatch start(KubernetesClient client, String namespace, CatalogFeed feed, Duration resync,
+            ResourceEventHandler<GenericKubernetesResource> clusterStatus) {
         SharedIndexInformer<GenericKubernetesResource> clusters = client
                 .genericKubernetesResources(KubernetesClusterStore.MESH_CLUSTER).inNamespace(namespace)
                 .inform(new Refresh<>(feed, o -> o.getMetadata().getName()), resync.toMillis());
+        if (clusterStatus != null) {
+            clusters.addEventHandler(clusterStatus);
+        }
         SharedIndexInformer<ConfigMap> catalogs;
         try {
             catalogs = client.configMaps().inNamespace(namespace).withLabel(KubernetesCatalogStore.CATALOG_LABEL, "true")

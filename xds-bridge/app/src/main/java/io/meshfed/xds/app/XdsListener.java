@@ -29,10 +29,13 @@ public class XdsListener {
     private long timer = -1;
     private final jakarta.enterprise.inject.Instance<io.fabric8.kubernetes.client.KubernetesClient> client;
     private volatile StoreWatch watch;
+    private final ClusterGauges gauges;
 
     XdsListener(Vertx vertx, AdsServer ads, CatalogFeed feed, BridgeConfig config,
-            jakarta.enterprise.inject.Instance<io.fabric8.kubernetes.client.KubernetesClient> client) {
+            jakarta.enterprise.inject.Instance<io.fabric8.kubernetes.client.KubernetesClient> client,
+            ClusterGauges gauges) {
         this.client = client;
+        this.gauges = gauges;
         this.vertx = vertx;
         this.ads = ads;
         this.feed = feed;
@@ -42,7 +45,7 @@ public class XdsListener {
     void start(@Observes StartupEvent e) throws Exception {
         feed.loadAll();
         if (config.xds().watchStores()) {
-            watch = StoreWatch.start(client.get(), config.namespace(), feed, config.xds().watchResync());
+            watch = StoreWatch.start(client.get(), config.namespace(), feed, config.xds().watchResync(), gauges);
         }
         HttpServerOptions options = new HttpServerOptions().setHost(config.xds().host()).setPort(config.xds().port());
         BridgeConfig.Tls tls = config.xds().tls();

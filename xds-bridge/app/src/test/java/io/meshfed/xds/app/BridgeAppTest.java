@@ -118,9 +118,12 @@ class BridgeAppTest {
             assertEquals(200, dump.statusCode());
             assertTrue(dump.body().contains("\"cluster\" : \"east\""), dump.body());
             assertTrue(dump.body().contains("\"ackedVersion\" : \"" + third.getVersionInfo() + "\""), dump.body());
-            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(root.toURI().resolve("/debug/metrics"))
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(root.toURI().resolve("/metrics"))
                     .build(), HttpResponse.BodyHandlers.ofString());
-            assertTrue(metrics.body().contains("meshfed_xds_nacks_total 0"), metrics.body());
+            assertEquals(0.0, Scrape.of(metrics.body()).value("meshfed_xds_rejects_total", "cluster=\"east\"",
+                    "type=\"ServiceEntry\""), metrics.body());
+            assertTrue(Scrape.of(metrics.body()).value("meshfed_xds_pushes_total", "cluster=\"east\"",
+                    "type=\"ServiceEntry\"") >= 3, metrics.body());
             HttpResponse<String> ready = http.send(HttpRequest.newBuilder(root.toURI().resolve("/q/health/ready"))
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, ready.statusCode(), ready.body());

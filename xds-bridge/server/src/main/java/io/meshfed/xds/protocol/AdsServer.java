@@ -42,6 +42,7 @@ public final class AdsServer {
     private final XdsMetrics metrics;
     private final ConnectedClients clients;
     private final ClusterStreams clusterStreams;
+    private final AdsObserver observer;
     private final AtomicLong streamIds = new AtomicLong();
 
     /** The most streams one cluster identity may hold open unless configured otherwise. */
@@ -64,6 +65,13 @@ public final class AdsServer {
      */
     public AdsServer(ConfigWatcher watcher, ClusterIdentifier identifier, XdsMetrics metrics, ConnectedClients clients,
             int maxStreamsPerCluster) {
+        this(watcher, identifier, metrics, clients, maxStreamsPerCluster, AdsObserver.NONE);
+    }
+
+    /** @param observer told of every served stream, response and answer (metrics, the istiod condition) */
+    public AdsServer(ConfigWatcher watcher, ClusterIdentifier identifier, XdsMetrics metrics, ConnectedClients clients,
+            int maxStreamsPerCluster, AdsObserver observer) {
+        this.observer = java.util.Objects.requireNonNull(observer, "observer");
         this.watcher = watcher;
         this.identifier = identifier;
         this.metrics = metrics;
@@ -104,7 +112,7 @@ public final class AdsServer {
         SocketAddress remote = call.connection().remoteAddress(true);
         return new StreamEnv(streamIds.incrementAndGet(), call, Vertx.currentContext(), authority,
                 call.connection().sslSession(), remote == null ? null : remote.hostAddress(), watcher, identifier,
-                metrics, clients, clusterStreams);
+                metrics, clients, clusterStreams, observer);
     }
 
     /**
@@ -116,6 +124,6 @@ public final class AdsServer {
      */
     record StreamEnv(long id, GrpcServerRequest<Buffer, Buffer> call, Context context, String authority,
             javax.net.ssl.SSLSession tls, String remoteAddress, ConfigWatcher watcher, ClusterIdentifier identifier,
-            XdsMetrics metrics, ConnectedClients clients, ClusterStreams clusterStreams) {
+            XdsMetrics metrics, ConnectedClients clients, ClusterStreams clusterStreams, AdsObserver observer) {
     }
 }

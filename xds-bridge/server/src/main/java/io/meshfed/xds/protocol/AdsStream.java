@@ -52,6 +52,10 @@ abstract class AdsStream<Q extends Message> {
     NodeGroup group;
     /** Whether this stream counts against its cluster's cap of open streams. */
     private boolean countedInCluster;
+    /** What kind of client this is, told from its first request. */
+    AdsObserver.ClientKind clientKind;
+    /** Whether the observer was told this stream is served (and so must be told when it ends). */
+    private boolean announced;
     private boolean unknownLocalityReported;
     /** One watch per kind of configuration the client asked for (Envoy, Istio over MCP, or both). */
     private final Map<NodeGroup.Kind, KindWatch> watches = new EnumMap<>(NodeGroup.Kind.class);
@@ -232,6 +236,7 @@ abstract class AdsStream<Q extends Message> {
         cluster = c;
         shard = Shard.fromAuthority(env.authority()).orElse(null);
         group = new NodeGroup(c, locality(n));
+        clientKind = AdsObserver.ClientKind.of(typeUrlOf(request), n);
     }
 
     /**
@@ -288,6 +293,10 @@ abstract class AdsStream<Q extends Message> {
             kw.watch = result.result();
             kw.snapshot = kw.watch.current();
             watches.put(g.kind(), kw);
+            if (!announced) {
+                announced = true;
+                env.observer().streamOpened(cluster, clientKind);
+            }
             noteUnknownLocality();
             LOG.debugf("stream %d: node %s of cluster %s watches %s (%s)", env.id(), node.getId(), cluster, g, protocol());
             try {
@@ -339,6 +348,10 @@ abstract class AdsStream<Q extends Message> {
         env.metrics().responsesAwaitingAnswer.addAndGet(-awaitingAnswer);
         awaitingAnswer = 0;
         env.metrics().streamsClosed.incrementAndGet();
+        if (announced) {
+            announced = false;
+            env.observer().streamClosed(cluster, clientKind);
+        }
     }
 
     /**
@@ -369,6 +382,8 @@ abstract class AdsStream<Q extends Message> {
         ClientStatus.Nack lastNack;
         /** Whether the response last sent ({@link #sentNonce}) awaits its ACK or NACK. */
         boolean awaitingAnswer;
+        /** {@link System#nanoTime} when the response last sent was written. */
+        long sentAtNanos;
     }
 
     /**
@@ -382,6 +397,7 @@ abstract class AdsStream<Q extends Message> {
         }
         t.awaitingAnswer = false;
         answered();
+        env.observer().answered(cluster, clientKind, typeUrl, error == null, System.nanoTime() - t.sentAtNanos);
         if (error != null) {
             t.lastNack = new ClientStatus.Nack(t.sentVersion, nonce, error.getMessage(), java.time.Instant.now());
             nacked(typeUrl, t.sentVersion, nonce, error.getMessage());
@@ -400,8 +416,10 @@ abstract class AdsStream<Q extends Message> {
         return shard != null && NodeGroup.Kind.of(typeUrl) == NodeGroup.Kind.ISTIO;
     }
 
-    /** A response was written and awaits its ACK or NACK. */
-    void awaitAnswer() {
+    /** A response of the type {@code t} keeps was written and awaits its ACK or NACK. */
+    void awaitAnswer(AnswerState t) {
+        t.awaitingAnswer = true;
+        t.sentAtNanos = System.nanoTime();
         awaitingAnswer++;
         env.metrics().responsesAwaitingAnswer.incrementAndGet();
     }
@@ -426,15 +444,15 @@ abstract class AdsStream<Q extends Message> {
         }
     }
 
-    void send(Message response, int resources) {
-        send(Unpooled.wrappedBuffer(response.toByteArray()), resources);
+    void send(String typeUrl, Message response, int resources) {
+        send(typeUrl, Unpooled.wrappedBuffer(response.toByteArray()), resources);
     }
 
     /**
      * Sends an encoded response and counts its bytes as in flight until the connection has written them (or
      * failed to), which is what slow clients hold of the bridge's memory.
      */
-    void send(ByteBuf encoded, int resources) {
+    void send(String typeUrl, ByteBuf encoded, int resources) {
         int length = encoded.readableBytes();
         env.metrics().responseBytesInFlight.addAndGet(length);
         Runnable done = () -> {
@@ -450,6 +468,7 @@ abstract class AdsStream<Q extends Message> {
         env.metrics().responses.incrementAndGet();
         env.metrics().bytesSent.addAndGet(length);
         env.metrics().resourcesSent.addAndGet(resources);
+        env.observer().responseSent(cluster, clientKind, typeUrl, length);
     }
 
     void nacked(String typeUrl, String version, String nonce, String error) {

@@ -265,12 +265,11 @@ final class DeltaStream extends AdsStream<DeltaDiscoveryRequest> {
         }
         String nonce = nextNonce();
         b.setNonce(nonce);
-        send(b.build(), changed.size());
+        send(t.typeUrl, b.build(), changed.size());
         t.sentVersion = ts.version();
         t.sentNonce = nonce;
         t.sentResources = changed.size();
-        t.awaitingAnswer = true;
-        awaitAnswer();
+        awaitAnswer(t);
     }
 
     /**

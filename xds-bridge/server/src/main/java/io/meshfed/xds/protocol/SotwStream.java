@@ -186,14 +186,13 @@ final class SotwStream extends AdsStream<DiscoveryRequest> {
         // Envoy keeps the control plane identifier it last received (per type): once is enough
         ControlPlane cp = t.sentNonce == null ? CONTROL_PLANE : null;
         int count = all ? ts.resources().size() : part != null ? part.resources().size() : included.size();
-        send(all ? SotwResponses.encodeAll(t.typeUrl, version, nonce, cp, ts)
+        send(t.typeUrl, all ? SotwResponses.encodeAll(t.typeUrl, version, nonce, cp, ts)
                 : part != null ? SotwResponses.encodePart(t.typeUrl, version, nonce, cp, part)
                 : SotwResponses.encode(t.typeUrl, version, nonce, cp, included), count);
         t.sentVersion = version;
         t.sentNonce = nonce;
         t.sentResources = count;
-        t.awaitingAnswer = true;
-        awaitAnswer();
+        awaitAnswer(t);
     }
 
     @Override

@@ -31,6 +31,10 @@ public final class XdsMetrics {
     /** Changes due to a client and held back because its connection's write queue was full (it was not reading). */
     final AtomicLong responsesHeldForTransport = new AtomicLong();
 
+    public long streamsOpened() {
+        return streamsOpened.get();
+    }
+
     public long nacks() {
         return nacks.get();
     }
