@@ -308,6 +308,40 @@ class HelmChartsTest {
         assertDryRunAccepts(rendered, "management-other");
     }
 
+    /**
+     * The dashboard and the alert rules ship as files/ has them (observability/ checks those files against
+     * docs/observability.md): a ConfigMap for Grafana's sidecar and a PrometheusRule, each only when asked for.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void monitoringRendersTheDashboardAndTheRulesAsShipped() throws IOException {
+        List<Map<String, Object>> rendered = template(MANAGEMENT, List.of("--set",
+                "monitoring.grafanaDashboard.enabled=true", "--set", "monitoring.prometheusRule.enabled=true", "--set",
+                "monitoring.prometheusRule.labels.release=kube-prometheus-stack", "--set",
+                "monitoring.grafanaDashboard.namespace=grafana"));
+        Map<String, Map<String, Object>> byKey = byKey(rendered);
+        Path files = MANAGEMENT.resolve("files");
+        Map<String, Object> dashboard = byKey.get("v1/ConfigMap/grafana/meshfed-grafana-dashboard");
+        assertEquals(Files.readString(files.resolve("grafana-dashboard.json")).strip(),
+                get(dashboard, "data.meshfed\\.json"), "the dashboard, byte for byte");
+        assertEquals("1", get(dashboard, "metadata.labels.grafana_dashboard"), "what Grafana's sidecar looks for");
+        Map<String, Object> rule = byKey.get("monitoring.coreos.com/v1/PrometheusRule/meshfed/meshfed");
+        assertEquals(new Yaml().load(Files.readString(files.resolve("prometheus-rules.yaml"))), rule.get("spec"),
+                "the rule file's groups, as they are");
+        assertEquals("kube-prometheus-stack", get(rule, "metadata.labels.release"));
+        Run lint = run(helm, List.of("lint", "--strict", MANAGEMENT.toString(), "--set",
+                "monitoring.grafanaDashboard.enabled=true", "--set", "monitoring.prometheusRule.enabled=true"));
+        assertEquals(0, lint.exit(), lint.output());
+        // the API server here has no Prometheus Operator CRD: the ConfigMap is dry-run alone
+        Map<String, Object> inMeshfed = new LinkedHashMap<>(dashboard);
+        inMeshfed.put("metadata", new LinkedHashMap<>((Map<String, Object>) dashboard.get("metadata")));
+        ((Map<String, Object>) inMeshfed.get("metadata")).put("namespace", "meshfed");
+        assertDryRunAccepts(List.of(inMeshfed), "monitoring");
+        List<Map<String, Object>> defaults = template(MANAGEMENT, List.of());
+        assertTrue(defaults.stream().noneMatch(d -> "PrometheusRule".equals(d.get("kind"))
+                || name(d).equals("meshfed-grafana-dashboard")), "off unless asked for");
+    }
+
     @Test
     void aManifestsSecurityContextWinsOverTheDefaultsAndAComponentsOverBoth() throws IOException {
         List<Map<String, Object>> rendered = template(MANAGEMENT, List.of("--set",
