@@ -288,9 +288,13 @@ public final class LocalMesh implements AutoCloseable {
 
     /**
      * Writes {@link #kubeconfig()} (mode 0600: it holds the clusters' tokens), so {@code kubectl --kubeconfig ...
-     * --context east get services -A} reads and changes an example cluster as meshfed sees it.
+     * --context east get services -A} reads and changes an example cluster as meshfed sees it. Without example
+     * clusters (a fleet of real API servers registered by events) there is nothing to write.
      */
     private void writeKubeconfig() throws IOException {
+        if (apiServers.isEmpty()) {
+            return;
+        }
         StringBuilder clustersYaml = new StringBuilder();
         StringBuilder users = new StringBuilder();
         StringBuilder contexts = new StringBuilder();
