@@ -40,10 +40,14 @@ public final class ImageCatalog {
         specs.add(quarkus("xds-bridge", "xDS bridge", repo.resolve("xds-bridge/app"), java, SERVER_FLAGS,
                 Set.of("/tmp"), Set.of(8080, 15010), null));
         // The agent writes cacerts to a directory in local mode's file output (meshfed.agent.directory); with the
-        // default Kubernetes output it writes nothing to disk but Vert.x's and Conscrypt's temporary files. It serves
-        // GET /metrics and its health on 8080.
+        // default Kubernetes output it writes nothing to disk but Vert.x's and Conscrypt's temporary files.
         specs.add(quarkus("csr-agent", "CSR agent", repo.resolve("pki-function/agent"), java, SERVER_FLAGS,
-                Set.of("/tmp", "/var/run/meshfed/cacerts"), Set.of(8080), null));
+                Set.of("/tmp", "/var/run/meshfed/cacerts"), Set.of(), null));
+        // The entry workload clusters' ApiServerSources post to: an HTTP route, not a Funqy function, so no first
+        // CloudEvent to train an AOT cache with; it runs with the long-running parts' flags.
+        specs.add(quarkus("workload-events", "workload-events entry", repo.resolve("functions/workload-events"), java,
+                SERVER_FLAGS, Set.of("/tmp"), Set.of(8080), null));
+        specs.add(relay(repo, java, version));
         specs.add(local(repo, java, version));
         return specs;
     }
@@ -89,6 +93,27 @@ public final class ImageCatalog {
                 Layer.directories("volumes", List.copyOf(volumes))),
                 entrypoint, Map.of(), volumes, Set.of(8080, 15010), USER, null);
     }
+
+    /**
+     * The xDS relay, istiod's sidecar container: its jar and class path ({@code Class-Path: lib/...}); configured by
+     * the environment (docs/xds-bridge.md), its certificate files mounted from a Secret. Writes nothing.
+     */
+    private static ImageSpec relay(Path repo, String java, String version) {
+        String jar = "meshfed-xds-relay-" + version + ".jar";
+        Path target = repo.resolve("xds-bridge/relay/target");
+        List<String> entrypoint = new ArrayList<>(List.of(java));
+        entrypoint.addAll(SERVER_FLAGS);
+        entrypoint.addAll(List.of("-jar", "/app/" + jar));
+        return new ImageSpec("xds-relay", "meshfed xDS relay (istiod's sidecar to the bridge)", List.of(
+                Layer.of("dependencies", target.resolve("lib"), "/app/lib", p -> !p.startsWith("meshfed-")),
+                Layer.of("meshfed-dependencies", target.resolve("lib"), "/app/lib", p -> p.startsWith("meshfed-")),
+                new Layer("application", target, "/app", p -> p.equals(jar), List.of()),
+                Layer.directories("volumes", List.of("/tmp"))),
+                entrypoint, Map.of(), Set.of("/tmp"), Set.of(RELAY_PORT), USER, null);
+    }
+
+    /** The relay's default listening port (loopback, plaintext h2c for the istiod beside it). */
+    static final int RELAY_PORT = 15011;
 
     /** The Wasm filters shipped as OCI images for Istio's WasmPlugin: name to module. */
     public static Map<String, Path> wasmFilters(Path repo) {

@@ -39,7 +39,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * (root filesystem read-only, a tmpfs on each declared volume, the image's user; {@link Confined}), until it does its
  * job on the wire: a function answers its CloudEvent (with its AOT cache required: {@code -XX:AOTMode=on} makes the
  * JVM exit if the image's cache does not match the image's runtime and jars), the bridge answers an ADS request, the
- * CSR agent submits its CSR, local mode's broker answers an event. The Wasm images hold exactly the built module.
+ * CSR agent submits its CSR, the workload-events entry refuses an unauthenticated event, the relay dials the bridge
+ * over TLS for its istiod, local mode's broker answers an event. The Wasm images hold exactly the built module.
  */
 class ImagesTest {
     static Path out;
@@ -168,8 +169,6 @@ class ImagesTest {
             env.put("MESHFED_PKI_URL", "http://127.0.0.1:" + pki.getAddress().getPort() + "/");
             env.put("MESHFED_TOKEN_FILE", "/tmp/token");
             env.put("MESHFED_AGENT_OUTPUT", "file");
-            int http = Training.freePort(); // the runs share the host's network
-            env.put("MESHFED_HTTP_PORT", Integer.toString(http));
             Path log = work.resolve("csr-agent.log");
             try (Confined c = Confined.start(root, root.entrypoint(), env, Map.of("/tmp", tmp), log)) {
                 Map<String, String> csr = received.poll(90, TimeUnit.SECONDS);
@@ -178,27 +177,98 @@ class ImagesTest {
                 assertEquals("east", csr.get("subject"));
                 assertTrue(csr.get("body").contains("BEGIN CERTIFICATE REQUEST"), csr.get("body"));
                 assertTrue(c.process().isAlive(), "keeps running, retrying:\n" + Training.tail(log));
-                // its metrics and readiness from the image: the 503 counted, not ready without a certificate
-                java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
-                String metrics = "";
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (!metrics.lines().anyMatch(l -> l.startsWith(
-                        "meshfed_agent_csr_requests_total{outcome=\"unavailable\"}") && !l.endsWith(" 0.0"))) {
-                    assertTrue(System.nanoTime() < deadline, "the 503 counted:\n" + metrics + Training.tail(log));
-                    try {
-                        metrics = client.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                                + http + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-                    } catch (java.io.IOException notListeningYet) {
-                        metrics = "";
-                    }
-                    Thread.sleep(100);
-                }
-                assertEquals(503, client.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                        + http + "/q/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
-                        .statusCode());
             }
         } finally {
             pki.stop(0);
+        }
+    }
+
+    @Test
+    void workloadEventsEntryRefusesAnEventWithoutItsSendersToken() throws Exception {
+        ImageRoot root = unpack("workload-events");
+        int http = Training.freePort();
+        try (ManagementApi api = new ManagementApi()) {
+            Map<String, String> env = new HashMap<>(api.environment());
+            env.put("QUARKUS_HTTP_PORT", Integer.toString(http));
+            Path log = work.resolve("workload-events.log");
+            try (Confined c = Confined.start(root, root.entrypoint(), env, Map.of(), log)) {
+                URI entry = URI.create("http://127.0.0.1:" + http + "/");
+                // An ApiServerSource event that names no cluster: refused, naming the extension.
+                CloudEventClient.Reply unnamed = new CloudEventClient().sendWhenListening(entry,
+                        "dev.knative.apiserver.resource.update", null, "{}", c.process(),
+                        System.nanoTime() + TimeUnit.SECONDS.toNanos(120));
+                assertEquals(400, unnamed.status(), unnamed.body() + "\n" + Training.tail(log));
+                assertTrue(unnamed.body().contains("\"field\":\"meshfedcluster\""), unnamed.body());
+                // One that names east but carries no bearer token: refused before anything is read or sent on.
+                java.net.http.HttpResponse<String> anonymous = java.net.http.HttpClient.newHttpClient().send(
+                        java.net.http.HttpRequest.newBuilder(entry).header("ce-specversion", "1.0")
+                                .header("ce-id", "images-1").header("ce-source", "meshfed/images")
+                                .header("ce-type", "dev.knative.apiserver.resource.update")
+                                .header("ce-meshfedcluster", "east").header("content-type", "application/json")
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(401, anonymous.statusCode(), anonymous.body());
+                assertTrue(anonymous.body().contains("\"field\":\"authorization\""), anonymous.body());
+            }
+        }
+    }
+
+    @Test
+    void relayListensOnLoopbackAndDialsTheBridgeOverTls() throws Exception {
+        ImageRoot root = unpack("xds-relay");
+        Path tmp = work.resolve("xds-relay-tmp");
+        Files.createDirectories(tmp);
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+        // The relay's client certificate, key and meshfed's root bundle, as its Secret would mount them.
+        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=east-relay", "-keyout",
+                tmp.resolve("tls.key").toString(), "-out", tmp.resolve("tls.crt").toString())
+                .redirectErrorStream(true).start();
+        String opensslOut = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, openssl.waitFor(), opensslOut);
+        Files.copy(tmp.resolve("tls.crt"), tmp.resolve("ca.crt"));
+        for (String f : List.of("tls.key", "tls.crt", "ca.crt")) {
+            Files.setPosixFilePermissions(tmp.resolve(f), PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        BlockingQueue<byte[]> dialled = new LinkedBlockingQueue<>();
+        try (java.net.ServerSocket bridge = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
+            Thread accept = new Thread(() -> {
+                try (java.net.Socket s = bridge.accept()) {
+                    s.setSoTimeout(30_000);
+                    byte[] hello = new byte[1024];
+                    int n = s.getInputStream().read(hello);
+                    dialled.add(java.util.Arrays.copyOf(hello, Math.max(n, 0)));
+                } catch (IOException e) {
+                    dialled.add(new byte[0]);
+                }
+            }, "fake-bridge");
+            accept.setDaemon(true);
+            accept.start();
+            int listen = Training.freePort();
+            Map<String, String> env = Map.of("MESHFED_RELAY_LISTEN", "127.0.0.1:" + listen,
+                    "MESHFED_BRIDGE_ADDRESS", "127.0.0.1:" + bridge.getLocalPort(),
+                    "MESHFED_BRIDGE_SERVER_NAME", "xds.meshfed.example",
+                    "MESHFED_RELAY_CERT_FILE", "/tmp/tls.crt", "MESHFED_RELAY_KEY_FILE", "/tmp/tls.key",
+                    "MESHFED_RELAY_CA_FILE", "/tmp/ca.crt");
+            Path log = work.resolve("xds-relay.log");
+            try (Confined c = Confined.start(root, root.entrypoint(), env, Map.of("/tmp", tmp), log)) {
+                ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", listen,
+                        InsecureChannelCredentials.create()).build();
+                try {
+                    byte[] hello = null;
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+                    while (hello == null && System.nanoTime() < deadline && c.process().isAlive()) {
+                        ask(channel, "networking.istio.io/v1/ServiceEntry"); // istiod's first request, relayed
+                        hello = dialled.poll(1, TimeUnit.SECONDS);
+                    }
+                    assertTrue(hello != null, "the relay dialled the bridge:\n" + Training.tail(log));
+                    assertEquals(0x16, hello[0], "a TLS handshake record, never plaintext, to the bridge");
+                    assertTrue(new String(hello, StandardCharsets.ISO_8859_1).contains("xds.meshfed.example"),
+                            "the ClientHello names the bridge's server name");
+                } finally {
+                    channel.shutdownNow();
+                }
+            }
         }
     }
 
