@@ -40,9 +40,10 @@ public final class ImageCatalog {
         specs.add(quarkus("xds-bridge", "xDS bridge", repo.resolve("xds-bridge/app"), java, SERVER_FLAGS,
                 Set.of("/tmp"), Set.of(8080, 15010), null));
         // The agent writes cacerts to a directory in local mode's file output (meshfed.agent.directory); with the
-        // default Kubernetes output it writes nothing to disk but Vert.x's and Conscrypt's temporary files.
+        // default Kubernetes output it writes nothing to disk but Vert.x's and Conscrypt's temporary files. It serves
+        // GET /metrics and its health on 8080.
         specs.add(quarkus("csr-agent", "CSR agent", repo.resolve("pki-function/agent"), java, SERVER_FLAGS,
-                Set.of("/tmp", "/var/run/meshfed/cacerts"), Set.of(), null));
+                Set.of("/tmp", "/var/run/meshfed/cacerts"), Set.of(8080), null));
         // The entry workload clusters' ApiServerSources post to: an HTTP route, not a Funqy function, so no first
         // CloudEvent to train an AOT cache with; it runs with the long-running parts' flags.
         specs.add(quarkus("workload-events", "workload-events entry", repo.resolve("functions/workload-events"), java,

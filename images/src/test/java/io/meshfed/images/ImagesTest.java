@@ -169,6 +169,8 @@ class ImagesTest {
             env.put("MESHFED_PKI_URL", "http://127.0.0.1:" + pki.getAddress().getPort() + "/");
             env.put("MESHFED_TOKEN_FILE", "/tmp/token");
             env.put("MESHFED_AGENT_OUTPUT", "file");
+            int http = Training.freePort(); // the runs share the host's network
+            env.put("MESHFED_HTTP_PORT", Integer.toString(http));
             Path log = work.resolve("csr-agent.log");
             try (Confined c = Confined.start(root, root.entrypoint(), env, Map.of("/tmp", tmp), log)) {
                 Map<String, String> csr = received.poll(90, TimeUnit.SECONDS);
@@ -177,6 +179,24 @@ class ImagesTest {
                 assertEquals("east", csr.get("subject"));
                 assertTrue(csr.get("body").contains("BEGIN CERTIFICATE REQUEST"), csr.get("body"));
                 assertTrue(c.process().isAlive(), "keeps running, retrying:\n" + Training.tail(log));
+                // its metrics and readiness from the image: the 503 counted, not ready without a certificate
+                java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+                String metrics = "";
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!metrics.lines().anyMatch(l -> l.startsWith(
+                        "meshfed_agent_csr_requests_total{outcome=\"unavailable\"}") && !l.endsWith(" 0.0"))) {
+                    assertTrue(System.nanoTime() < deadline, "the 503 counted:\n" + metrics + Training.tail(log));
+                    try {
+                        metrics = client.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                + http + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                    } catch (java.io.IOException notListeningYet) {
+                        metrics = "";
+                    }
+                    Thread.sleep(100);
+                }
+                assertEquals(503, client.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + http + "/q/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                        .statusCode());
             }
         } finally {
             pki.stop(0);
