@@ -52,6 +52,18 @@ class LocalModePolicyTest {
         try (LocalMesh mesh = LocalMeshRestartTest.start(state, progress)) {
             assertEquals(List.of("demo/echo.clusterset"), LocalMeshRestartTest.names(
                     mesh.policyConfig("west").orElseThrow().virtualServices()), "read again from the state directory");
+            // A deleted policy's status goes with it: the AccessPolicy's document removed, then the whole file.
+            Path file = mesh.policyDirectory().resolve("echo-shift.yaml");
+            assertEquals(java.util.Set.of("TrafficPolicy/echo-shift", "AccessPolicy/echo-callers"),
+                    mesh.policyStatuses().keySet());
+            List<String> documents = List.of(Files.readString(file).split("(?m)^---$"));
+            Files.writeString(file, documents.stream().filter(d -> d.contains("kind: TrafficPolicy")).findFirst()
+                    .orElseThrow());
+            mesh.broker().publish(LocalMesh.event(EventTypes.POLICY_CHANGED, null, null));
+            assertEquals(java.util.Set.of("TrafficPolicy/echo-shift"), mesh.policyStatuses().keySet());
+            Files.delete(file);
+            mesh.broker().publish(LocalMesh.event(EventTypes.POLICY_CHANGED, null, null));
+            assertEquals(Map.of(), mesh.policyStatuses());
         }
     }
 }

@@ -83,6 +83,24 @@ public final class FilePolicyStore implements PolicyStore {
     }
 
     @Override
+    public synchronized void forgetStatusesExcept(java.util.Set<String> stored) {
+        if (!Files.isDirectory(status)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(status)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().matches("[A-Za-z]+\\..+\\.json")).toList()) {
+                String base = f.getFileName().toString().replaceFirst("\\.json$", "");
+                int dot = base.indexOf('.');
+                if (!stored.contains(base.substring(0, dot) + "/" + base.substring(dot + 1))) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean " + status, e);
+        }
+    }
+
+    @Override
     public synchronized Map<String, List<PolicyStatus>> statuses() {
         Map<String, List<PolicyStatus>> out = new TreeMap<>();
         if (!Files.isDirectory(status)) {

@@ -35,6 +35,13 @@ public interface PolicyStore {
     /** The recorded statuses, by "Kind/name". */
     Map<String, List<PolicyStatus>> statuses();
 
+    /**
+     * Removes the recorded status of every policy not in {@code stored} ("Kind/name"), so a deleted policy's status
+     * does not outlive it. A status kept on its resource (Kubernetes) goes with the resource: nothing to do there.
+     */
+    default void forgetStatusesExcept(java.util.Set<String> stored) {
+    }
+
     /** A stored policy the model refuses, with why. */
     record Invalid(String kind, String name, List<Violation> violations) {
         public Invalid {

@@ -184,6 +184,9 @@ public final class CatalogFeed {
         } else {
             policyConfigs = Map.of();
             policyBases.clear();
+            if (policyStore != null) {
+                forgetStatuses(java.util.Set.of()); // the last policy went: so do the statuses
+            }
         }
         cache.publish(new FederationSnapshot(current.values(), envoy, istio, now));
     }
@@ -206,6 +209,15 @@ public final class CatalogFeed {
             } catch (RuntimeException e) {
                 LOG.warnf("cannot record the status of %s: %s", ref, e.getMessage());
             }
-        });
+        });        forgetStatuses(byPolicy.keySet());
+    }
+
+    /** Removes the statuses of policies no longer stored; a failure is logged and retried by the next publish. */
+    private void forgetStatuses(java.util.Set<String> stored) {
+        try {
+            policyStore.forgetStatusesExcept(stored);
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot remove the statuses of deleted policies: %s", e.getMessage());
+        }
     }
 }
