@@ -9,8 +9,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The management cluster for {@code @QuarkusTest}s: fabric8's mock API server in CRUD mode, which the application's
- * KubernetesClient (and so both stores) talks to. It stands in for a kube-apiserver, which cannot run here.
+ * The management cluster for {@code @QuarkusTest}s of an app's wiring: fabric8's mock API server in CRUD mode, which
+ * the application's KubernetesClient (and so both stores) talks to, so these tests start in seconds. The stores
+ * themselves are tested against a real kube-apiserver and etcd (the {@code *RealApiServerTest} classes).
  */
 public class ManagementClusterResource implements QuarkusTestResourceLifecycleManager {
     private static KubernetesMockServer server;
