@@ -23,11 +23,11 @@ import java.util.Map;
 import java.util.Queue;
 
 /**
- * A workload cluster's Kubernetes API: objects kept by fabric8's mock server in CRUD mode (a real kube-apiserver
- * cannot run without a cluster; this is the ecosystem's standard stand-in), seeded with the example's YAML, behind
- * an HTTPS front ({@link ApiServerFront}: a certificate with subject alternative names, discovery documents, bearer
- * tokens checked). meshfed, and {@code kubectl}, reach it exactly as they reach a real cluster: an https URL, the CA
- * of its serving certificate and a bearer token. It answers {@code GET /version} like an API server, so the
+ * A workload cluster's Kubernetes API: objects kept by fabric8's mock server in CRUD mode (local mode is one JVM with
+ * nothing else to install, where a real kube-apiserver needs etcd and a Go build; this is the ecosystem's standard
+ * stand-in), seeded with the example's YAML, behind an HTTPS front ({@link ApiServerFront}: a certificate with subject
+ * alternative names, discovery documents, bearer tokens checked). meshfed, and {@code kubectl}, reach it exactly as
+ * they reach a real cluster: an https URL, the CA of its serving certificate and a bearer token. It answers {@code GET /version} like an API server, so the
  * registration's connectivity check passes.
  *
  * <p>It plays the cluster's token issuer for the CSR agent: {@link #agentToken()} is the one service-account token
