@@ -27,8 +27,8 @@ import java.util.Queue;
  * nothing else to install, where a real kube-apiserver needs etcd and a Go build; this is the ecosystem's standard
  * stand-in), seeded with the example's YAML, behind an HTTPS front ({@link ApiServerFront}: a certificate with subject
  * alternative names, discovery documents, bearer tokens checked). meshfed, and {@code kubectl}, reach it exactly as
- * they reach a real cluster: an https URL, the CA of its serving certificate and a bearer token. It answers {@code GET /version} like an API server, so the
- * registration's connectivity check passes.
+ * they reach a real cluster: an https URL, the CA of its serving certificate and a bearer token. It answers
+ * {@code GET /version} like an API server, so the registration's connectivity check passes.
  *
  * <p>It plays the cluster's token issuer for the CSR agent: {@link #agentToken()} is the one service-account token
  * it minted (for {@code istio-system/meshfed-csr-agent}, audience {@code meshfed-pki}), and it answers TokenReviews
