@@ -49,17 +49,12 @@ class RegistrationFunctionTest {
     @BeforeAll
     static void startApiServer() throws Exception {
         tls = TestTls.create();
-        apiServer = new WireMockServer(options().httpDisabled(true).httpsPort(0)
-                .keystorePath(tls.keystore().toString()).keystorePassword(TestTls.PASSWORD)
-                .keyManagerPassword(TestTls.PASSWORD).keystoreType("PKCS12"));
-        apiServer.start();
+        apiServer = HttpsApiServerStandIn.start(tls);
     }
 
     @AfterAll
     static void stopApiServer() {
-        if (apiServer != null) {
-            apiServer.stop();
-        }
+        HttpsApiServerStandIn.stop(apiServer);
     }
 
     @BeforeEach

@@ -54,18 +54,12 @@ class RegistrationJsonLogTest {
     @BeforeAll
     static void startApiServer() throws Exception {
         tls = TestTls.create();
-        apiServer = new WireMockServer(options().httpDisabled(true).httpsPort(0)
-                .keystorePath(tls.keystore().toString()).keystorePassword(TestTls.PASSWORD)
-                .keyManagerPassword(TestTls.PASSWORD).keystoreType("PKCS12"));
-        apiServer.start();
-        apiServer.stubFor(get(urlEqualTo("/version")).willReturn(okJson("{\"gitVersion\":\"v1.31.2\"}")));
+        apiServer = HttpsApiServerStandIn.answeringVersion(tls);
     }
 
     @AfterAll
     static void stopApiServer() {
-        if (apiServer != null) {
-            apiServer.stop();
-        }
+        HttpsApiServerStandIn.stop(apiServer);
     }
 
     @Test
