@@ -549,6 +549,9 @@ public final class LocalMesh implements AutoCloseable {
             int changed;
             try {
                 changed = apiServers.get(name).reload(now);
+            } catch (ExampleException e) {
+                progress.accept("ERROR " + e.getMessage() + " (still serving what the files held before)");
+                continue;
             } catch (RuntimeException e) {
                 progress.accept("ERROR cluster " + name + ": cannot serve " + before.directory() + ": " + e.getMessage());
                 continue;

@@ -91,6 +91,8 @@ public final class WorkloadApiServer implements AutoCloseable {
      * @return how many objects were created, replaced or deleted
      */
     int reload(ExampleCluster example) {
+        // Refuse a kind the store cannot serve before anything changes, so a bad file changes nothing.
+        example.objects().forEach(o -> servable(example, o));
         Map<String, FileObject> next = new java.util.LinkedHashMap<>();
         example.objects().forEach(o -> next.put(key(o), FileObject.of(o)));
         int changes = 0;
@@ -178,14 +180,19 @@ public final class WorkloadApiServer implements AutoCloseable {
         return new TokenReviewBuilder().withSpec(asked.getSpec()).withStatus(status.build()).build();
     }
 
+    /** Kinds without a fabric8 model class are generic; of those, local mode serves ServiceExports only. */
+    private static void servable(ExampleCluster example, HasMetadata object) {
+        if (object instanceof GenericKubernetesResource generic && !"ServiceExport".equals(generic.getKind())) {
+            throw new ExampleException(example.directory() + ": kind " + generic.getKind() + " ("
+                    + generic.getApiVersion() + ") is not served in local mode; use Services, "
+                    + "ServiceExports, EndpointSlices, Pods and Nodes");
+        }
+    }
+
     private void seed(ExampleCluster example, HasMetadata object) {
+        servable(example, object);
         try {
             if (object instanceof GenericKubernetesResource generic) {
-                if (!"ServiceExport".equals(generic.getKind())) {
-                    throw new ExampleException(example.directory() + ": kind " + generic.getKind() + " ("
-                            + generic.getApiVersion() + ") is not served in local mode; use Services, "
-                            + "ServiceExports, EndpointSlices, Pods and Nodes");
-                }
                 String ns = namespaceOf(generic);
                 client.genericKubernetesResources(SERVICE_EXPORT).inNamespace(ns).resource(generic).create();
             } else if (object.getMetadata().getNamespace() == null && !(object instanceof io.fabric8.kubernetes.api.model.Node)) {

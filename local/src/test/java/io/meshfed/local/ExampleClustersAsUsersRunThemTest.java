@@ -96,6 +96,22 @@ class ExampleClustersAsUsersRunThemTest {
             assertEquals(5, mesh.istiodConfig("east").serviceEntries().size());
             Files.delete(example.resolve("west/broken.yaml"));
 
+            // A kind local mode does not serve, beside a change that would apply: refused whole, nothing changes.
+            Files.writeString(example.resolve("west/widget.yaml"), """
+                    apiVersion: widgets.example.com/v1
+                    kind: Widget
+                    metadata: {name: cart, namespace: shop}
+                    """);
+            Path cartFile = example.resolve("west/cart.yaml");
+            String cart = Files.readString(cartFile);
+            Files.delete(cartFile);
+            mesh.sync("west");
+            assertTrue(progress.stream().anyMatch(l -> l.startsWith("ERROR " + example.resolve("west")
+                    + ": kind Widget (widgets.example.com/v1) is not served in local mode")), progress.toString());
+            assertEquals(5, mesh.istiodConfig("east").serviceEntries().size(), "cart is still served");
+            Files.delete(example.resolve("west/widget.yaml"));
+            Files.writeString(cartFile, cart);
+
             // west stops running cart: its file goes, and the next sync takes cart out of east's federation.
             Files.delete(example.resolve("west/cart.yaml"));
             mesh.sync("west");
