@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.meshfed.knative.Helm.Run;
 import io.meshfed.testsupport.peers.Etcd;
 import io.meshfed.testsupport.peers.KubeApiServer;
 import io.meshfed.testsupport.peers.PeerLogsOnFailure;
@@ -19,7 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -516,39 +515,13 @@ class HelmChartsTest {
 
     // ---- helm, kubectl and YAML
 
-    record Run(int exit, String output) {
-    }
-
     private static Run run(Path program, List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(program.toString());
-        cmd.addAll(args);
-        Path out = Files.createTempFile(work, "run-", ".out");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
-        // helm's own state (repositories, cache) in the test's directory, never the user's
-        pb.environment().put("HELM_CACHE_HOME", work.resolve("helm-cache").toString());
-        pb.environment().put("HELM_CONFIG_HOME", work.resolve("helm-config").toString());
-        pb.environment().put("HELM_DATA_HOME", work.resolve("helm-data").toString());
-        try {
-            Process p = pb.start();
-            p.getOutputStream().close();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError("did not finish within 120 s: " + cmd);
-            }
-            return new Run(p.exitValue(), Files.readString(out));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        return Helm.run(work, program, args);
     }
 
     private static List<Map<String, Object>> template(Path chart, List<String> args) throws IOException {
-        Run r = run(helm, concat(List.of("template", "meshfed", chart.toString()), args));
-        assertEquals(0, r.exit(), r.output());
-        String yaml = r.output().lines().filter(l -> !l.startsWith("level=")).collect(Collectors.joining("\n"));
-        List<Map<String, Object>> docs = yaml(yaml);
-        assertTrue(docs.size() > 5, "rendered:\n" + r.output());
+        List<Map<String, Object>> docs = Helm.template(work, helm, chart, args);
+        assertTrue(docs.size() > 5, "rendered:\n" + docs);
         return docs;
     }
 
@@ -556,15 +529,8 @@ class HelmChartsTest {
         return Files.writeString(work.resolve(name), yaml).toString();
     }
 
-    @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> yaml(String text) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (Object o : new Yaml(new LoaderOptions()).loadAll(text)) {
-            if (o != null) {
-                out.add((Map<String, Object>) o);
-            }
-        }
-        return out;
+        return Helm.yaml(text);
     }
 
     private static List<Map<String, Object>> documents(Path file) {

@@ -16,12 +16,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * What the manifests and charts give an operator to watch (docs/observability.md): the Broker's dead-letter sink and
@@ -170,38 +167,10 @@ class ObservabilityManifestsTest {
     }
 
     private static List<Map<String, Object>> template(Path chart, List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Peers.get().binary("helm.binary").toString(), "template", "meshfed",
-                chart.toString()));
-        cmd.addAll(args);
-        Path out = Files.createTempFile(work, "helm-", ".out");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
-        pb.environment().put("HELM_CACHE_HOME", work.resolve("helm-cache").toString());
-        pb.environment().put("HELM_CONFIG_HOME", work.resolve("helm-config").toString());
-        pb.environment().put("HELM_DATA_HOME", work.resolve("helm-data").toString());
-        try {
-            Process p = pb.start();
-            p.getOutputStream().close();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError("did not finish within 120 s: " + cmd);
-            }
-            String output = Files.readString(out);
-            assertEquals(0, p.exitValue(), output);
-            return yaml(output.lines().filter(l -> !l.startsWith("level=")).collect(Collectors.joining("\n")));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        return Helm.template(work, Peers.get().binary("helm.binary"), chart, args);
     }
 
-    @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> yaml(String text) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (Object o : new Yaml(new LoaderOptions()).loadAll(text)) {
-            if (o != null) {
-                out.add((Map<String, Object>) o);
-            }
-        }
-        return out;
+        return Helm.yaml(text);
     }
 }
