@@ -518,7 +518,16 @@ public final class LocalMesh implements AutoCloseable {
     private Subscriber rereadingExamples(Subscriber export) {
         return event -> {
             if (EventTypes.SERVICE_EXPORT_SYNC.equals(event.getType()) || PING.equals(event.getType())) {
-                rereadExamples();
+                String cluster;
+                try {
+                    cluster = io.meshfed.export.ExportEvents.syncCluster(event.getSubject(),
+                            io.meshfed.model.EventData.bytes(event));
+                } catch (io.meshfed.model.BadEventException e) {
+                    cluster = null; // the export function refuses the event and says why; nothing to re-read
+                }
+                if (cluster != null && examples.containsKey(cluster)) {
+                    rereadExample(cluster);
+                }
             }
             return export.handle(event);
         };
@@ -527,45 +536,44 @@ public final class LocalMesh implements AutoCloseable {
     private static final String PING = "dev.knative.sources.ping";
 
     /**
-     * Serves what each example cluster's files hold now. A file that no longer loads is reported and changes
-     * nothing (the cluster keeps serving what it served). A changed {@code cluster.yaml} or gateway is registered
-     * again, as an operator would re-register a cluster whose gateway moved; a renamed cluster needs a restart.
+     * Serves what the example cluster {@code name}'s files hold now. A file that no longer loads is reported and
+     * changes nothing (the cluster keeps serving what it served). A changed {@code cluster.yaml} or gateway is
+     * registered again, as an operator would re-register a cluster whose gateway moved; a renamed cluster needs a
+     * restart.
      */
-    synchronized void rereadExamples() {
-        for (String name : List.copyOf(examples.keySet())) {
-            ExampleCluster before = examples.get(name);
-            ExampleCluster now;
-            try {
-                now = ExampleCluster.load(before.directory());
-            } catch (ExampleException e) {
-                progress.accept("ERROR " + e.getMessage() + " (still serving what the files held before)");
-                continue;
-            }
-            if (!now.cluster().name().equals(name)) {
-                progress.accept("ERROR " + before.directory().resolve("cluster.yaml") + ": the cluster's name changed "
-                        + "from " + name + " to " + now.cluster().name() + ": restart local mode to rename it");
-                continue;
-            }
-            int changed;
-            try {
-                changed = apiServers.get(name).reload(now);
-            } catch (ExampleException e) {
-                progress.accept("ERROR " + e.getMessage() + " (still serving what the files held before)");
-                continue;
-            } catch (RuntimeException e) {
-                progress.accept("ERROR cluster " + name + ": cannot serve " + before.directory() + ": " + e.getMessage());
-                continue;
-            }
-            examples.put(name, now);
-            if (changed > 0) {
-                progress.accept("cluster " + name + ": re-read " + before.directory() + ": " + changed
-                        + " objects created, changed or removed");
-            }
-            if (!now.cluster().equals(before.cluster())) {
-                progress.accept("cluster " + name + ": " + before.directory().resolve("cluster.yaml")
-                        + " or its gateway changed: registering it again");
-                timers.execute(() -> broker.publish(registrationEvent(name)));
-            }
+    synchronized void rereadExample(String name) {
+        ExampleCluster before = examples.get(name);
+        ExampleCluster now;
+        try {
+            now = ExampleCluster.load(before.directory());
+        } catch (ExampleException e) {
+            progress.accept("ERROR " + e.getMessage() + " (still serving what the files held before)");
+            return;
+        }
+        if (!now.cluster().name().equals(name)) {
+            progress.accept("ERROR " + before.directory().resolve("cluster.yaml") + ": the cluster's name changed "
+                    + "from " + name + " to " + now.cluster().name() + ": restart local mode to rename it");
+            return;
+        }
+        int changed;
+        try {
+            changed = apiServers.get(name).reload(now);
+        } catch (ExampleException e) {
+            progress.accept("ERROR " + e.getMessage() + " (still serving what the files held before)");
+            return;
+        } catch (RuntimeException e) {
+            progress.accept("ERROR cluster " + name + ": cannot serve " + before.directory() + ": " + e.getMessage());
+            return;
+        }
+        examples.put(name, now);
+        if (changed > 0) {
+            progress.accept("cluster " + name + ": re-read " + before.directory() + ": " + changed
+                    + " objects created, changed or removed");
+        }
+        if (!now.cluster().equals(before.cluster())) {
+            progress.accept("cluster " + name + ": " + before.directory().resolve("cluster.yaml")
+                    + " or its gateway changed: registering it again");
+            timers.execute(() -> broker.publish(registrationEvent(name)));
         }
     }
 
