@@ -88,10 +88,8 @@ public final class FilePolicyStore implements PolicyStore {
             return;
         }
         try (Stream<Path> files = Files.list(status)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().matches("[A-Za-z]+\\..+\\.json")).toList()) {
-                String base = f.getFileName().toString().replaceFirst("\\.json$", "");
-                int dot = base.indexOf('.');
-                if (!stored.contains(base.substring(0, dot) + "/" + base.substring(dot + 1))) {
+            for (Path f : files.filter(FilePolicyStore::isStatusFile).toList()) {
+                if (!stored.contains(ref(f))) {
                     Files.deleteIfExists(f);
                 }
             }
@@ -107,15 +105,24 @@ public final class FilePolicyStore implements PolicyStore {
             return out;
         }
         try (Stream<Path> files = Files.list(status)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().matches("[A-Za-z]+\\..+\\.json")).toList()) {
-                String base = f.getFileName().toString().replaceFirst("\\.json$", "");
-                int dot = base.indexOf('.');
-                out.put(base.substring(0, dot) + "/" + base.substring(dot + 1),
-                        ModelJson.mapper().readValue(f.toFile(), STATUSES));
+            for (Path f : files.filter(FilePolicyStore::isStatusFile).toList()) {
+                out.put(ref(f), ModelJson.mapper().readValue(f.toFile(), STATUSES));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + status, e);
         }
         return out;
+    }
+
+    /** {@code <Kind>.<name>.json}, as {@link #writeStatus} names them. */
+    private static boolean isStatusFile(Path file) {
+        return file.getFileName().toString().matches("[A-Za-z]+\\..+\\.json");
+    }
+
+    /** "Kind/name" of a status file. */
+    private static String ref(Path statusFile) {
+        String base = statusFile.getFileName().toString().replaceFirst("\\.json$", "");
+        int dot = base.indexOf('.');
+        return base.substring(0, dot) + "/" + base.substring(dot + 1);
     }
 }
