@@ -250,12 +250,21 @@ func TestDashboardPanelsParseAndReadOnlyDocumentedSeries(t *testing.T) {
 	if exprs == 0 {
 		t.Fatalf("%s: no panel queries found", path)
 	}
-	// the dashboard shows every metric of the contract
-	for name := range c {
+	// the dashboard shows every metric of the contract, but for the sections it does not cover yet
+	for name, m := range c {
+		if _, exempt := notOnDashboard[m.section]; exempt {
+			continue
+		}
 		if !used[name] {
 			t.Errorf("%s: no panel shows %s", path, name)
 		}
 	}
+}
+
+// notOnDashboard: sections of docs/observability.md whose series the dashboard need not show, and why. Their
+// series are still checked against the scrape and may be read by the dashboard and the rules.
+var notOnDashboard = map[string]string{
+	"xDS relay": "the relay runs in each workload cluster's istiod pod; its panels are not in the management chart's dashboard yet",
 }
 
 type panel struct {

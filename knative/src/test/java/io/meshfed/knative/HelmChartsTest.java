@@ -108,6 +108,7 @@ class HelmChartsTest {
               bridgeServerName: bridge.xds.example.org
               relay:
                 shards: 3
+                metricsPort: 9102
             """;
 
     @TempDir
@@ -402,6 +403,15 @@ class HelmChartsTest {
         assertEquals("/etc/meshfed/xds-client/ca.crt", relayEnv.get("MESHFED_RELAY_CA_FILE"));
         assertTrue(Objects.toString(get(patch, "spec.template.spec.volumes")).contains("secretName=meshfed-xds-client"),
                 "the relay's client certificate is the Secret the CSR agent keeps");
+        // metrics and health on the pod's address at a port named for scrape configs; liveness only, since a
+        // readiness probe on the relay would make istiod's pod unready whenever the bridge is unreachable
+        assertEquals("0.0.0.0:15015", relayEnv.get("MESHFED_RELAY_METRICS_LISTEN"));
+        assertEquals(List.of(Map.of("name", "http-metrics", "containerPort", 15015, "protocol", "TCP")),
+                relay.get("ports"));
+        assertEquals("/q/health/live", get(relay, "livenessProbe.httpGet.path"));
+        assertEquals("http-metrics", get(relay, "livenessProbe.httpGet.port"));
+        assertEquals(null, relay.get("readinessProbe"), "istiod's readiness is not the bridge's reachability");
+        assertEquals(null, get(patch, "spec.template.metadata"), "istiod's own prometheus.io annotations are kept");
         List<Map<String, Object>> applied = new ArrayList<>(rendered);
         applied.add(deploymentOf(patch, "istio-system"));
         assertDryRunAccepts(applied, "workload-defaults");
@@ -437,6 +447,14 @@ class HelmChartsTest {
         assertEquals("3", relayEnv.get("MESHFED_RELAY_SHARDS"));
         assertEquals("bridge.xds.example.org", relayEnv.get("MESHFED_BRIDGE_SERVER_NAME"));
         assertEquals("reg.example/team/xds-relay:9.9.9", container(patch).get("image"));
+        assertEquals("0.0.0.0:9102", relayEnv.get("MESHFED_RELAY_METRICS_LISTEN"));
+        assertEquals(9102, get(container(patch), "ports.0.containerPort"));
+        List<String> takenPort = new ArrayList<>(List.of("template", "meshfed", WORKLOAD.toString()));
+        takenPort.addAll(WORKLOAD_REQUIRED);
+        takenPort.addAll(List.of("--set", "istiod.relay.metricsPort=15014"));
+        Run refused = run(helm, takenPort);
+        assertEquals(1, refused.exit(), "istiod's own monitoring port is refused: " + refused.output());
+        assertTrue(refused.output().contains("metricsPort"), refused.output());
         List<Map<String, Object>> applied = new ArrayList<>(rendered);
         applied.add(deploymentOf(patch, "istio-system"));
         assertDryRunAccepts(applied, "workload-other");

@@ -75,6 +75,22 @@ public record RelaySettings(String listenHost, int listenPort, String bridgeHost
         throw new RelaySettingsException("MESHFED_RELAY_SHARDS must be 0 (one source) or 2-64, got '" + value + "'");
     }
 
+    /**
+     * {@code MESHFED_RELAY_METRICS_LISTEN}: where {@link RelayMonitor} serves {@code /metrics} and the health paths,
+     * {@code host:port} (default {@value RelayMonitor#DEFAULT_LISTEN}: the pod's addresses, for Prometheus). Plain
+     * HTTP; it serves counters and UP/DOWN only, so it need not be loopback, but it must differ from the relay's port.
+     */
+    static HostPort monitorFromEnvironment(Map<String, String> env) {
+        HostPort monitor = HostPort.parse("MESHFED_RELAY_METRICS_LISTEN",
+                env.getOrDefault("MESHFED_RELAY_METRICS_LISTEN", RelayMonitor.DEFAULT_LISTEN));
+        if (NetUtil.createInetAddressFromIpAddressString(monitor.host()) == null) {
+            throw new RelaySettingsException("MESHFED_RELAY_METRICS_LISTEN must be an IP address and port, got '"
+                    + monitor.host() + "'");
+        }
+        requirePort(monitor.port(), "metrics port (MESHFED_RELAY_METRICS_LISTEN)", true);
+        return monitor;
+    }
+
     /** The same relay listening on {@code host} instead (a sharded source's loopback address). */
     public RelaySettings listeningOn(String host) {
         return new RelaySettings(host, listenPort, bridgeHost, bridgePort, serverName, certFile, keyFile, caFile);
