@@ -6,9 +6,14 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.APIResourceList;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes;
@@ -26,6 +31,7 @@ import io.meshfed.pki.ca.Pems;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.Signature;
@@ -66,6 +72,16 @@ final class CheckCommand {
             "workload-events.yaml", "xds-bridge.yaml");
     static final List<String> SERVING_FILES = List.of("export.yaml", "pki.yaml", "registration.yaml",
             "workload-events.yaml", "xds-bridge.yaml");
+    /** The Broker and the Triggers meshfed ships (knative/manifests/eventing); a test keeps the list whole. */
+    static final String BROKER_FILE = "broker.yaml";
+    static final List<String> TRIGGER_FILES = List.of("meshfed-export-apiserver-resource-add.yaml",
+            "meshfed-export-apiserver-resource-delete.yaml", "meshfed-export-apiserver-resource-update.yaml",
+            "meshfed-export-cluster-deregistered.yaml", "meshfed-export-cluster-registered.yaml",
+            "meshfed-export-periodic-sync.yaml", "meshfed-export-service-export-sync.yaml",
+            "meshfed-pki-csr-submitted.yaml", "meshfed-registration-cluster-deregistration-requested.yaml",
+            "meshfed-registration-cluster-registration-requested.yaml", "meshfed-xds-bridge-catalog-changed.yaml",
+            "meshfed-xds-bridge-cluster-deregistered.yaml", "meshfed-xds-bridge-cluster-registered.yaml",
+            "meshfed-xds-bridge-policy-changed.yaml");
     static final String MANIFESTS = "io/meshfed/cli/manifests/";
     /** cacerts is Istio's plug-in CA Secret; these are the keys istiod reads. */
     static final List<String> CACERTS_KEYS = List.of("ca-cert.pem", "ca-key.pem", "cert-chain.pem", "root-cert.pem");
@@ -124,7 +140,8 @@ final class CheckCommand {
     @Command(name = "management", mixinStandardHelpOptions = true,
             description = {"Check a management cluster: API server version, meshfed's CRDs (installed, Established, "
                     + "the expected versions and schema), its namespaces, the PKI's CA Secret, the functions' Knative "
-                    + "Services (when Knative Serving is installed), the components' RBAC, and what you may do with "
+                    + "Services (when Knative Serving is installed), the Broker, its dead-letter sink and every "
+                    + "Trigger (when Knative Eventing is installed), the components' RBAC, and what you may do with "
                     + "the CLI (SelfSubjectAccessReview)."},
             footerHeading = "%nExamples:%n",
             footer = {"  bin/meshfed check management",
@@ -153,6 +170,7 @@ final class CheckCommand {
                 namespace(report, client, pkiNamespace, "knative/manifests/namespace.yaml");
                 caSecret(report, client);
                 functions(report, client, root.namespace);
+                eventing(report, client, root.namespace);
                 componentRbac(report, client, root.namespace);
                 callerAccess(report, client, root.namespace);
             }
@@ -329,27 +347,202 @@ final class CheckCommand {
                                 + "(docs/deploy.md) or kubectl apply -f knative/manifests/serving/" + file);
                         continue;
                     }
-                    Object rawStatus = ksvc.getAdditionalProperties().get("status");
-                    JsonNode status = rawStatus == null ? JsonNodeFactory.instance.objectNode()
-                            : Output.JSON.valueToTree(rawStatus);
-                    JsonNode ready = null;
-                    for (JsonNode c : status.path("conditions")) {
-                        if ("Ready".equals(c.path("type").asText())) {
-                            ready = c;
-                        }
-                    }
-                    if (ready == null) {
-                        report.fail(check, "no Ready condition yet: is Knative Serving's controller running? "
-                                + "(kubectl describe ksvc " + name + " -n " + namespace + ")");
-                    } else if (!"True".equals(ready.path("status").asText())) {
-                        report.fail(check, "not Ready: " + ready.path("reason").asText("") + " "
-                                + ready.path("message").asText("") + " (kubectl describe ksvc " + name + " -n "
-                                + namespace + ")");
+                    JsonNode status = status(ksvc);
+                    String notReady = notReady(status, "Knative Serving's", "kubectl describe ksvc " + name + " -n "
+                            + namespace);
+                    if (notReady != null) {
+                        report.fail(check, notReady);
                     } else {
                         report.ok(check, "Ready" + (status.hasNonNull("url") ? ", " + status.get("url").asText() : ""));
                     }
                 }
             }
+        }
+
+        /**
+         * Knative Eventing's side: the Broker every meshfed event goes through exists and is Ready and has a
+         * dead-letter sink that exists; each Trigger of knative/manifests/eventing/triggers exists, is Ready, is on
+         * that Broker, filters the same attributes and delivers to the same subscriber.
+         */
+        private void eventing(Report report, KubernetesClient client, String namespace) {
+            APIResourceList eventing = apiResources(client, "eventing.knative.dev/v1");
+            if (eventing == null || eventing.getResources().stream().noneMatch(r -> "brokers".equals(r.getName()))
+                    || eventing.getResources().stream().noneMatch(r -> "triggers".equals(r.getName()))) {
+                report.warn("knative eventing", "Knative Eventing is not installed (no eventing.knative.dev/v1 "
+                        + "brokers and triggers): the Broker and Triggers were not checked; every meshfed event goes "
+                        + "through the Broker (docs/deploy.md)");
+                return;
+            }
+            HasMetadata expectedBroker = load(client, "eventing/" + BROKER_FILE, namespace, pkiNamespace).get(0);
+            String brokerName = expectedBroker.getMetadata().getName();
+            if (broker(report, client, namespace, brokerName)) {
+                triggers(report, client, namespace, brokerName);
+            }
+        }
+
+        /** False when Brokers cannot be read at all (the Triggers are then not read either). */
+        private boolean broker(Report report, KubernetesClient client, String namespace, String name) {
+            String check = "broker " + name;
+            String fix = "helm install the meshfed chart (docs/deploy.md) or kubectl apply -f "
+                    + "knative/manifests/eventing/" + BROKER_FILE;
+            GenericKubernetesResource broker;
+            try {
+                broker = client.genericKubernetesResources("eventing.knative.dev/v1", "Broker").inNamespace(namespace)
+                        .withName(name).get();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 403) {
+                    throw unreachable(e);
+                }
+                report.warn("knative eventing", "you may not read Brokers and Triggers in " + namespace
+                        + ": not checked");
+                return false;
+            }
+            if (broker == null) {
+                report.fail(check, "not in " + namespace + ": every meshfed event goes through it; " + fix);
+                return true;
+            }
+            JsonNode status = status(broker);
+            String notReady = notReady(status, "Knative Eventing's", "kubectl describe broker " + name + " -n "
+                    + namespace);
+            if (notReady != null) {
+                report.fail(check, notReady);
+            } else {
+                report.ok(check, "Ready" + (status.path("address").hasNonNull("url") ? ", "
+                        + status.path("address").get("url").asText() : ""));
+            }
+            JsonNode sink = Output.JSON.valueToTree(broker.getAdditionalProperties().getOrDefault("spec", Map.of()))
+                    .path("delivery").path("deadLetterSink");
+            deadLetterSink(report, client, check + " dead letters", namespace, sink);
+            return true;
+        }
+
+        private void deadLetterSink(Report report, KubernetesClient client, String check, String namespace,
+                JsonNode sink) {
+            if (sink.isMissingNode() || sink.isNull() || sink.isEmpty()) {
+                report.warn(check, "no dead-letter sink: an event still undelivered after the retries is dropped "
+                        + "unseen; helm upgrade the meshfed chart with deadLetters.enabled=true (or kubectl apply -f "
+                        + "knative/manifests/eventing/" + BROKER_FILE + " and dead-letters.yaml; docs/observability.md, "
+                        + "\"Dead letters\")");
+                return;
+            }
+            JsonNode ref = sink.path("ref");
+            if (ref.isMissingNode()) {
+                report.ok(check, "sink " + sink.path("uri").asText("(no ref, no uri)"));
+                return;
+            }
+            String kind = ref.path("kind").asText();
+            String apiVersion = ref.path("apiVersion").asText();
+            String refNamespace = ref.path("namespace").asText(namespace);
+            String name = ref.path("name").asText();
+            String what = kind + " " + refNamespace + "/" + name;
+            boolean exists;
+            try {
+                exists = "v1".equals(apiVersion) && "Service".equals(kind)
+                        ? client.services().inNamespace(refNamespace).withName(name).get() != null
+                        : client.genericKubernetesResources(apiVersion, kind).inNamespace(refNamespace).withName(name)
+                                .get() != null;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 403) {
+                    report.warn(check, "sink " + what + ", which you may not read: not checked");
+                    return;
+                }
+                if (e.getCode() == 404) {
+                    exists = false;
+                } else {
+                    throw unreachable(e);
+                }
+            }
+            if (exists) {
+                report.ok(check, "sink " + what + " exists");
+            } else {
+                report.fail(check, "its dead-letter sink " + what + " does not exist, so undeliverable events are "
+                        + "lost: kubectl apply -f knative/manifests/eventing/dead-letters.yaml (or helm upgrade the "
+                        + "meshfed chart)");
+            }
+        }
+
+        private void triggers(Report report, KubernetesClient client, String namespace, String brokerName) {
+            for (String file : TRIGGER_FILES) {
+                HasMetadata loaded = load(client, "eventing/triggers/" + file, namespace, pkiNamespace).get(0);
+                JsonNode want = tree(client, loaded);
+                String name = loaded.getMetadata().getName();
+                String check = "trigger " + name;
+                String fix = "kubectl apply -f knative/manifests/eventing/triggers/" + file + " (or helm upgrade the "
+                        + "meshfed chart)";
+                GenericKubernetesResource trigger;
+                try {
+                    trigger = client.genericKubernetesResources("eventing.knative.dev/v1", "Trigger")
+                            .inNamespace(namespace).withName(name).get();
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 403) {
+                        throw unreachable(e);
+                    }
+                    report.warn("knative triggers", "you may not read Triggers in " + namespace + ": not checked");
+                    return;
+                }
+                if (trigger == null) {
+                    report.fail(check, "not in " + namespace + ": " + describeRoute(want, namespace)
+                            + " is not delivered; " + fix);
+                    continue;
+                }
+                JsonNode have = tree(client, trigger);
+                String broker = have.path("spec").path("broker").asText();
+                if (!brokerName.equals(broker)) {
+                    report.fail(check, "on Broker '" + broker + "', not '" + brokerName + "': " + fix);
+                    continue;
+                }
+                JsonNode wantRef = subscriber(want.path("spec").path("subscriber"), namespace);
+                JsonNode haveRef = subscriber(have.path("spec").path("subscriber"), namespace);
+                if (!wantRef.equals(haveRef)) {
+                    report.fail(check, "delivers to " + describeSubscriber(haveRef) + ", not "
+                            + describeSubscriber(wantRef) + ": " + fix);
+                    continue;
+                }
+                JsonNode wantFilter = want.path("spec").path("filter");
+                JsonNode haveFilter = have.path("spec").path("filter");
+                if (!wantFilter.equals(haveFilter)) {
+                    report.fail(check, "filters " + haveFilter.path("attributes") + ", not "
+                            + wantFilter.path("attributes") + ": " + fix);
+                    continue;
+                }
+                String notReady = notReady(status(trigger), "Knative Eventing's", "kubectl describe trigger " + name
+                        + " -n " + namespace);
+                if (notReady != null) {
+                    report.fail(check, notReady);
+                } else {
+                    report.ok(check, "Ready, " + describeRoute(want, namespace));
+                }
+            }
+        }
+
+        /** A subscriber as compared: its ref with the namespace made explicit (the Trigger's by default), or its uri. */
+        private static JsonNode subscriber(JsonNode subscriber, String namespace) {
+            ObjectNode out = JsonNodeFactory.instance.objectNode();
+            JsonNode ref = subscriber.path("ref");
+            if (!ref.isMissingNode()) {
+                out.put("apiVersion", ref.path("apiVersion").asText()).put("kind", ref.path("kind").asText())
+                        .put("namespace", ref.path("namespace").asText(namespace)).put("name", ref.path("name").asText());
+            }
+            if (subscriber.hasNonNull("uri")) {
+                out.put("uri", subscriber.get("uri").asText());
+            }
+            return out;
+        }
+
+        private static String describeSubscriber(JsonNode subscriber) {
+            if (subscriber.has("kind")) {
+                return subscriber.path("kind").asText() + " " + subscriber.path("namespace").asText() + "/"
+                        + subscriber.path("name").asText() + " (" + subscriber.path("apiVersion").asText() + ")"
+                        + (subscriber.has("uri") ? " " + subscriber.get("uri").asText() : "");
+            }
+            return subscriber.has("uri") ? subscriber.get("uri").asText() : "nothing";
+        }
+
+        private static String describeRoute(JsonNode trigger, String namespace) {
+            JsonNode attributes = trigger.path("spec").path("filter").path("attributes");
+            JsonNode ref = subscriber(trigger.path("spec").path("subscriber"), namespace);
+            return attributes.path("type").asText("every event") + " -> " + (ref.has("name")
+                    ? ref.path("name").asText() : describeSubscriber(ref));
         }
 
         /** Every ServiceAccount, Role and binding of knative/manifests/rbac exists (with the same rules). */
@@ -442,10 +635,14 @@ final class CheckCommand {
     @Command(name = "workload", mixinStandardHelpOptions = true,
             description = {"Check a workload cluster (give its kubeconfig): API server version, Istio's namespace, the "
                     + "cacerts Secret's shape when present, the reader ServiceAccount meshfed registers the cluster "
-                    + "with and its RBAC (SubjectAccessReview), and the CSR agent's ServiceAccount."},
+                    + "with and its RBAC (SubjectAccessReview), the CSR agent's ServiceAccount, and istiod: available, "
+                    + "a supported Istio, its mesh config reading the relay's config sources and k8s://, the xDS "
+                    + "relay in its pod with its certificate Secret; with the management cluster's kubeconfig or "
+                    + "context, also whether the bridge sees the cluster's istiod (IstiodConnected)."},
             footerHeading = "%nExamples:%n",
             footer = {"  bin/meshfed check workload --kubeconfig ~/.kube/east.yaml",
-                "  bin/meshfed check workload --context east --reader-namespace meshfed-system"})
+                "  bin/meshfed check workload --context east --reader-namespace meshfed-system",
+                "  bin/meshfed check workload --context east --management-context mgmt"})
     static final class Workload implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -461,6 +658,21 @@ final class CheckCommand {
                 description = "The ServiceAccount whose token registers the cluster (default meshfed-export-reader).")
         String reader = "meshfed-export-reader";
 
+        @Option(names = "--cluster", paramLabel = "NAME",
+                description = "The name this cluster is registered under, for its MeshCluster's IstiodConnected "
+                        + "condition (default: the CSR agent's MESHFED_CLUSTER).")
+        String cluster;
+
+        @Option(names = "--management-kubeconfig", paramLabel = "FILE",
+                description = "Kubeconfig of the management cluster: also check that the bridge sees this "
+                        + "cluster's istiod (its MeshCluster's IstiodConnected condition, in --namespace).")
+        Path managementKubeconfig;
+
+        @Option(names = "--management-context", paramLabel = "NAME",
+                description = "The management cluster's context (in --management-kubeconfig, else in the workload "
+                        + "cluster's kubeconfig): also check IstiodConnected.")
+        String managementContext;
+
         @Override
         public Integer call() {
             MeshfedCommand root = MeshfedCommand.of(spec);
@@ -475,8 +687,85 @@ final class CheckCommand {
                 cacerts(report, client);
                 readerAccount(report, client);
                 csrAgent(report, client);
+                new IstiodChecks(report, client, istioNamespace).run();
+                if (managementKubeconfig != null || managementContext != null) {
+                    istiodConnected(report, client, root);
+                }
             }
             return report.print(root.output(), "workload cluster");
+        }
+
+        /** The MeshCluster of this cluster in the management cluster says an istiod of it holds a stream. */
+        private void istiodConnected(Report report, KubernetesClient workload, MeshfedCommand root) {
+            String name = cluster != null ? cluster : csrAgentCluster(workload);
+            String check = "istiod connected";
+            if (name == null) {
+                report.warn(check, "cannot tell the name this cluster is registered under (no --cluster, and no "
+                        + "MESHFED_CLUSTER in Deployment " + istioNamespace + "/meshfed-csr-agent): give --cluster");
+                return;
+            }
+            check = "istiod connected (MeshCluster " + name + ")";
+            KubeAccess access = KubeAccess.resolve(managementKubeconfig != null ? managementKubeconfig
+                    : root.kubeconfig, managementContext, root.environment.variables(), root.timeout());
+            try (KubernetesClient management = root.environment.kubernetes().apply(access)) {
+                GenericKubernetesResource meshCluster = management.genericKubernetesResources("meshfed.io/v1alpha1",
+                        "MeshCluster").inNamespace(root.namespace).withName(name).get();
+                if (meshCluster == null) {
+                    report.fail(check, "no MeshCluster " + root.namespace + "/" + name + " in the management cluster: "
+                            + "register the cluster (meshfed cluster register -f FILE --wait), or give --cluster / "
+                            + "--namespace");
+                    return;
+                }
+                JsonNode condition = null;
+                for (JsonNode c : status(meshCluster).path("conditions")) {
+                    if ("IstiodConnected".equals(c.path("type").asText())) {
+                        condition = c;
+                    }
+                }
+                String logs = "kubectl logs -n " + istioNamespace + " deploy/istiod -c " + IstiodChecks.RELAY
+                        + ", and its readiness at http://<istiod pod IP>:15015/q/health/ready";
+                if (condition == null) {
+                    report.warn(check, "no IstiodConnected condition: no istiod of " + name + " has reached the bridge "
+                            + "yet (or the bridge runs with meshfed.xds.istiod-condition=false); see the relay: " + logs);
+                } else if ("True".equals(condition.path("status").asText())) {
+                    report.ok(check, "True (" + condition.path("reason").asText() + ") since "
+                            + condition.path("lastTransitionTime").asText());
+                } else {
+                    report.fail(check, "IstiodConnected " + condition.path("status").asText() + " ("
+                            + condition.path("reason").asText() + ": " + condition.path("message").asText("")
+                            + ") since " + condition.path("lastTransitionTime").asText() + "; see why in the relay's "
+                            + "log: " + logs);
+                }
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 403) {
+                    report.warn(check, "you may not read MeshClusters in " + root.namespace + " of the management "
+                            + "cluster: not checked");
+                    return;
+                }
+                report.fail(check, "the management cluster (" + access.describe() + ") did not answer: "
+                        + ClusterCommand.cause(e));
+            }
+        }
+
+        /** The CSR agent's MESHFED_CLUSTER, or null. */
+        private String csrAgentCluster(KubernetesClient client) {
+            try {
+                Deployment agent = client.apps().deployments().inNamespace(istioNamespace).withName("meshfed-csr-agent")
+                        .get();
+                if (agent == null) {
+                    return null;
+                }
+                return agent.getSpec().getTemplate().getSpec().getContainers().stream()
+                        .flatMap(c -> c.getEnv() == null ? java.util.stream.Stream.empty() : c.getEnv().stream())
+                        .filter(e -> "MESHFED_CLUSTER".equals(e.getName()) && e.getValue() != null
+                                && !e.getValue().isBlank())
+                        .map(EnvVar::getValue).findFirst().orElse(null);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 403) {
+                    throw unreachable(e);
+                }
+                return null;
+            }
         }
 
         private void cacerts(Report report, KubernetesClient client) {
@@ -602,6 +891,284 @@ final class CheckCommand {
     }
 
     /**
+     * istiod's side of a workload cluster, as the workload chart's ConfigMap {@code meshfed-istiod} sets it up
+     * (docs/deploy.md): the Deployment is available and runs a supported Istio, its mesh config reads the relay's
+     * config sources and still {@code k8s://}, the relay container is in its pod with its certificate Secret
+     * mounted, and that Secret holds a certificate valid now.
+     */
+    static final class IstiodChecks {
+        static final String DEPLOYMENT = "istiod";
+        static final String RELAY = "meshfed-xds-relay";
+        static final String RELAY_SECRET = "meshfed-xds-client";
+        /** Istio minor versions meshfed supports: 1.ISTIO_MIN_MINOR (v1 networking types) to 1.ISTIO_MAX_MINOR (tested). */
+        static final int ISTIO_MIN_MINOR = 24;
+        static final int ISTIO_MAX_MINOR = 31;
+        private static final Pattern VERSION_TAG = Pattern.compile("^(\\d+)\\.(\\d+)(?:[.-].*)?$");
+
+        private final Report report;
+        private final KubernetesClient client;
+        private final String namespace;
+        private final String patch;
+        private final String values;
+
+        IstiodChecks(Report report, KubernetesClient client, String namespace) {
+            this.report = report;
+            this.client = client;
+            this.namespace = namespace;
+            this.patch = "kubectl patch deployment " + DEPLOYMENT + " -n " + namespace + " --type=strategic --patch "
+                    + "\"$(kubectl get configmap meshfed-istiod -n " + namespace
+                    + " -o jsonpath='{.data.xds-relay-patch\\.yaml}')\" (docs/deploy.md)";
+            this.values = "helm upgrade istiod istio/istiod -n " + namespace + " --reuse-values -f <(kubectl get "
+                    + "configmap meshfed-istiod -n " + namespace + " -o jsonpath='{.data.istiod-values\\.yaml}') "
+                    + "(docs/deploy.md)";
+        }
+
+        void run() {
+            Deployment istiod;
+            try {
+                istiod = client.apps().deployments().inNamespace(namespace).withName(DEPLOYMENT).get();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 403) {
+                    throw unreachable(e);
+                }
+                report.warn("istiod", "you may not read Deployments in " + namespace + ": istiod was not checked");
+                return;
+            }
+            String check = "istiod";
+            if (istiod == null) {
+                report.fail(check, "no Deployment " + namespace + "/" + DEPLOYMENT + ": install istiod with meshfed's "
+                        + "values (helm install istiod istio/istiod -n " + namespace + " -f istiod-values.yaml from "
+                        + "ConfigMap meshfed-istiod; docs/deploy.md)");
+                return;
+            }
+            available(istiod);
+            List<Container> containers = istiod.getSpec().getTemplate().getSpec().getContainers();
+            Container discovery = containers.stream().filter(c -> "discovery".equals(c.getName())).findFirst()
+                    .orElse(containers.stream().filter(c -> !RELAY.equals(c.getName())).findFirst().orElse(null));
+            version(discovery);
+            Container relay = containers.stream().filter(c -> RELAY.equals(c.getName())).findFirst().orElse(null);
+            meshConfig(relay);
+            relay(istiod, relay);
+            relaySecret();
+        }
+
+        private void available(Deployment istiod) {
+            var status = istiod.getStatus();
+            int replicas = istiod.getSpec().getReplicas() == null ? 1 : istiod.getSpec().getReplicas();
+            int ready = status == null || status.getAvailableReplicas() == null ? 0 : status.getAvailableReplicas();
+            var availableCondition = status == null || status.getConditions() == null ? null
+                    : status.getConditions().stream().filter(c -> "Available".equals(c.getType())).findFirst()
+                            .orElse(null);
+            String counts = ready + "/" + replicas + " replicas available";
+            if (availableCondition != null && "True".equals(availableCondition.getStatus())) {
+                report.ok("istiod", "Deployment " + namespace + "/" + DEPLOYMENT + " available, " + counts);
+            } else {
+                report.fail("istiod", "Deployment " + namespace + "/" + DEPLOYMENT + " not available (" + counts
+                        + (availableCondition == null ? "" : "; " + availableCondition.getReason() + ": "
+                                + availableCondition.getMessage())
+                        + "): kubectl describe deployment " + DEPLOYMENT + " -n " + namespace + " and its pods' events"
+                        + " (a missing Secret " + RELAY_SECRET + " keeps the pod from starting)");
+            }
+        }
+
+        private void version(Container discovery) {
+            String check = "istiod version";
+            if (discovery == null) {
+                report.fail(check, "the Deployment has no istiod container: reinstall istiod");
+                return;
+            }
+            String image = discovery.getImage() == null ? "" : discovery.getImage();
+            String tag = image.replaceFirst("@.*$", "");
+            int slash = tag.lastIndexOf('/');
+            int colon = tag.lastIndexOf(':');
+            tag = colon > slash ? tag.substring(colon + 1) : "";
+            Matcher m = VERSION_TAG.matcher(tag);
+            String supported = "1." + ISTIO_MIN_MINOR + " to 1." + ISTIO_MAX_MINOR;
+            if (!m.matches() || !"1".equals(m.group(1))) {
+                report.warn(check, "cannot tell the Istio version from image " + image + " (no 1.x tag); meshfed "
+                        + "supports " + supported);
+                return;
+            }
+            int minor = Integer.parseInt(m.group(2));
+            if (minor < ISTIO_MIN_MINOR) {
+                report.fail(check, "Istio " + tag + " (image " + image + "): meshfed needs 1." + ISTIO_MIN_MINOR
+                        + " or newer (supported: " + supported + "): upgrade istiod");
+            } else if (minor > ISTIO_MAX_MINOR) {
+                report.warn(check, "Istio " + tag + " (image " + image + "): newer than meshfed was tested with ("
+                        + supported + ")");
+            } else {
+                report.ok(check, "Istio " + tag + " (supported: " + supported + ")");
+            }
+        }
+
+        /** The config sources the relay serves: one per loopback address it listens on. */
+        static List<String> relaySources(Container relay) {
+            Map<String, String> env = new HashMap<>();
+            if (relay != null && relay.getEnv() != null) {
+                relay.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
+            }
+            String listen = env.getOrDefault("MESHFED_RELAY_LISTEN", "127.0.0.1:15011");
+            String port = listen.substring(listen.lastIndexOf(':') + 1);
+            int shards;
+            try {
+                shards = Integer.parseInt(env.getOrDefault("MESHFED_RELAY_SHARDS", "0").strip());
+            } catch (NumberFormatException e) {
+                shards = 0;
+            }
+            if (shards < 2) {
+                return List.of("xds://" + listen);
+            }
+            List<String> sources = new ArrayList<>();
+            for (int k = 1; k <= shards; k++) {
+                sources.add("xds://127.0." + shards + "." + k + ":" + port);
+            }
+            return sources;
+        }
+
+        private void meshConfig(Container relay) {
+            String check = "istiod mesh config";
+            ConfigMap istio;
+            try {
+                istio = client.configMaps().inNamespace(namespace).withName("istio").get();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 403) {
+                    throw unreachable(e);
+                }
+                report.warn(check, "you may not read ConfigMap " + namespace + "/istio: not checked");
+                return;
+            }
+            String mesh = istio == null || istio.getData() == null ? null : istio.getData().get("mesh");
+            if (mesh == null) {
+                report.fail(check, (istio == null ? "no ConfigMap " + namespace + "/istio" : "ConfigMap " + namespace
+                        + "/istio has no 'mesh' key") + " (istiod's chart writes it): " + values);
+                return;
+            }
+            JsonNode config;
+            try {
+                config = Output.YAML.readTree(mesh);
+            } catch (IOException e) {
+                report.fail(check, "ConfigMap " + namespace + "/istio's 'mesh' is not YAML (" + e.getMessage()
+                        + "): " + values);
+                return;
+            }
+            List<String> have = new ArrayList<>();
+            for (JsonNode source : config == null ? JsonNodeFactory.instance.arrayNode() : config.path("configSources")) {
+                have.add(source.path("address").asText());
+            }
+            List<String> want = relaySources(relay);
+            List<String> missing = want.stream().filter(a -> !have.contains(a)).toList();
+            List<String> problems = new ArrayList<>();
+            if (!missing.isEmpty()) {
+                problems.add("lacks " + String.join(", ", missing) + " (the relay's"
+                        + (want.size() > 1 ? " " + want.size() + " sharded sources" : "") + "): istiod reads nothing "
+                        + "from meshfed");
+            }
+            if (!have.contains("k8s://")) {
+                problems.add("lacks k8s://: with config sources set, istiod reads Istio config only from them, so "
+                        + "this cluster's own VirtualServices, DestinationRules, ... would be ignored");
+            }
+            if (!problems.isEmpty()) {
+                report.fail(check, "configSources " + have + " " + String.join("; ", problems) + ": " + values);
+                return;
+            }
+            List<String> others = have.stream().filter(a -> a.startsWith("xds://") && !want.contains(a)).toList();
+            if (!others.isEmpty()) {
+                report.warn(check, "configSources also has " + String.join(", ", others) + ", which no relay in "
+                        + "istiod's pod listens on (a plaintext xds:// source is unauthenticated; meshfed's go "
+                        + "through the relay): " + values);
+            } else {
+                report.ok(check, "configSources " + String.join(", ", have));
+            }
+        }
+
+        private void relay(Deployment istiod, Container relay) {
+            String check = "istiod relay";
+            if (relay == null) {
+                report.fail(check, "no " + RELAY + " container in Deployment " + namespace + "/" + DEPLOYMENT
+                        + ": istiod cannot present the cluster's client certificate to the bridge without it; "
+                        + patch);
+                return;
+            }
+            List<Volume> volumes = istiod.getSpec().getTemplate().getSpec().getVolumes() == null ? List.of()
+                    : istiod.getSpec().getTemplate().getSpec().getVolumes();
+            String secretVolume = volumes.stream().filter(v -> v.getSecret() != null
+                    && RELAY_SECRET.equals(v.getSecret().getSecretName())).map(Volume::getName).findFirst()
+                    .orElse(null);
+            VolumeMount mount = secretVolume == null || relay.getVolumeMounts() == null ? null
+                    : relay.getVolumeMounts().stream().filter(m -> secretVolume.equals(m.getName())).findFirst()
+                            .orElse(null);
+            if (mount == null) {
+                report.fail(check, "container " + RELAY + " does not mount Secret " + RELAY_SECRET + " (its client "
+                        + "certificate, kept by the CSR agent): " + patch);
+                return;
+            }
+            String bridge = relay.getEnv() == null ? null : relay.getEnv().stream()
+                    .filter(e -> "MESHFED_BRIDGE_ADDRESS".equals(e.getName())).map(EnvVar::getValue).findFirst()
+                    .orElse(null);
+            if (bridge == null || bridge.isBlank()) {
+                report.fail(check, "container " + RELAY + " has no MESHFED_BRIDGE_ADDRESS: the relay will not start; "
+                        + patch);
+                return;
+            }
+            report.ok(check, "container " + RELAY + " (" + relay.getImage() + ") dials " + bridge + ", Secret "
+                    + RELAY_SECRET + " mounted at " + mount.getMountPath());
+        }
+
+        private void relaySecret() {
+            String check = "istiod relay certificate";
+            Secret secret;
+            try {
+                secret = client.secrets().inNamespace(namespace).withName(RELAY_SECRET).get();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 403) {
+                    throw unreachable(e);
+                }
+                report.warn(check, "you may not read Secret " + namespace + "/" + RELAY_SECRET + ": not checked");
+                return;
+            }
+            String agent = "the CSR agent writes it once the PKI signs the cluster's client certificate (knative/"
+                    + "workload/csr-agent.yaml): is it running? kubectl logs -n " + namespace
+                    + " deploy/meshfed-csr-agent";
+            if (secret == null) {
+                report.fail(check, "no Secret " + namespace + "/" + RELAY_SECRET + ": istiod's pod cannot start "
+                        + "without it (its relay mounts it); " + agent);
+                return;
+            }
+            Map<String, String> data = new HashMap<>();
+            if (secret.getData() != null) {
+                secret.getData().forEach((k, v) -> data.put(k, new String(Base64.getMimeDecoder().decode(v),
+                        StandardCharsets.UTF_8)));
+            }
+            List<String> missing = List.of("tls.crt", "tls.key", "ca.crt").stream()
+                    .filter(k -> data.getOrDefault(k, "").isBlank()).toList();
+            if (!missing.isEmpty()) {
+                report.fail(check, "Secret " + namespace + "/" + RELAY_SECRET + " lacks " + String.join(", ", missing)
+                        + ": delete it and let the CSR agent write it again");
+                return;
+            }
+            X509Certificate leaf;
+            try {
+                leaf = Pems.certificates(data.get("tls.crt"), "tls.crt").get(0);
+            } catch (RuntimeException e) {
+                report.fail(check, "tls.crt of Secret " + namespace + "/" + RELAY_SECRET + " is not a certificate ("
+                        + e.getMessage() + "): delete it and let the CSR agent write it again");
+                return;
+            }
+            Instant until = leaf.getNotAfter().toInstant();
+            Duration left = Duration.between(Instant.now(), until);
+            String what = leaf.getSubjectX500Principal().getName() + ", expires " + until;
+            if (left.isNegative()) {
+                report.fail(check, what + ": EXPIRED, the bridge refuses the relay; " + agent);
+            } else if (left.compareTo(Duration.ofHours(4)) < 0) {
+                report.warn(check, what + ": expires in " + left.toMinutes() + " min (renewed at two thirds of a "
+                        + "day, so with 8 h left): " + agent);
+            } else {
+                report.ok(check, what);
+            }
+        }
+    }
+
+    /**
      * What is wrong with a complete cacerts, or null: the key must match ca-cert.pem, ca-cert.pem must be a CA and
      * the first certificate of cert-chain.pem, each certificate of the chain signed by the next, and the chain's
      * last certificate one of root-cert.pem's roots.
@@ -656,6 +1223,33 @@ final class CheckCommand {
         } catch (RuntimeException e) {
             return e.getMessage();
         }
+    }
+
+    /** A custom resource's status as a tree (empty when it has none yet). */
+    static JsonNode status(GenericKubernetesResource resource) {
+        Object raw = resource.getAdditionalProperties().get("status");
+        return raw == null ? JsonNodeFactory.instance.objectNode() : Output.JSON.valueToTree(raw);
+    }
+
+    /**
+     * Why a Knative resource is not Ready (its {@code Ready} condition missing or not True), with what to run to see
+     * more; null when it is Ready.
+     */
+    static String notReady(JsonNode status, String controller, String describe) {
+        JsonNode ready = null;
+        for (JsonNode c : status.path("conditions")) {
+            if ("Ready".equals(c.path("type").asText())) {
+                ready = c;
+            }
+        }
+        if (ready == null) {
+            return "no Ready condition yet: is " + controller + " controller running? (" + describe + ")";
+        }
+        if (!"True".equals(ready.path("status").asText())) {
+            return "not Ready: " + (ready.path("reason").asText("") + " " + ready.path("message").asText("")).strip()
+                    + " (" + describe + ")";
+        }
+        return null;
     }
 
     /** {@code api-server}: reachable, and its version within what meshfed supports; false when it did not answer. */

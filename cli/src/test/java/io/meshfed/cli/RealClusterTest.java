@@ -89,6 +89,7 @@ class RealClusterTest {
         }
         ready.apply(Peers.get().file("knative.serving.crds"));
         KubernetesClient admin = ready.admin();
+        Installs.awaitServed(admin, "serving.knative.dev/v1", "services");
         for (String file : CheckCommand.SERVING_FILES) {
             try (InputStream in = Files.newInputStream(MANIFESTS.resolve("serving").resolve(file))) {
                 for (HasMetadata item : admin.load(in).items()) {
@@ -101,8 +102,10 @@ class RealClusterTest {
         }
         new KubernetesCaStore(admin, "meshfed-pki", "meshfed-pki-ca", Clock.systemUTC()).initialize(
                 CaState.of(RootRotation.generate("ecdsa-p256", "ready root", Duration.ofDays(365), Clock.systemUTC())));
+        Installs.eventing(ready);
         ready.apply(Path.of("../knative/workload/export-reader.yaml"));
         ready.apply(Path.of("../knative/workload/csr-agent.yaml"));
+        Installs.istiod(ready, dir);
         Map<String, String> own = CaStore.Entries.encode(CaState.of(
                 RootRotation.generate("ecdsa-p256", "east intermediate", Duration.ofDays(30), Clock.systemUTC())));
         cacerts(admin, own.get(CaStore.Entries.SIGNER_KEY), own.get(CaStore.Entries.SIGNER_CHAIN));
@@ -260,7 +263,9 @@ class RealClusterTest {
                 "OK    crd accesspolicies.meshfed.io", "OK    namespace meshfed ", "OK    namespace meshfed-pki",
                 "OK    pki CA Secret", "OK    ksvc meshfed-registration", "OK    ksvc meshfed-export",
                 "OK    ksvc meshfed-pki", "OK    ksvc meshfed-workload-events", "OK    ksvc meshfed-xds-bridge",
-                "OK    rbac registration", "OK    rbac pki", "OK    you: list meshclusters")) {
+                "OK    rbac registration", "OK    rbac pki", "OK    you: list meshclusters", "OK    broker meshfed ",
+                "OK    broker meshfed dead letters", "OK    trigger meshfed-pki-csr-submitted",
+                "OK    trigger meshfed-xds-bridge-catalog-changed")) {
             assertTrue(run.out().contains(line), line + " in\n" + run.out());
         }
         assertTrue(run.out().contains("signer CN=ready root"), run.out());
@@ -322,6 +327,10 @@ class RealClusterTest {
         assertLine(run, "OK", "cacerts", "CN=east intermediate,O=meshfed, chain ends at a root in root-cert.pem");
         assertLine(run, "OK", "reader meshfed-system/meshfed-export-reader rbac", "no Secrets");
         assertLine(run, "OK", "csr agent istio-system/meshfed-csr-agent", "ServiceAccount exists");
+        assertLine(run, "OK", "istiod", "available");
+        assertLine(run, "OK", "istiod mesh config", "configSources xds://127.0.0.1:15011, k8s://");
+        assertLine(run, "OK", "istiod relay", "Secret meshfed-xds-client mounted at /etc/meshfed/xds-client");
+        assertTrue(run.out().endsWith("workload cluster: ready (0 warnings)\n"), run.out());
     }
 
     @Test
