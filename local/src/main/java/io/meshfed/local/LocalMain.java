@@ -138,7 +138,8 @@ public final class LocalMain {
             out.println();
             out.println("=== cluster " + cluster + ": what its istiod receives (" + config.serviceEntries().size()
                     + " ServiceEntries, " + config.destinationRules().size() + " DestinationRules, "
-                    + config.gateways().size() + " Gateways) from xds://" + cluster + "." + LocalMesh.XDS_HOST_DOMAIN
+                    + config.gateways().size() + " Gateways, " + config.workloadEntries().size()
+                    + " WorkloadEntries) from xds://" + cluster + "." + LocalMesh.XDS_HOST_DOMAIN
                     + ":" + mesh.xdsPort());
             out.print(mesh.istiodYaml(cluster));
             out.println("=== cluster " + cluster + ": cacerts (istio-system/cacerts) in "

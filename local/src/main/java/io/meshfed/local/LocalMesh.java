@@ -456,7 +456,8 @@ public final class LocalMesh implements AutoCloseable {
 
     /**
      * {@link #istiodConfig} and {@link #policyConfig} as Kubernetes YAML documents: ServiceEntries, DestinationRules
-     * (a policy's merged one in place of federation's), Gateways, VirtualServices, AuthorizationPolicies, EnvoyFilters.
+     * (a policy's merged one in place of federation's), Gateways, WorkloadEntries, VirtualServices,
+     * AuthorizationPolicies, EnvoyFilters.
      */
     public String istiodYaml(String cluster) {
         FederationConfig config = istiodConfig(cluster);
@@ -469,6 +470,7 @@ public final class LocalMesh implements AutoCloseable {
         config.destinationRules().forEach(dr -> all.add(merged.getOrDefault(dr.getMetadata().getNamespace() + "/"
                 + dr.getMetadata().getName(), dr)));
         all.addAll(config.gateways());
+        all.addAll(config.workloadEntries());
         policy.ifPresent(p -> {
             all.addAll(p.virtualServices());
             all.addAll(p.authorizationPolicies());

@@ -71,9 +71,15 @@ class ExampleClustersAsUsersRunThemTest {
     }
 
     private static List<String> westGatewayAddresses(LocalMesh mesh) {
-        return mesh.istiodConfig("east").serviceEntries().stream()
+        // echo.west.global's endpoints: inline for a gateway known by name, else the WorkloadEntries it selects
+        var config = mesh.istiodConfig("east");
+        List<String> inline = config.serviceEntries().stream()
                 .filter(se -> se.getMetadata().getName().equals("echo.west.global"))
                 .flatMap(se -> se.getSpec().getEndpoints().stream()).map(e -> e.getAddress()).toList();
+        List<String> entries = config.workloadEntries().stream()
+                .filter(we -> we.getMetadata().getName().startsWith("echo.west.global."))
+                .map(we -> we.getSpec().getAddress()).toList();
+        return inline.isEmpty() ? entries : inline;
     }
 
     @Test

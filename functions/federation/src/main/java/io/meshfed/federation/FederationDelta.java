@@ -3,6 +3,7 @@ package io.meshfed.federation;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
+import io.fabric8.istio.api.networking.v1.WorkloadEntry;
 import java.util.List;
 
 /**
@@ -16,7 +17,9 @@ public record FederationDelta(
         List<DestinationRule> upsertedDestinationRules,
         List<String> removedDestinationRules,
         List<Gateway> upsertedGateways,
-        List<String> removedGateways) {
+        List<String> removedGateways,
+        List<WorkloadEntry> upsertedWorkloadEntries,
+        List<String> removedWorkloadEntries) {
     public FederationDelta {
         upsertedServiceEntries = List.copyOf(upsertedServiceEntries);
         removedServiceEntries = List.copyOf(removedServiceEntries);
@@ -24,11 +27,14 @@ public record FederationDelta(
         removedDestinationRules = List.copyOf(removedDestinationRules);
         upsertedGateways = List.copyOf(upsertedGateways);
         removedGateways = List.copyOf(removedGateways);
+        upsertedWorkloadEntries = List.copyOf(upsertedWorkloadEntries);
+        removedWorkloadEntries = List.copyOf(removedWorkloadEntries);
     }
 
     public boolean isEmpty() {
         return upsertedServiceEntries.isEmpty() && removedServiceEntries.isEmpty()
                 && upsertedDestinationRules.isEmpty() && removedDestinationRules.isEmpty()
-                && upsertedGateways.isEmpty() && removedGateways.isEmpty();
+                && upsertedGateways.isEmpty() && removedGateways.isEmpty()
+                && upsertedWorkloadEntries.isEmpty() && removedWorkloadEntries.isEmpty();
     }
 }

@@ -5,10 +5,18 @@ public final class FederationLabels {
     /** Every generated object: {@code app.kubernetes.io/managed-by: meshfed}. */
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String MANAGER = "meshfed";
-    /** "cluster" for {@code <svc>.<ns>.svc.<cluster>.global}, "clusterset" for the cluster-set host, "gateway". */
+    /**
+     * "cluster" for {@code <svc>.<ns>.svc.<cluster>.global}, "clusterset" for the cluster-set host, "gateway", and
+     * "endpoint" for a WorkloadEntry.
+     */
     public static final String HOST_KIND = "meshfed.io/host-kind";
     /** The exporting cluster of a cluster-specific host; the owning cluster of a Gateway. */
     public static final String SOURCE_CLUSTER = "meshfed.io/source-cluster";
+    /**
+     * The exported service's name, on every WorkloadEntry carrying one of its endpoints: a ServiceEntry selects its
+     * endpoints with it (and, for a cluster-specific host, with {@link #SOURCE_CLUSTER}).
+     */
+    public static final String SERVICE = "meshfed.io/service";
     /** Annotation on cluster-set objects: the exporting clusters, comma-separated, sorted. */
     public static final String SOURCE_CLUSTERS = "meshfed.io/source-clusters";
     /** Annotation: the instant since which the source cluster's catalog has been stale (ISO-8601). */

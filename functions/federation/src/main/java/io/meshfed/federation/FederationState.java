@@ -3,6 +3,7 @@ package io.meshfed.federation;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
+import io.fabric8.istio.api.networking.v1.WorkloadEntry;
 import io.meshfed.model.ClusterCatalog;
 import io.meshfed.model.ExportedService;
 import io.meshfed.model.GatewayAddress;
@@ -46,7 +47,15 @@ public final class FederationState {
     private final Map<String, TreeMap<String, ExportedService>> exporters = new HashMap<>();
     private final Set<String> clustersetAllocated = new HashSet<>();
     private final VirtualIps vips = new VirtualIps();
-    /** "namespace/name" -> the ServiceEntry and DestinationRule of that name (every host has both). */
+    /** Orders objects by "namespace/name" without building the keys. */
+    private static final java.util.Comparator<WorkloadEntry> BY_NAME = (a, b) -> {
+        int c = a.getMetadata().getNamespace().compareTo(b.getMetadata().getNamespace());
+        return c != 0 ? c : a.getMetadata().getName().compareTo(b.getMetadata().getName());
+    };
+    /**
+     * "namespace/name" -> the ServiceEntry and DestinationRule of that name (every host has both), and the
+     * WorkloadEntries a cluster-specific host owns.
+     */
     private final TreeMap<String, ServiceTranslation.Translated> objects = new TreeMap<>();
     private Gateway gateway;
     private Map<String, Long> versions = Map.of();
@@ -86,7 +95,13 @@ public final class FederationState {
     FederationDelta update(Collection<ClusterCatalog> catalogs, Instant now, boolean collectDelta) {
         Map<String, ClusterCatalog> incoming = validate(catalogs, target, now);
         MeshCluster newTarget = incoming.get(target).cluster();
+        // A changed target record re-translates everything from an empty state; what the state held before is kept
+        // to tell the delta which of those objects are gone.
+        Map<String, ServiceTranslation.Translated> beforeReset = null;
+        Gateway gatewayBeforeReset = null;
         if (targetCluster != null && !targetCluster.equals(newTarget)) {
+            beforeReset = new HashMap<>(objects);
+            gatewayBeforeReset = gateway;
             reset();
         }
         targetCluster = newTarget;
@@ -178,6 +193,11 @@ public final class FederationState {
             translate(key, rebuild.get(key), targetNetwork, pieces, delta);
         }
         delta.finish(objects);
+        if (beforeReset != null) {
+            delta.removedSince(beforeReset, objects);
+            gateway = gatewayBeforeReset;
+            gatewayDirty = true;
+        }
         if (gatewayDirty) {
             Gateway next = eastWestGateway(views.get(target).catalog());
             String gwKey = FederationLabels.GATEWAY_NAMESPACE + "/" + FederationLabels.GATEWAY_NAME;
@@ -203,11 +223,14 @@ public final class FederationState {
         }
         List<ServiceEntry> ses = new ArrayList<>(objects.size());
         List<DestinationRule> drs = new ArrayList<>(objects.size());
+        List<WorkloadEntry> wes = new ArrayList<>(objects.size());
         for (ServiceTranslation.Translated t : objects.values()) {
             ses.add(t.serviceEntry());
             drs.add(t.destinationRule());
+            wes.addAll(t.workloadEntries());
         }
-        return new FederationConfig(target, ses, drs, gateway == null ? List.of() : List.of(gateway), versions);
+        wes.sort(BY_NAME); // each object's entries are sorted; the runs nearly are
+        return new FederationConfig(target, ses, drs, gateway == null ? List.of() : List.of(gateway), wes, versions);
     }
 
     /**
@@ -381,6 +404,8 @@ public final class FederationState {
         final TreeSet<String> removedDr = new TreeSet<>();
         final List<Gateway> upsertedGateways = new ArrayList<>();
         final List<String> removedGateways = new ArrayList<>();
+        final TreeMap<String, WorkloadEntry> upsertedWe = new TreeMap<>();
+        final TreeSet<String> removedWe = new TreeSet<>();
         private final boolean collect;
         /**
          * Non-null while filling an empty state: the objects are gathered here and the map is built in one pass
@@ -399,6 +424,7 @@ public final class FederationState {
                 if (collect) {
                     upsertedSe.put(key, t.serviceEntry());
                     upsertedDr.put(key, t.destinationRule());
+                    entries(null, t.workloadEntries());
                 }
                 return;
             }
@@ -410,7 +436,48 @@ public final class FederationState {
                 if (old == null || !t.destinationRule().equals(old.destinationRule())) {
                     upsertedDr.put(key, t.destinationRule());
                 }
+                entries(old == null ? List.of() : old.workloadEntries(), t.workloadEntries());
             }
+        }
+
+        /**
+         * Records how one host's WorkloadEntries changed from {@code before} (null: nothing to compare with) to
+         * {@code after}; both sorted by name, as {@link ServiceTranslation#workloadEntries} returns them.
+         */
+        private void entries(List<WorkloadEntry> before, List<WorkloadEntry> after) {
+            if (before == null || before.isEmpty()) {
+                for (WorkloadEntry we : after) {
+                    upsertedWe.put(key(we), we);
+                }
+                return;
+            }
+            if (before == after) {
+                return;
+            }
+            int i = 0;
+            int j = 0;
+            while (i < before.size() || j < after.size()) {
+                WorkloadEntry a = i < before.size() ? before.get(i) : null;
+                WorkloadEntry b = j < after.size() ? after.get(j) : null;
+                int c = a == null ? 1 : b == null ? -1 : a.getMetadata().getName().compareTo(b.getMetadata().getName());
+                if (c < 0) {
+                    removedWe.add(key(a));
+                    i++;
+                } else if (c > 0) {
+                    upsertedWe.put(key(b), b);
+                    j++;
+                } else {
+                    if (a != b && !a.equals(b)) {
+                        upsertedWe.put(key(b), b);
+                    }
+                    i++;
+                    j++;
+                }
+            }
+        }
+
+        private static String key(WorkloadEntry we) {
+            return we.getMetadata().getNamespace() + "/" + we.getMetadata().getName();
         }
 
         /**
@@ -425,20 +492,48 @@ public final class FederationState {
             }
         }
 
+        /**
+         * After a fill from empty that replaced {@code before}: records as removed every object of {@code before}
+         * that {@code after} no longer has (the fill recorded the rest as upserted).
+         */
+        void removedSince(Map<String, ServiceTranslation.Translated> before,
+                Map<String, ServiceTranslation.Translated> after) {
+            if (!collect) {
+                return;
+            }
+            for (Map.Entry<String, ServiceTranslation.Translated> e : before.entrySet()) {
+                ServiceTranslation.Translated now = after.get(e.getKey());
+                if (now == null) {
+                    removedSe.add(e.getKey());
+                    removedDr.add(e.getKey());
+                    now = EMPTY;
+                }
+                entries(e.getValue().workloadEntries(), now.workloadEntries());
+            }
+        }
+
+        private static final ServiceTranslation.Translated EMPTY = new ServiceTranslation.Translated(null, null,
+                List.of(), List.of());
+
         void remove(String key, Map<String, ServiceTranslation.Translated> current) {
             if (bulk != null) {
                 return; // nothing to remove from an empty state
             }
-            if (current.remove(key) != null && collect) {
+            ServiceTranslation.Translated old = current.remove(key);
+            if (old != null && collect) {
                 removedSe.add(key);
                 removedDr.add(key);
+                for (WorkloadEntry we : old.workloadEntries()) {
+                    removedWe.add(key(we));
+                }
             }
         }
 
         FederationDelta build() {
+            removedWe.removeAll(upsertedWe.keySet());
             return new FederationDelta(new ArrayList<>(upsertedSe.values()), new ArrayList<>(removedSe),
                     new ArrayList<>(upsertedDr.values()), new ArrayList<>(removedDr), upsertedGateways,
-                    removedGateways);
+                    removedGateways, new ArrayList<>(upsertedWe.values()), new ArrayList<>(removedWe));
         }
     }
 }

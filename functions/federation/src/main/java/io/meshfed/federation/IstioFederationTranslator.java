@@ -75,7 +75,8 @@ public final class IstioFederationTranslator implements FederationTranslator {
                     n -> translate(catalogs, catalog.clusterName(), now));
             Gateway gw = FederationState.eastWestGateway(catalog);
             result.put(catalog.clusterName(), new FederationConfig(catalog.clusterName(), shared.serviceEntries(),
-                    shared.destinationRules(), gw == null ? List.of() : List.of(gw), shared.catalogVersions()));
+                    shared.destinationRules(), gw == null ? List.of() : List.of(gw), shared.workloadEntries(),
+                    shared.catalogVersions()));
         }
         return result;
     }

@@ -15,6 +15,7 @@ import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
 import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
 import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry;
+import io.fabric8.istio.api.api.networking.v1alpha3.WorkloadSelector;
 import io.fabric8.istio.api.networking.v1.DestinationRule;
 import io.fabric8.istio.api.networking.v1.Gateway;
 import io.fabric8.istio.api.networking.v1.ServiceEntry;
@@ -109,8 +110,12 @@ final class IstioResources {
         return e;
     }
 
+    /**
+     * A ServiceEntry with its endpoints inline ({@code selector} null) or selected from WorkloadEntries by
+     * {@code selector} ({@code endpoints} then empty).
+     */
     static ServiceEntry serviceEntry(ObjectMeta meta, String host, String vip, List<ServicePort> ports,
-            boolean dnsResolution, List<WorkloadEntry> endpoints) {
+            boolean dnsResolution, List<WorkloadEntry> endpoints, Map<String, String> selector) {
         io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry spec =
                 new io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry();
         spec.setHosts(List.of(host));
@@ -118,7 +123,13 @@ final class IstioResources {
         spec.setPorts(ports);
         spec.setLocation(ServiceEntryLocation.MESH_INTERNAL);
         spec.setResolution(dnsResolution ? ServiceEntryResolution.DNS : ServiceEntryResolution.STATIC);
-        spec.setEndpoints(endpoints);
+        spec.setEndpoints(selector == null ? endpoints : List.of());
+        if (selector != null) {
+            WorkloadSelector ws = new WorkloadSelector();
+            ws.setLabels(selector);
+            ws.setAdditionalProperties(Map.of());
+            spec.setWorkloadSelector(ws);
+        }
         spec.setExportTo(List.of());
         spec.setSubjectAltNames(List.of());
         spec.setAdditionalProperties(Map.of());
@@ -129,6 +140,17 @@ final class IstioResources {
         se.setSpec(spec);
         se.setAdditionalProperties(Map.of());
         return se;
+    }
+
+    /** A WorkloadEntry object holding {@code spec}, one endpoint of a ServiceEntry that selects it. */
+    static io.fabric8.istio.api.networking.v1.WorkloadEntry workloadEntry(ObjectMeta meta, WorkloadEntry spec) {
+        io.fabric8.istio.api.networking.v1.WorkloadEntry we = new io.fabric8.istio.api.networking.v1.WorkloadEntry();
+        we.setApiVersion(API_VERSION);
+        we.setKind("WorkloadEntry");
+        we.setMetadata(meta);
+        we.setSpec(spec);
+        we.setAdditionalProperties(Map.of());
+        return we;
     }
 
     static DestinationRule destinationRule(ObjectMeta meta, String host, List<Subset> subsets) {

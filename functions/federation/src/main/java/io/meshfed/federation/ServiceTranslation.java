@@ -33,7 +33,15 @@ final class ServiceTranslation {
     /** Subsets are derived from the first of these label keys that any endpoint of the host carries. */
     static final List<String> SUBSET_LABEL_KEYS = List.of("version", "app.kubernetes.io/version");
 
-    record Translated(ServiceEntry serviceEntry, DestinationRule destinationRule) {
+    /**
+     * One host's objects as a target sees them: its ServiceEntry and DestinationRule, the endpoints the
+     * ServiceEntry routes to ({@code endpoints}: inline in it or carried by its own WorkloadEntries; empty for a
+     * cluster-set host that selects its exporters' entries), and the
+     * WorkloadEntries this translation owns (a cluster-specific host's, sorted by name; none for the cluster-set
+     * host, which selects its exporters' entries).
+     */
+    record Translated(ServiceEntry serviceEntry, DestinationRule destinationRule, List<WorkloadEntry> endpoints,
+            List<io.fabric8.istio.api.networking.v1.WorkloadEntry> workloadEntries) {
     }
 
     private ServiceTranslation() {
@@ -60,10 +68,11 @@ final class ServiceTranslation {
             SharedPieces pieces) {
         MeshCluster cluster = source.cluster();
         boolean direct = cluster.network().equals(targetNetwork);
+        boolean dns = !direct && !source.gatewayIsIp();
         List<ServicePort> ports = pieces.ports(service.ports());
         List<WorkloadEntry> endpoints = new ArrayList<>(service.endpoints().size());
         if (!source.withheld()) {
-            addEndpoints(endpoints, source, service, direct, service.ports(), pieces);
+            addEndpoints(endpoints, source, service, direct, service.ports(), dns ? null : service.name(), pieces);
         }
         Map<String, String> labels = pieces.clusterLabels(cluster.name());
         Map<String, String> annotations = Map.of();
@@ -78,10 +87,58 @@ final class ServiceTranslation {
         String host = clusterHost(service.namespace(), service.name(), cluster.name());
         // one read-only ObjectMeta for both objects: they have the same name, labels and annotations
         ObjectMeta meta = IstioResources.metadata(service.namespace(), name, labels, annotations);
-        boolean dns = !direct && !source.gatewayIsIp();
-        ServiceEntry se = IstioResources.serviceEntry(meta, host, vip, ports, dns, endpoints);
         DestinationRule dr = IstioResources.destinationRule(meta, host, subsets(List.of(service), pieces));
-        return new Translated(se, dr);
+        if (dns) {
+            // a gateway known by name: istiod resolves it, and a DNS entry costs a full push whatever carries it
+            ServiceEntry se = IstioResources.serviceEntry(meta, host, vip, ports, true, endpoints, null);
+            return new Translated(se, dr, endpoints, List.of());
+        }
+        ServiceEntry se = IstioResources.serviceEntry(meta, host, vip, ports, false, List.of(),
+                pieces.selector(service.name(), cluster.name()));
+        return new Translated(se, dr, endpoints,
+                workloadEntries(service.namespace(), name, service.name(), cluster.name(), endpoints, pieces));
+    }
+
+    /**
+     * The WorkloadEntries carrying {@code endpoints}, sorted by name: {@code <object name>.<suffix>}, where the
+     * suffix names what the entry stands for, so that an endpoint keeps its entry's name while its weight changes:
+     * {@code ep-<address>} for a pod reached directly, {@code gw-<hash of locality and labels>} for a group of
+     * pods behind the gateway. An entry's metadata labels are its selector labels and meshfed's own.
+     */
+    static List<io.fabric8.istio.api.networking.v1.WorkloadEntry> workloadEntries(String namespace,
+            String objectName, String service, String cluster, List<WorkloadEntry> endpoints, SharedPieces pieces) {
+        if (endpoints.isEmpty()) {
+            return List.of();
+        }
+        Map<String, String> labels = pieces.workloadEntryLabels(service, cluster);
+        TreeMap<String, io.fabric8.istio.api.networking.v1.WorkloadEntry> byName = new TreeMap<>();
+        for (WorkloadEntry ep : endpoints) {
+            String base = objectName + "." + (ep.getWeight() == null ? "ep-" + addressLabel(ep.getAddress())
+                    : "gw-" + groupHash(ep.getLocality(), ep.getLabels()));
+            String entryName = base;
+            for (int n = 2; byName.containsKey(entryName); n++) {
+                entryName = base + "-" + n; // a repeated address or a hash collision: still one entry each
+            }
+            byName.put(entryName, IstioResources.workloadEntry(
+                    IstioResources.metadata(namespace, entryName, labels, Map.of()), ep));
+        }
+        return List.copyOf(byName.values());
+    }
+
+    /** An IP address as a DNS label: '.' and ':' become '-', and a trailing '-' (IPv6 "::") gets a '0'. */
+    static String addressLabel(String address) {
+        String s = address.toLowerCase(Locale.ROOT).replace('.', '-').replace(':', '-');
+        return s.endsWith("-") ? s + "0" : s;
+    }
+
+    /** A stable 8-hex-digit hash of an endpoint group's locality and labels (the same on every replica). */
+    static String groupHash(String locality, Map<String, String> labels) {
+        int h = 0x811c9dc5; // FNV-1a, 32 bits
+        String key = locality + "|" + new TreeMap<>(labels);
+        for (int i = 0; i < key.length(); i++) {
+            h = (h ^ key.charAt(i)) * 0x01000193;
+        }
+        return String.format("%08x", h);
     }
 
     /**
@@ -120,26 +177,35 @@ final class ServiceTranslation {
             common = first.ports();
         }
         List<ServicePort> ports = pieces.ports(common);
-        int capacity = 0;
-        for (Exporter e : exporters) {
-            capacity += e.service().endpoints().size();
-        }
-        List<WorkloadEntry> endpoints = new ArrayList<>(capacity);
         StringJoiner sources = new StringJoiner(",");
         StringJoiner withheld = new StringJoiner(",");
         boolean dns = false;
+        // The host selects its exporters' WorkloadEntries when each exporter's own host does (its endpoints are
+        // addresses, not a gateway's name) and names every shared port number as the cluster-set host does (an
+        // entry maps port names to ports). Otherwise its endpoints are inline.
+        boolean select = true;
+        int capacity = 0;
+        for (Exporter e : exporters) {
+            select &= e.source().withheld() || (e.source().gatewayIsIp()
+                    || e.source().cluster().network().equals(targetNetwork)) && namesPorts(e.service(), common);
+            capacity += e.service().endpoints().size();
+        }
+        List<WorkloadEntry> endpoints = select ? List.of() : new ArrayList<>(capacity);
         for (Exporter e : exporters) {
             sources.add(e.source().name());
             if (e.source().withheld()) {
                 withheld.add(e.source().name());
                 continue;
             }
+            if (select) {
+                continue; // the endpoints are the exporters' entries
+            }
             boolean direct = e.source().cluster().network().equals(targetNetwork);
             int before = endpoints.size();
             if (e.own() != null && e.service().ports().equals(common)) {
-                endpoints.addAll(e.own().serviceEntry().getSpec().getEndpoints());
+                endpoints.addAll(e.own().endpoints());
             } else {
-                addEndpoints(endpoints, e.source(), e.service(), direct, common, pieces);
+                addEndpoints(endpoints, e.source(), e.service(), direct, common, null, pieces);
             }
             dns |= !direct && !e.source().gatewayIsIp() && endpoints.size() > before;
         }
@@ -152,9 +218,10 @@ final class ServiceTranslation {
         String name = clustersetObjectName(first.name());
         String host = clustersetHost(first.namespace(), first.name());
         ObjectMeta meta = IstioResources.metadata(first.namespace(), name, labels, annotations);
-        ServiceEntry se = IstioResources.serviceEntry(meta, host, vip, ports, dns, endpoints);
+        ServiceEntry se = IstioResources.serviceEntry(meta, host, vip, ports, dns, endpoints,
+                select ? pieces.selector(first.name(), null) : null);
         DestinationRule dr = IstioResources.destinationRule(meta, host, clustersetSubsets(exporters, pieces));
-        return new Translated(se, dr);
+        return new Translated(se, dr, endpoints, List.of());
     }
 
     /**
@@ -182,6 +249,23 @@ final class ServiceTranslation {
         return subsets(services, pieces);
     }
 
+    /** Whether {@code s} names each of {@code ports}' numbers as {@code ports} does. */
+    private static boolean namesPorts(ExportedService s, List<io.meshfed.model.ServicePort> ports) {
+        for (io.meshfed.model.ServicePort p : ports) {
+            boolean same = false;
+            for (io.meshfed.model.ServicePort q : s.ports()) {
+                if (q.port() == p.port()) {
+                    same = q.name().equals(p.name());
+                    break;
+                }
+            }
+            if (!same) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean hasPortNumber(ExportedService s, int number) {
         for (io.meshfed.model.ServicePort p : s.ports()) {
             if (p.port() == number) {
@@ -199,9 +283,12 @@ final class ServiceTranslation {
      *
      * @param hostPorts the host's ports; each endpoint maps every port name to the port it listens on for that
      *        number
+     * @param selectedAs the service name when the endpoints are carried by WorkloadEntries that ServiceEntries
+     *        select: each then also carries the selector labels ({@link FederationLabels#SERVICE} and
+     *        {@link FederationLabels#SOURCE_CLUSTER}); null for endpoints inline in a ServiceEntry
      */
     private static void addEndpoints(List<WorkloadEntry> out, ClusterView source, ExportedService service,
-            boolean direct, List<io.meshfed.model.ServicePort> hostPorts, SharedPieces pieces) {
+            boolean direct, List<io.meshfed.model.ServicePort> hostPorts, String selectedAs, SharedPieces pieces) {
         MeshCluster cluster = source.cluster();
         if (direct) {
             TreeMap<String, Long> byName = new TreeMap<>();
@@ -213,7 +300,7 @@ final class ServiceTranslation {
                 }
             }
             Map<String, Long> ports = pieces.portMap(byName);
-            EndpointLabels labels = new EndpointLabels(cluster.name());
+            EndpointLabels labels = new EndpointLabels(cluster.name(), selectedAs);
             for (ServiceEndpoint ep : service.endpoints()) {
                 if (ep.ready()) {
                     out.add(IstioResources.endpoint(ep.address(), labels.of(ep.labels()),
@@ -232,7 +319,7 @@ final class ServiceTranslation {
         int[] size = new int[first.length];
         String[] locality = new String[first.length];
         int groups = groupReady(service.endpoints(), first, size, locality, pieces);
-        EndpointLabels labels = new EndpointLabels(cluster.name());
+        EndpointLabels labels = new EndpointLabels(cluster.name(), selectedAs);
         for (int g = 0; g < groups; g++) {
             out.add(IstioResources.endpoint(gw.address(), labels.of(first[g].labels()), locality[g],
                     cluster.network(), ports, (long) size[g]));
@@ -329,11 +416,13 @@ final class ServiceTranslation {
      */
     private static final class EndpointLabels {
         private final String cluster;
+        private final String selectedAs;
         private final List<Map<String, String>> pod = new ArrayList<>(2);
         private final List<Map<String, String>> built = new ArrayList<>(2);
 
-        EndpointLabels(String cluster) {
+        EndpointLabels(String cluster, String selectedAs) {
             this.cluster = cluster;
+            this.selectedAs = selectedAs;
         }
 
         Map<String, String> of(Map<String, String> podLabels) {
@@ -344,6 +433,10 @@ final class ServiceTranslation {
             }
             TreeMap<String, String> labels = new TreeMap<>(podLabels);
             labels.put(FederationLabels.ISTIO_CLUSTER, cluster);
+            if (selectedAs != null) {
+                labels.put(FederationLabels.SERVICE, selectedAs);
+                labels.put(FederationLabels.SOURCE_CLUSTER, cluster);
+            }
             Map<String, String> shared = java.util.Collections.unmodifiableMap(labels);
             if (pod.size() < 8) {
                 pod.add(podLabels);

@@ -67,6 +67,7 @@ final class GoldenFiles {
         all.addAll(config.serviceEntries());
         all.addAll(config.destinationRules());
         all.addAll(config.gateways());
+        all.addAll(config.workloadEntries());
         for (HasMetadata o : all) {
             String yaml = Serialization.asYaml(o);
             out.append(yaml.startsWith("---") ? yaml : "---\n" + yaml);

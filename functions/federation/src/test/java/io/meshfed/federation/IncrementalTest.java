@@ -1,6 +1,7 @@
 package io.meshfed.federation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -128,8 +129,17 @@ class IncrementalTest {
         FederationDelta delta = state.update(catalogs, Fixtures.T0);
         List<String> names = delta.upsertedServiceEntries().stream()
                 .map(se -> se.getMetadata().getNamespace() + "/" + se.getMetadata().getName()).toList();
-        assertEquals(List.of("ns-7/svc-7.cluster-2.global", "ns-7/svc-7.clusterset"), names);
+        // the change is in endpoints only: their WorkloadEntries change, no ServiceEntry does
+        assertEquals(List.of(), names);
         assertTrue(delta.removedServiceEntries().isEmpty());
+        assertTrue(delta.upsertedDestinationRules().isEmpty());
+        List<String> entries = new ArrayList<>(delta.upsertedWorkloadEntries().stream()
+                .map(we -> we.getMetadata().getNamespace() + "/" + we.getMetadata().getName()).toList());
+        entries.addAll(delta.removedWorkloadEntries());
+        assertFalse(entries.isEmpty());
+        for (String e : entries) {
+            assertTrue(e.startsWith("ns-7/svc-7.cluster-2.global."), e);
+        }
     }
 
     private static Map<String, HasMetadata> index(FederationConfig config) {
@@ -137,6 +147,7 @@ class IncrementalTest {
         config.serviceEntries().forEach(o -> m.put(key(o), o));
         config.destinationRules().forEach(o -> m.put(key(o), o));
         config.gateways().forEach(o -> m.put(key(o), o));
+        config.workloadEntries().forEach(o -> m.put(key(o), o));
         return m;
     }
 
@@ -147,6 +158,8 @@ class IncrementalTest {
         d.upsertedServiceEntries().forEach(o -> mirror.put(key(o), o));
         d.upsertedDestinationRules().forEach(o -> mirror.put(key(o), o));
         d.upsertedGateways().forEach(o -> mirror.put(key(o), o));
+        d.removedWorkloadEntries().forEach(k -> mirror.remove("WorkloadEntry " + k));
+        d.upsertedWorkloadEntries().forEach(o -> mirror.put(key(o), o));
     }
 
     private static String key(HasMetadata o) {

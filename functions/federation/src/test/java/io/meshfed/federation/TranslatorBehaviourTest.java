@@ -29,6 +29,27 @@ class TranslatorBehaviourTest {
                 .orElseThrow(() -> new AssertionError("no ServiceEntry " + name));
     }
 
+    /**
+     * The endpoints {@code se} routes to as istiod finds them: inline, or the WorkloadEntries of its namespace whose
+     * labels (spec and metadata, merged) carry every label of its workload selector, in name order.
+     */
+    static List<WorkloadEntry> endpoints(FederationConfig config, ServiceEntry se) {
+        if (se.getSpec().getWorkloadSelector() == null) {
+            return se.getSpec().getEndpoints();
+        }
+        Map<String, String> selector = se.getSpec().getWorkloadSelector().getLabels();
+        List<WorkloadEntry> out = new ArrayList<>();
+        for (io.fabric8.istio.api.networking.v1.WorkloadEntry we : config.workloadEntries()) {
+            Map<String, String> labels = new java.util.HashMap<>(we.getSpec().getLabels());
+            labels.putAll(we.getMetadata().getLabels());
+            if (we.getMetadata().getNamespace().equals(se.getMetadata().getNamespace())
+                    && labels.entrySet().containsAll(selector.entrySet())) {
+                out.add(we.getSpec());
+            }
+        }
+        return out;
+    }
+
     @Test
     void remoteEndpointsAreGatewaysAcrossNetworksAndPodsOnAFlatNetwork() {
         for (boolean flat : List.of(true, false)) {
@@ -38,8 +59,10 @@ class TranslatorBehaviourTest {
                                     "HTTP", 8080)), Fixtures.endpoint("10.0.0.1", "r1", "r1-a", true),
                                     Fixtures.endpoint("10.0.0.2", "r1", "r1-a", false))),
                     Fixtures.catalog(Fixtures.cluster("west", flat ? "n1" : "n2", "r2", "r2-a", "203.0.113.2"), 1));
-            ServiceEntry se = entry(translator.translate(catalogs, "west", Fixtures.T0), "cart.east.global");
-            List<WorkloadEntry> eps = se.getSpec().getEndpoints();
+            FederationConfig config = translator.translate(catalogs, "west", Fixtures.T0);
+            ServiceEntry se = entry(config, "cart.east.global");
+            assertTrue(se.getSpec().getEndpoints().isEmpty(), "endpoints are WorkloadEntries, not inline");
+            List<WorkloadEntry> eps = endpoints(config, se);
             assertEquals(1, eps.size(), "the not-ready pod is not routable");
             assertEquals(flat ? "10.0.0.1" : "203.0.113.1", eps.get(0).getAddress());
             assertEquals(Map.of("http", flat ? 8080L : 15443L), eps.get(0).getPorts());
@@ -51,9 +74,8 @@ class TranslatorBehaviourTest {
     }
 
     /**
-     * Behind a gateway, one endpoint per (locality, labels) group of ready pods, weighted by the group's size, in
-     * the order of the locality's "region/zone" form and then the labels' form; checked against a direct
-     * computation for few and for many pods (which the translator groups in two ways).
+     * Behind a gateway, one endpoint per (locality, labels) group of ready pods, weighted by the group's size;
+     * checked against a direct computation for few and for many pods (which the translator groups in two ways).
      */
     @Test
     void gatewayEndpointsGroupReadyPodsByLocalityAndLabelsWhateverTheirNumber() {
@@ -79,15 +101,19 @@ class TranslatorBehaviourTest {
                             new io.meshfed.model.ExportedService("shop", "cart", Fixtures.http(80), eps)),
                     Fixtures.catalog(Fixtures.cluster("west", "n2", "r2", "r2-a", "203.0.113.2"), 1));
             List<String> got = new ArrayList<>();
-            for (WorkloadEntry e : entry(translator.translate(catalogs, "west", Fixtures.T0), "cart.east.global")
-                    .getSpec().getEndpoints()) {
+            FederationConfig config = translator.translate(catalogs, "west", Fixtures.T0);
+            for (WorkloadEntry e : endpoints(config, entry(config, "cart.east.global"))) {
                 Map<String, String> pod = new java.util.TreeMap<>(e.getLabels());
                 assertEquals("east", pod.remove(FederationLabels.ISTIO_CLUSTER));
+                assertEquals("east", pod.remove(FederationLabels.SOURCE_CLUSTER));
+                assertEquals("cart", pod.remove(FederationLabels.SERVICE));
                 got.add(e.getLocality() + " " + pod + " " + e.getWeight());
             }
             List<String> want = new ArrayList<>();
             expected.forEach((locality, byLabels) -> byLabels.forEach((labels, n) ->
                     want.add(locality + " " + labels + " " + n)));
+            got.sort(null); // WorkloadEntries come in name order
+            want.sort(null);
             assertEquals(want, got, pods + " pods");
         }
     }

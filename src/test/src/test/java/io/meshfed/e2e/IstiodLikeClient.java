@@ -14,6 +14,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import io.meshfed.xds.mcp.proto.mcp.Resource;
 import io.meshfed.xds.mcp.proto.networking.ServiceEntry;
+import io.meshfed.xds.mcp.proto.networking.WorkloadEntry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,7 @@ final class IstiodLikeClient implements AutoCloseable {
     static final String SE = "networking.istio.io/v1/ServiceEntry";
     static final String DR = "networking.istio.io/v1/DestinationRule";
     static final String GW = "networking.istio.io/v1/Gateway";
+    static final String WE = "networking.istio.io/v1/WorkloadEntry";
 
     private final ManagedChannel channel;
     private final BlockingQueue<DiscoveryResponse> responses = new LinkedBlockingQueue<>();
@@ -60,7 +62,7 @@ final class IstiodLikeClient implements AutoCloseable {
                         .putFields("ISTIO_VERSION", Value.newBuilder().setStringValue("1.24.2").build()))
                 .build();
         boolean first = true;
-        for (String type : List.of(SE, DR, GW)) {
+        for (String type : List.of(SE, DR, GW, WE)) {
             DiscoveryRequest.Builder req = DiscoveryRequest.newBuilder().setTypeUrl(type)
                     .setResponseNonce("2026-01-01 00:00:00.1 +0000 UTC m=+0.5");
             if (first) {
@@ -130,10 +132,41 @@ final class IstiodLikeClient implements AutoCloseable {
         return out;
     }
 
-    /** One line per endpoint: "address port-name:port locality network". */
-    static List<String> endpoints(ServiceEntry se) {
+    /** An MCP WorkloadEntry: its metadata labels and its body. */
+    record Entry(Map<String, String> labels, WorkloadEntry body) {
+    }
+
+    /** MCP resource name ("ns/name") to its WorkloadEntry, sorted by name. */
+    static Map<String, Entry> workloadEntries(DiscoveryResponse r) throws InvalidProtocolBufferException {
+        Map<String, Entry> out = new TreeMap<>();
+        for (Any any : r.getResourcesList()) {
+            Resource res = any.unpack(Resource.class);
+            out.put(res.getMetadata().getName(), new Entry(res.getMetadata().getLabelsMap(),
+                    res.getBody().unpack(WorkloadEntry.class)));
+        }
+        return out;
+    }
+
+    /**
+     * One line per endpoint the ServiceEntry named {@code name} routes to, as istiod finds them: inline, or the
+     * WorkloadEntries of its namespace whose labels (spec and metadata merged) hold its workload selector, in name
+     * order: "address port-name:port locality network".
+     */
+    static List<String> endpoints(String name, ServiceEntry se, Map<String, Entry> entries) {
+        List<WorkloadEntry> eps = new ArrayList<>(se.getEndpointsList());
+        if (se.hasWorkloadSelector()) {
+            String namespace = name.substring(0, name.indexOf('/') + 1);
+            entries.forEach((entryName, e) -> {
+                Map<String, String> labels = new TreeMap<>(e.body().getLabelsMap());
+                labels.putAll(e.labels());
+                if (entryName.startsWith(namespace)
+                        && labels.entrySet().containsAll(se.getWorkloadSelector().getLabelsMap().entrySet())) {
+                    eps.add(e.body());
+                }
+            });
+        }
         List<String> out = new ArrayList<>();
-        se.getEndpointsList().forEach(e -> out.add(e.getAddress() + " " + new TreeMap<>(e.getPortsMap()) + " "
+        eps.forEach(e -> out.add(e.getAddress() + " " + new TreeMap<>(e.getPortsMap()) + " "
                 + e.getLocality() + " " + e.getNetwork()));
         return out;
     }

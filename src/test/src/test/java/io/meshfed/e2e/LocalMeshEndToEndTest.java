@@ -131,8 +131,10 @@ class LocalMeshEndToEndTest {
         eastIstiod = new IstiodLikeClient(mesh.xdsPort(), "east");
         try (IstiodLikeClient westIstiod = new IstiodLikeClient(mesh.xdsPort(), "west")) {
             for (IstiodLikeClient istiod : List.of(eastIstiod, westIstiod)) {
-                DiscoveryResponse se = istiod.next(IstiodLikeClient.SE);
-                Map<String, ServiceEntry> entries = IstiodLikeClient.serviceEntries(se);
+                Map<String, DiscoveryResponse> first = istiod.nextOfEach(IstiodLikeClient.SE, IstiodLikeClient.DR,
+                        IstiodLikeClient.GW, IstiodLikeClient.WE);
+                Map<String, ServiceEntry> entries = IstiodLikeClient.serviceEntries(first.get(IstiodLikeClient.SE));
+                Map<String, IstiodLikeClient.Entry> we = IstiodLikeClient.workloadEntries(first.get(IstiodLikeClient.WE));
                 assertEquals(names, List.copyOf(entries.keySet()));
                 ServiceEntry echo = entries.get("demo/echo.clusterset");
                 assertEquals(List.of("echo.demo.svc.clusterset.local"), echo.getHostsList());
@@ -140,18 +142,20 @@ class LocalMeshEndToEndTest {
                 assertEquals(1, echo.getPortsCount());
                 assertEquals(7070, echo.getPorts(0).getNumber());
                 assertEquals("GRPC", echo.getPorts(0).getProtocol());
-                assertEquals(echoEndpoints, IstiodLikeClient.endpoints(echo),
+                assertEquals(echoEndpoints, IstiodLikeClient.endpoints("demo/echo.clusterset", echo, we),
                         "one flat network: both clusters' pods, dialed directly");
-                assertEquals(List.of(echoEndpoints.get(0)), IstiodLikeClient.endpoints(entries.get("demo/echo.east.global")));
-                assertEquals(List.of(echoEndpoints.get(1)), IstiodLikeClient.endpoints(entries.get("demo/echo.west.global")));
+                assertEquals(List.of(echoEndpoints.get(0)), IstiodLikeClient.endpoints("demo/echo.east.global",
+                        entries.get("demo/echo.east.global"), we));
+                assertEquals(List.of(echoEndpoints.get(1)), IstiodLikeClient.endpoints("demo/echo.west.global",
+                        entries.get("demo/echo.west.global"), we));
                 assertEquals(List.of("cart.shop.svc.clusterset.local"), entries.get("shop/cart.clusterset").getHostsList());
                 assertEquals(List.of("10.2.0.8 {http=8081} us-west/us-west-a net-flat"),
-                        IstiodLikeClient.endpoints(entries.get("shop/cart.clusterset")));
+                        IstiodLikeClient.endpoints("shop/cart.clusterset", entries.get("shop/cart.clusterset"), we));
                 assertEquals(List.of("demo/echo.clusterset", "demo/echo.east.global", "demo/echo.west.global",
                         "shop/cart.clusterset", "shop/cart.west.global"),
-                        IstiodLikeClient.names(istiod.next(IstiodLikeClient.DR)));
+                        IstiodLikeClient.names(first.get(IstiodLikeClient.DR)));
                 assertEquals(List.of("istio-system/meshfed-eastwest"),
-                        IstiodLikeClient.names(istiod.next(IstiodLikeClient.GW)));
+                        IstiodLikeClient.names(first.get(IstiodLikeClient.GW)));
             }
             // the bridge's debug view (what `meshfed config show` reads) lists both istiods and what they hold
             var http = java.net.http.HttpClient.newHttpClient();
@@ -221,12 +225,15 @@ class LocalMeshEndToEndTest {
                 "cluster.deregistered -> meshfed-xds-bridge",
                 "catalog.changed -> meshfed-xds-bridge"), drain());
 
-        Map<String, DiscoveryResponse> pushed = eastIstiod.nextOfEach(IstiodLikeClient.SE, IstiodLikeClient.DR);
+        Map<String, DiscoveryResponse> pushed = eastIstiod.nextOfEach(IstiodLikeClient.SE, IstiodLikeClient.DR,
+                IstiodLikeClient.WE);
         Map<String, ServiceEntry> entries = IstiodLikeClient.serviceEntries(pushed.get(IstiodLikeClient.SE));
+        Map<String, IstiodLikeClient.Entry> we = IstiodLikeClient.workloadEntries(pushed.get(IstiodLikeClient.WE));
+        assertTrue(we.keySet().stream().noneMatch(n -> n.contains(".west.global.")), "west's endpoints are gone: " + we);
         assertEquals(List.of("demo/echo.clusterset", "demo/echo.east.global"), List.copyOf(entries.keySet()),
                 "west's echo and cart are gone from east's config");
         assertEquals(List.of("127.0.0.1 {grpc=7070} us-east/us-east-a net-flat"),
-                IstiodLikeClient.endpoints(entries.get("demo/echo.clusterset")));
+                IstiodLikeClient.endpoints("demo/echo.clusterset", entries.get("demo/echo.clusterset"), we));
         assertEquals(List.of("demo/echo.clusterset", "demo/echo.east.global"),
                 IstiodLikeClient.names(pushed.get(IstiodLikeClient.DR)));
         assertTrue(Files.notExists(temp.resolve("state/clusters/west.json")));

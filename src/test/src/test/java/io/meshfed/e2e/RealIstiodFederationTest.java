@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(PeerLogsOnFailure.class)
 class RealIstiodFederationTest {
-    static final List<String> KINDS = List.of("ServiceEntry", "DestinationRule", "Gateway");
+    static final List<String> KINDS = List.of("ServiceEntry", "DestinationRule", "Gateway", "WorkloadEntry");
     final ObjectMapper json = new ObjectMapper();
     RealFleet fleet;
 
@@ -117,6 +117,7 @@ class RealIstiodFederationTest {
         all.addAll(config.serviceEntries());
         all.addAll(config.destinationRules());
         all.addAll(config.gateways());
+        all.addAll(config.workloadEntries());
         for (HasMetadata o : all) {
             JsonNode node = json.valueToTree(o);
             out.put(o.getKind() + " " + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName(),

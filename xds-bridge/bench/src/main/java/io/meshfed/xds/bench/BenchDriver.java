@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The client side of the scale benchmark, in its own process; it starts each server under test as a child process
  * ({@link BenchServer}) and drives the same clients against both:
- * istiod-like MCP clients (one per cluster, SotW, ServiceEntry + DestinationRule; meshfed only, java-control-plane
+ * istiod-like MCP clients (one per cluster, SotW, ServiceEntry, DestinationRule and WorkloadEntry; meshfed only, java-control-plane
  * has no MCP types) and Envoy-like clients (CDS wildcard + EDS of {@code eds-per-client} services, the changed one
  * among them; half SotW, half Delta). It then changes one service's endpoints and measures push-to-ACK per
  * affected client, bytes and CPU of the push, heap per idle stream, and the heap before and after
@@ -44,6 +44,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BenchDriver {
     static final String SE = "networking.istio.io/v1/ServiceEntry";
     static final String DR = "networking.istio.io/v1/DestinationRule";
+    /** Endpoints and gateway weights: what an endpoint change changes. */
+    static final String WE = "networking.istio.io/v1/WorkloadEntry";
+    /** The types each istiod-like client subscribes to, the first with its node. */
+    static final List<String> MCP_TYPES = List.of(SE, DR, WE);
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = options(args);
@@ -630,7 +634,7 @@ public final class BenchDriver {
         final int shard;
         final int shards;
 
-        /** Takes its first ServiceEntry and DestinationRule responses, then stops reading: no ACK ever again. */
+        /** Takes its first response of each type, then stops reading: no ACK ever again. */
         final boolean stalled;
 
         McpClient(int cluster, int shard, int shards, boolean stalled) {
@@ -652,7 +656,7 @@ public final class BenchDriver {
                             if (stalled) {
                                 // two messages in, then nothing read: HTTP/2's window fills and the bridge's
                                 // writes to it back up, as with an istiod that hangs
-                                s.disableAutoRequestWithInitial(2);
+                                s.disableAutoRequestWithInitial(MCP_TYPES.size());
                             }
                         }
 
@@ -674,8 +678,10 @@ public final class BenchDriver {
             }
             Node node = Node.newBuilder().setId("sidecar~10.0.0.1~istiod-" + cluster + ".istio-system~istio-system.svc.cluster.local")
                     .setMetadata(metadata).build();
-            requests.onNext(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(SE).setResponseNonce("2026-01-01").build());
-            requests.onNext(DiscoveryRequest.newBuilder().setTypeUrl(DR).setResponseNonce("2026-01-01").build());
+            for (String type : MCP_TYPES) {
+                DiscoveryRequest.Builder q = DiscoveryRequest.newBuilder().setTypeUrl(type).setResponseNonce("2026-01-01");
+                requests.onNext((type.equals(SE) ? q.setNode(node) : q).build());
+            }
         }
 
         @Override
@@ -684,13 +690,13 @@ public final class BenchDriver {
         }
 
         void onResponse(IstiodResponses.Received r) {
-            if (stalled && answered == 2) {
+            if (stalled && answered == MCP_TYPES.size()) {
                 return;
             }
             if (stalled) {
                 answered++;
                 serviceEntries = r.typeUrl().equals(SE) ? r.resources() : serviceEntries;
-                if (answered == 2) {
+                if (answered == MCP_TYPES.size()) {
                     initialized(); // and never ACKs
                 }
                 return;
@@ -699,11 +705,12 @@ public final class BenchDriver {
                     .setResponseNonce(r.nonce()).build());
             if (r.typeUrl().equals(SE)) {
                 serviceEntries = r.resources();
-                if (initialized) {
-                    pushed();
-                }
             }
-            if (++answered == 2) {
+            // an endpoint change arrives as WorkloadEntries (a new or removed service as ServiceEntries too)
+            if (initialized && (r.typeUrl().equals(SE) || r.typeUrl().equals(WE))) {
+                pushed();
+            }
+            if (++answered == MCP_TYPES.size()) {
                 initialized();
             }
         }

@@ -245,7 +245,7 @@ public final class FailoverBench {
                             requests.onNext(DiscoveryRequest.newBuilder().setTypeUrl(r.typeUrl())
                                     .setVersionInfo(r.versionInfo()).setResponseNonce(r.nonce()).build());
                             answered.put(r.typeUrl(), true);
-                            settled = answered.size() == 2;
+                            settled = answered.size() == BenchDriver.MCP_TYPES.size();
                         }
 
                         public void onError(Throwable t) {
@@ -262,8 +262,10 @@ public final class FailoverBench {
             Node node = Node.newBuilder().setId("sidecar~10.0.0.1~istiod-" + cluster + ".istio-system~istio-system.svc.cluster.local")
                     .setMetadata(metadata).build();
             // istiod's client: no version on a new stream, a timestamp as the nonce
-            requests.onNext(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(BenchDriver.SE).setResponseNonce("2026-01-01").build());
-            requests.onNext(DiscoveryRequest.newBuilder().setTypeUrl(BenchDriver.DR).setResponseNonce("2026-01-01").build());
+            for (String type : BenchDriver.MCP_TYPES) {
+                DiscoveryRequest.Builder q = DiscoveryRequest.newBuilder().setTypeUrl(type).setResponseNonce("2026-01-01");
+                requests.onNext((type.equals(BenchDriver.SE) ? q.setNode(node) : q).build());
+            }
         }
     }
 

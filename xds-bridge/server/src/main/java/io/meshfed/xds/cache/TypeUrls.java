@@ -29,6 +29,7 @@ public final class TypeUrls {
     public static final String SERVICE_ENTRY_KEY = "networking.istio.io/ServiceEntry";
     public static final String DESTINATION_RULE_KEY = "networking.istio.io/DestinationRule";
     public static final String GATEWAY_KEY = "networking.istio.io/Gateway";
+    public static final String WORKLOAD_ENTRY_KEY = "networking.istio.io/WorkloadEntry";
 
     private static final Pattern GVK = Pattern.compile("([a-z0-9]([a-z0-9.-]*[a-z0-9])?)/(v[0-9]+[a-z0-9]*)/([A-Z][A-Za-z0-9]*)");
 

@@ -26,7 +26,7 @@ import java.util.function.Function;
 
 /**
  * MCP-over-xDS resources for one cluster's istiod: the {@link FederationTranslator}'s ServiceEntries,
- * DestinationRules and Gateways, each an {@code istio.mcp.v1alpha1.Resource} around the v1alpha3 body. Every
+ * DestinationRules, Gateways and WorkloadEntries, each an {@code istio.mcp.v1alpha1.Resource} around the v1alpha3 body. Every
  * other type istiod asks for is absent here and so answered empty. Pure; safe to call concurrently.
  */
 public final class FederationMcpTranslator implements McpTranslator {
@@ -112,6 +112,7 @@ public final class FederationMcpTranslator implements McpTranslator {
         out.put(TypeUrls.SERVICE_ENTRY_KEY, wrap(config.serviceEntries(), FederationMcpTranslator::serviceEntry));
         out.put(TypeUrls.DESTINATION_RULE_KEY, wrap(config.destinationRules(), FederationMcpTranslator::destinationRule));
         out.put(TypeUrls.GATEWAY_KEY, wrap(config.gateways(), FederationMcpTranslator::gateway));
+        out.put(TypeUrls.WORKLOAD_ENTRY_KEY, wrap(config.workloadEntries(), FederationMcpTranslator::workloadEntry));
         return out;
     }
 
@@ -138,6 +139,8 @@ public final class FederationMcpTranslator implements McpTranslator {
                 delta.removedDestinationRules(), FederationMcpTranslator::destinationRule);
         applyType(byType, put, removed, TypeUrls.GATEWAY_KEY, delta.upsertedGateways(), delta.removedGateways(),
                 FederationMcpTranslator::gateway);
+        applyType(byType, put, removed, TypeUrls.WORKLOAD_ENTRY_KEY, delta.upsertedWorkloadEntries(),
+                delta.removedWorkloadEntries(), FederationMcpTranslator::workloadEntry);
         return new McpResources(SERIALS.incrementAndGet(), byType, previous.serial(),
                 new SnapshotSource.Changes(put, removed));
     }
@@ -194,6 +197,11 @@ public final class FederationMcpTranslator implements McpTranslator {
 
     private static Message gateway(io.fabric8.istio.api.networking.v1.Gateway gw) {
         return IstioProtos.toProto(gw.getSpec(), io.meshfed.xds.mcp.proto.networking.Gateway.newBuilder(), describe(gw));
+    }
+
+    private static Message workloadEntry(io.fabric8.istio.api.networking.v1.WorkloadEntry we) {
+        return IstioProtos.toProto(we.getSpec(), io.meshfed.xds.mcp.proto.networking.WorkloadEntry.newBuilder(),
+                describe(we));
     }
 
     private static String name(HasMetadata o) {

@@ -55,6 +55,7 @@ class IstiodLikeMcpClientTest {
     static final String SE = "networking.istio.io/v1/ServiceEntry";
     static final String DR = "networking.istio.io/v1/DestinationRule";
     static final String GW = "networking.istio.io/v1/Gateway";
+    static final String WE = "networking.istio.io/v1/WorkloadEntry";
 
     static final Locality EAST_A = new Locality("us-east", "a");
     static final Locality WEST_A = new Locality("us-west", "a");
@@ -96,8 +97,10 @@ class IstiodLikeMcpClientTest {
             assertEquals(expectedResources(expected.serviceEntries()), received(first.get(SE)));
             assertEquals(expectedResources(expected.destinationRules()), received(first.get(DR)));
             assertEquals(expectedResources(expected.gateways()), received(first.get(GW)));
+            assertFalse(expected.workloadEntries().isEmpty());
+            assertEquals(expectedResources(expected.workloadEntries()), received(first.get(WE)));
             for (String type : ISTIO_124_TYPES) {
-                if (!type.equals(SE) && !type.equals(DR) && !type.equals(GW)) {
+                if (!type.equals(SE) && !type.equals(DR) && !type.equals(GW) && !type.equals(WE)) {
                     assertEquals(0, first.get(type).getResourcesCount(), type + " is answered, empty");
                 }
             }
@@ -107,13 +110,14 @@ class IstiodLikeMcpClientTest {
             bridge.publish(catalogs(false).toArray(ClusterCatalog[]::new));
             FederationConfig after = translator.translate(catalogs(false), "east", Fixtures.T0);
             Map<String, DiscoveryResponse> pushed = new HashMap<>();
-            while (!pushed.containsKey(SE) || !pushed.containsKey(DR)) {
+            while (!pushed.containsKey(SE) || !pushed.containsKey(DR) || !pushed.containsKey(WE)) {
                 DiscoveryResponse r = stream.next();
                 pushed.put(r.getTypeUrl(), r);
                 ack(stream, r);
             }
             assertEquals(expectedResources(after.serviceEntries()), received(pushed.get(SE)));
             assertEquals(expectedResources(after.destinationRules()), received(pushed.get(DR)));
+            assertEquals(expectedResources(after.workloadEntries()), received(pushed.get(WE)));
             assertTrue(received(first.get(SE)).keySet().stream().anyMatch(n -> n.startsWith("shop/")));
             assertFalse(received(pushed.get(SE)).keySet().stream().anyMatch(n -> n.startsWith("shop/")),
                     "cart's ServiceEntry is deleted by leaving it out of the full state");
@@ -222,7 +226,9 @@ class IstiodLikeMcpClientTest {
                     ? res.getBody().unpack(io.meshfed.xds.mcp.proto.networking.ServiceEntry.class)
                     : t.endsWith(".DestinationRule")
                             ? res.getBody().unpack(io.meshfed.xds.mcp.proto.networking.DestinationRule.class)
-                            : res.getBody().unpack(io.meshfed.xds.mcp.proto.networking.Gateway.class);
+                            : t.endsWith(".WorkloadEntry")
+                                    ? res.getBody().unpack(io.meshfed.xds.mcp.proto.networking.WorkloadEntry.class)
+                                    : res.getBody().unpack(io.meshfed.xds.mcp.proto.networking.Gateway.class);
             assertFalse(out.containsKey(res.getMetadata().getName()), "no duplicate names");
             out.put(res.getMetadata().getName(), List.of(res.getMetadata().getLabelsMap(), body));
         }
@@ -237,6 +243,9 @@ class IstiodLikeMcpClientTest {
                 body = IstioProtos.toProto(se.getSpec(), io.meshfed.xds.mcp.proto.networking.ServiceEntry.newBuilder(), "se");
             } else if (o instanceof DestinationRule dr) {
                 body = IstioProtos.toProto(dr.getSpec(), io.meshfed.xds.mcp.proto.networking.DestinationRule.newBuilder(), "dr");
+            } else if (o instanceof io.fabric8.istio.api.networking.v1.WorkloadEntry we) {
+                body = IstioProtos.toProto(we.getSpec(), io.meshfed.xds.mcp.proto.networking.WorkloadEntry.newBuilder(),
+                        "we");
             } else {
                 body = IstioProtos.toProto(((io.fabric8.istio.api.networking.v1.Gateway) o).getSpec(),
                         io.meshfed.xds.mcp.proto.networking.Gateway.newBuilder(), "gw");

@@ -71,11 +71,13 @@ class ShardedSourcesTest {
         return out;
     }
 
-    private static DiscoveryResponse subscribe(AdsTestClient.Recorded<DiscoveryRequest, DiscoveryResponse> s)
-            throws Exception {
-        s.send(DiscoveryRequest.newBuilder().setNode(istiodNode("east")).setTypeUrl(SE).build());
+    private static final String WE = "networking.istio.io/v1/WorkloadEntry";
+
+    private static DiscoveryResponse subscribe(AdsTestClient.Recorded<DiscoveryRequest, DiscoveryResponse> s,
+            String type) throws Exception {
+        s.send(DiscoveryRequest.newBuilder().setNode(istiodNode("east")).setTypeUrl(type).build());
         DiscoveryResponse r = s.next();
-        s.send(DiscoveryRequest.newBuilder().setTypeUrl(SE).setVersionInfo(r.getVersionInfo())
+        s.send(DiscoveryRequest.newBuilder().setTypeUrl(type).setVersionInfo(r.getVersionInfo())
                 .setResponseNonce(r.getNonce()).build());
         return r;
     }
@@ -88,8 +90,11 @@ class ShardedSourcesTest {
             bridge.publish(east(), west(1, false));
             AdsTestClient whole = new AdsTestClient(bridge.port(), "east.xds.meshfed.example:15010");
             clients.add(whole);
-            Set<String> all = names(subscribe(whole.sotw()));
-            assertTrue(all.size() > 30, "every service of west and the clusterset entries: " + all.size());
+            var wholeEntries = whole.sotw();
+            assertTrue(names(subscribe(wholeEntries, SE)).size() > 30, "west's services and the clusterset entries");
+            // the endpoints: one WorkloadEntry per (service, exporting cluster) behind a gateway
+            Set<String> all = names(subscribe(wholeEntries, WE));
+            assertTrue(all.size() >= 30, "an entry for each of west's services: " + all.size());
 
             List<AdsTestClient.Recorded<DiscoveryRequest, DiscoveryResponse>> shards = new ArrayList<>();
             Set<String> union = new HashSet<>();
@@ -98,7 +103,7 @@ class ShardedSourcesTest {
                 AdsTestClient source = new AdsTestClient(bridge.port(), "127.0.3." + k + ":15011");
                 clients.add(source);
                 var s = source.sotw();
-                Set<String> share = names(subscribe(s));
+                Set<String> share = names(subscribe(s, WE));
                 assertFalse(share.isEmpty(), "shard " + k + " holds some of " + all.size());
                 total += share.size();
                 union.addAll(share);
@@ -110,7 +115,8 @@ class ShardedSourcesTest {
             assertEquals(all, union, "together exactly what one source gets");
             assertEquals(all.size(), total, "disjoint");
 
-            // svc7 scales out in west: its ServiceEntries' gateway weight changes; only their shares re-send.
+            // svc7 scales out in west: the weight of its gateway endpoint changes; only the shares holding its
+            // WorkloadEntry re-send, and no ServiceEntry changes.
             bridge.publish(east(), west(2, true));
             Set<String> changed = new TreeSet<>();
             int answered = 0;
@@ -128,18 +134,22 @@ class ShardedSourcesTest {
                 assertNull(again, "one response per change");
             }
             Set<String> expected = new TreeSet<>();
-            for (String name : List.of("shop/svc7.west.global", "shop/svc7.clusterset")) {
-                Optional.of(name).filter(all::contains).ifPresent(n -> {
+            for (String name : all) {
+                if (name.startsWith("shop/svc7.west.global.")) {
                     for (int k = 1; k <= 3; k++) {
-                        if (new Shard(k, 3).holds(n)) {
+                        if (new Shard(k, 3).holds(name)) {
                             expected.add("shard " + k);
                         }
                     }
-                });
+                }
             }
             assertFalse(expected.isEmpty(), "svc7's entries are served: " + all);
             assertEquals(expected, changed, "only the shares holding svc7's entries were re-sent");
             assertTrue(answered < 3 || expected.size() == 3);
+            // the unsharded source gets the new WorkloadEntries and no ServiceEntry response
+            DiscoveryResponse pushed = wholeEntries.next();
+            assertEquals(WE, pushed.getTypeUrl(), "the endpoint change reaches the entries, not the ServiceEntries");
+            assertNull(wholeEntries.responses.poll(500, TimeUnit.MILLISECONDS), "no ServiceEntry push");
         } finally {
             for (AdsTestClient c : clients) {
                 c.close();
