@@ -69,7 +69,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 A container with the values applied: image (component image, else registry/name:tag from the manifest's image with
 image.registry and image.tag), pull policy, resources (component, else the manifest's, else the default), security
 context (the global containerSecurityContext, overridden by what the manifest says, overridden by the component's),
-extra env (the component's, and MESHFED_LOG_JSON=true when logs.json is set). .c is the container, .comp the component's values. Returns JSON.
+extra env (the component's, MESHFED_LOG_JSON=true when logs.json is set, OTEL_EXPORTER_OTLP_ENDPOINT and _PROTOCOL
+from tracing.otlpEndpoint and tracing.protocol). .c is the container, .comp the component's values. Returns JSON.
 */}}
 {{- define "meshfed.container" -}}
 {{- $v := .root.Values -}}
@@ -97,6 +98,13 @@ extra env (the component's, and MESHFED_LOG_JSON=true when logs.json is set). .c
 {{- $compEnv := deepCopy ($comp.env | default dict) -}}
 {{- if and ($v.logs | default dict).json (not (hasKey $compEnv "MESHFED_LOG_JSON")) -}}
 {{- $_ := set $compEnv "MESHFED_LOG_JSON" "true" -}}
+{{- end -}}
+{{- $tracing := $v.tracing | default dict -}}
+{{- if and $tracing.otlpEndpoint (not (hasKey $compEnv "OTEL_EXPORTER_OTLP_ENDPOINT")) -}}
+{{- $_ := set $compEnv "OTEL_EXPORTER_OTLP_ENDPOINT" $tracing.otlpEndpoint -}}
+{{- end -}}
+{{- if and $tracing.otlpEndpoint $tracing.protocol (not (hasKey $compEnv "OTEL_EXPORTER_OTLP_PROTOCOL")) -}}
+{{- $_ := set $compEnv "OTEL_EXPORTER_OTLP_PROTOCOL" $tracing.protocol -}}
 {{- end -}}
 {{- if $compEnv -}}
 {{- $env := list -}}

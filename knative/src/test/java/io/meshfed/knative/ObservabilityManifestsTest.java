@@ -137,6 +137,34 @@ class ObservabilityManifestsTest {
         assertEquals("true", env(container(agent)).get("MESHFED_LOG_JSON"));
     }
 
+    /**
+     * tracing.otlpEndpoint and tracing.protocol become the standard OTEL_EXPORTER_OTLP_* variables of every
+     * component (a component's own env wins); unset, no container gets any, so nothing exports (docs/observability.md,
+     * "Traces"); the schema refuses an endpoint that is not an http(s) URL.
+     */
+    @Test
+    void tracingValuesSetTheStandardOtlpVariables() throws Exception {
+        List<Map<String, Object>> traced = template(HelmChartsTest.MANAGEMENT, List.of("--set",
+                "tracing.otlpEndpoint=http://otel-collector.observability:4317", "--set", "tracing.protocol=grpc",
+                "--set", "components.pki.env.OTEL_EXPORTER_OTLP_ENDPOINT=http://pki-collector:4318", "--set",
+                "components.pki.env.OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"));
+        Map<String, String> endpoints = traced.stream().filter(d -> "serving.knative.dev/v1".equals(d.get("apiVersion")))
+                .collect(Collectors.toMap(ObservabilityManifestsTest::name, d -> env(container(d))
+                        .getOrDefault("OTEL_EXPORTER_OTLP_ENDPOINT", "unset") + " "
+                        + env(container(d)).getOrDefault("OTEL_EXPORTER_OTLP_PROTOCOL", "unset")));
+        String collector = "http://otel-collector.observability:4317 grpc";
+        assertEquals(Map.of("meshfed-registration", collector, "meshfed-export", collector, "meshfed-pki",
+                "http://pki-collector:4318 http/protobuf", "meshfed-workload-events", collector, "meshfed-xds-bridge",
+                collector), endpoints, "every component, a component's own env wins");
+        assertTrue(template(HelmChartsTest.MANAGEMENT, List.of()).stream()
+                .filter(d -> "serving.knative.dev/v1".equals(d.get("apiVersion")) || "Deployment".equals(d.get("kind")))
+                .noneMatch(d -> env(container(d)).keySet().stream().anyMatch(k -> k.startsWith("OTEL_"))),
+                "no endpoint by default: no OTEL_ variable anywhere");
+        Helm.Run bad = Helm.run(work, Peers.get().binary("helm.binary"), List.of("template", "meshfed",
+                HelmChartsTest.MANAGEMENT.toString(), "--set", "tracing.otlpEndpoint=otel-collector:4317"));
+        assertTrue(bad.exit() != 0 && bad.output().contains("otlpEndpoint"), bad.output());
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> broker(List<Map<String, Object>> docs) {
         Map<String, Object> b = docs.stream().filter(d -> "Broker".equals(d.get("kind"))).findFirst().orElseThrow();

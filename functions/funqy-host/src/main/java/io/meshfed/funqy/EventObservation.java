@@ -26,6 +26,8 @@ import org.jboss.logging.MDC;
  * <p>Labels are bounded: {@code type} is one of the types this app's Funqy mappings name
  * ({@code quarkus.funqy.knative-events.mapping.*.trigger}), or {@code other} for anything else a caller sent.
  *
+ * <p>Traces: the event's spans are {@link EventTracing}'s, started and ended from here and {@link FunqyEvents#handle}.
+ *
  * <p>Log context: for the whole handling the event's {@code ce-id}, {@code ce-type} and {@code ce-source} are in the
  * MDC, from the binary-mode headers here, and from the parsed event in {@link FunqyEvents#handle} (structured mode,
  * and the worker thread the function runs on).
@@ -41,6 +43,8 @@ public class EventObservation {
 
     @Inject
     MeterRegistry registry;
+    @Inject
+    EventTracing tracing;
     @Inject
     Config config;
     @ConfigProperty(name = "meshfed.metrics.function")
@@ -73,16 +77,24 @@ public class EventObservation {
             return;
         }
         long start = System.nanoTime();
+        tracing.arrived(ctx);
         putMdc(ctx.request().getHeader(ID), ctx.request().getHeader(TYPE), ctx.request().getHeader(SOURCE));
         ctx.addEndHandler(done -> {
             String type = ctx.get(TYPE) instanceof String parsed ? parsed : ctx.request().getHeader(TYPE);
-            Meters m = meters(type != null && handledTypes.contains(type) ? type : OTHER_TYPE);
+            String bounded = bounded(type);
+            Meters m = meters(bounded);
             int status = ctx.response().getStatusCode();
             (status < 400 ? m.ok() : status < 500 ? m.refused() : m.error()).increment();
             m.time().record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            tracing.answered(ctx, bounded);
             clearMdc();
         });
         ctx.next();
+    }
+
+    /** {@code type} when this app handles it, else {@code other}: a label value or span name a caller cannot invent. */
+    String bounded(String type) {
+        return type != null && handledTypes.contains(type) ? type : OTHER_TYPE;
     }
 
     private Meters meters(String type) {

@@ -32,7 +32,8 @@ public final class FunqyEvents {
 
     /**
      * The adapter's answer to {@code event}, with the event's id, type and source in the logging context (MDC) for
-     * as long as the adapter runs, and told to {@link EventObservation}, which counts the event by its type.
+     * as long as the adapter runs, told to {@link EventObservation}, which counts the event by its type, and run in
+     * the event's trace ({@link EventTracing}: the reply carries the work span's {@code traceparent}).
      *
      * @throws BadEventException as {@link #toSdk}; and whatever the adapter throws
      */
@@ -46,7 +47,14 @@ public final class FunqyEvents {
             request.put(EventObservation.SOURCE, event.source());
         }
         try {
-            return answer(adapter.apply(toSdk(event)));
+            CloudEvent sdk = toSdk(event);
+            var container = Arc.container();
+            if (container == null) {
+                return answer(adapter.apply(sdk));
+            }
+            EventObservation observation = container.instance(EventObservation.class).get();
+            return answer(container.instance(EventTracing.class).get().handle(request, sdk,
+                    observation.bounded(sdk.getType()), adapter));
         } finally {
             EventObservation.clearMdc();
         }

@@ -32,7 +32,13 @@ public final class CloudEventsClient {
     }
 
     public Answer send(CloudEvent event, Mode mode) throws Exception {
+        return send(event, mode, Map.of());
+    }
+
+    /** {@link #send(CloudEvent, Mode)} with extra HTTP headers (a delivery's {@code traceparent}, ...). */
+    public Answer send(CloudEvent event, Mode mode, Map<String, String> headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(30));
+        headers.forEach(request::header);
         byte[][] body = new byte[1][];
         MessageWriter<?, ?> writer = HttpMessageFactory.createWriter(request::header, b -> body[0] = b);
         if (mode == Mode.BINARY) {

@@ -64,7 +64,8 @@ public final class BrokerSender {
     }
 
     /**
-     * Posts {@code event} in binary mode.
+     * Posts {@code event} in binary mode, with its trace extension also as the {@code traceparent} and
+     * {@code tracestate} headers a tracing Broker ingress reads.
      *
      * @throws EventFailure UNAVAILABLE when the Broker does not take it (the sender of the workload event retries)
      */
@@ -76,6 +77,11 @@ public final class BrokerSender {
             } catch (IOException e) {
                 throw new EventFailure(EventFailure.Kind.UNAVAILABLE, "broker", "cannot read this function's Broker"
                         + " token " + tokenFile + ": " + e.getClass().getSimpleName(), e);
+            }
+        }
+        for (String name : new String[] {"traceparent", "tracestate"}) {
+            if (event.getExtension(name) != null) {
+                request.header(name, event.getExtension(name).toString());
             }
         }
         byte[][] body = new byte[1][];

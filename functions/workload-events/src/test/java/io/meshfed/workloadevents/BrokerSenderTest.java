@@ -58,6 +58,33 @@ class BrokerSenderTest {
     }
 
     @Test
+    void aSyncCarriesItsTraceAsTheExtensionAndTheHeadersATracingBrokerReads() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        HttpServer broker = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        broker.createContext("/", exchange -> {
+            var h = exchange.getRequestHeaders();
+            seen.add(h.getFirst("traceparent") + " " + h.getFirst("tracestate") + " " + h.getFirst("ce-traceparent")
+                    + " " + h.getFirst("ce-tracestate"));
+            exchange.sendResponseHeaders(202, -1);
+            exchange.close();
+        });
+        broker.start();
+        try {
+            BrokerSender sender = new BrokerSender(URI.create("http://127.0.0.1:" + broker.getAddress().getPort()
+                    + "/meshfed/meshfed"), null, null, Duration.ofSeconds(5));
+            String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+            sender.send(CloudEventBuilder.v1().withId("workload/east/2").withType("io.meshfed.service.export.sync")
+                    .withSource(URI.create(WorkloadEventGate.SOURCE)).withSubject("east")
+                    .withExtension("traceparent", traceparent).withExtension("tracestate", "k=v").build());
+            sender.send(CloudEventBuilder.v1().withId("workload/east/3").withType("io.meshfed.service.export.sync")
+                    .withSource(URI.create(WorkloadEventGate.SOURCE)).withSubject("east").build());
+            assertEquals(List.of(traceparent + " k=v " + traceparent + " k=v", "null null null null"), seen);
+        } finally {
+            broker.stop(0);
+        }
+    }
+
+    @Test
     void postsInBinaryModeWithTheTokenReadForEachPostAndReportsARefusal() throws Exception {
         List<String> seen = new CopyOnWriteArrayList<>();
         AtomicInteger status = new AtomicInteger(202);

@@ -123,14 +123,17 @@ public class BridgeBeans {
 
     @Produces
     @Singleton
-    CatalogFeed catalogFeed(ClusterStore clusters, CatalogStore catalogs, SnapshotCache cache, PolicyStore policies) {
+    CatalogFeed catalogFeed(ClusterStore clusters, CatalogStore catalogs, SnapshotCache cache, PolicyStore policies,
+            @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.otel.sdk.disabled") boolean tracingOff,
+            jakarta.enterprise.inject.Instance<io.opentelemetry.api.trace.Tracer> tracer) {
         IstioFederationTranslator federation = new IstioFederationTranslator();
         EnvoyPolicy policy = new EnvoyPolicy(EnvoyPolicy.DEFAULT.connectTimeout(), EnvoyPolicy.DEFAULT.consecutive5xx(),
                 EnvoyPolicy.DEFAULT.ejectionInterval(), EnvoyPolicy.DEFAULT.baseEjectionTime(),
                 EnvoyPolicy.DEFAULT.maxEjectionPercent(), EnvoyPolicy.DEFAULT.retryBudgetPercent(),
                 EnvoyPolicy.DEFAULT.minRetryConcurrency(), federation.stalenessGrace());
         return new CatalogFeed(clusters, catalogs, cache, new EnvoyTranslator(policy),
-                FederationMcpTranslator.incremental(federation), Clock.systemUTC(), policies, federation);
+                FederationMcpTranslator.incremental(federation), Clock.systemUTC(), policies, federation,
+                io.meshfed.tracing.TracingSwitch.tracer(tracingOff, tracer::get));
     }
 
     @Produces

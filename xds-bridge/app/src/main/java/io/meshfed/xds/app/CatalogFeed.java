@@ -15,6 +15,12 @@ import io.meshfed.xds.bridge.FederationSnapshot;
 import io.meshfed.xds.cache.SnapshotCache;
 import io.meshfed.xds.envoy.EnvoyTranslator;
 import io.meshfed.xds.mcp.McpTranslator;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,6 +49,9 @@ import org.jboss.logging.Logger;
  */
 public final class CatalogFeed {
     private static final Logger LOG = Logger.getLogger(CatalogFeed.class);
+    private static final AttributeKey<Long> CLUSTERS = AttributeKey.longKey("meshfed.clusters");
+    private static final AttributeKey<Long> POLICIES = AttributeKey.longKey("meshfed.policies");
+    private static final AttributeKey<Boolean> CHANGED = AttributeKey.booleanKey("meshfed.changed");
 
     private final ClusterStore clusters;
     private final CatalogStore catalogs;
@@ -59,6 +68,7 @@ public final class CatalogFeed {
     private PolicyStore.Stored policies = PolicyStore.Stored.EMPTY;
     /** The policy output of the last publish, by cluster (empty without policies). */
     private Map<String, PolicyConfig> policyConfigs = Map.of();
+    private final Tracer tracer;
 
     public CatalogFeed(ClusterStore clusters, CatalogStore catalogs, SnapshotCache cache, EnvoyTranslator envoy,
             McpTranslator mcp, Clock clock) {
@@ -71,6 +81,18 @@ public final class CatalogFeed {
      */
     public CatalogFeed(ClusterStore clusters, CatalogStore catalogs, SnapshotCache cache, EnvoyTranslator envoy,
             McpTranslator mcp, Clock clock, PolicyStore policyStore, IstioFederationTranslator federation) {
+        this(clusters, catalogs, cache, envoy, mcp, clock, policyStore, federation,
+                OpenTelemetry.noop().getTracer("meshfed-xds-bridge"));
+    }
+
+    /**
+     * @param tracer makes the {@code xds publish} span of every publish, a child of the current span (the handling
+     *     of the event that caused it, when one did)
+     */
+    public CatalogFeed(ClusterStore clusters, CatalogStore catalogs, SnapshotCache cache, EnvoyTranslator envoy,
+            McpTranslator mcp, Clock clock, PolicyStore policyStore, IstioFederationTranslator federation,
+            Tracer tracer) {
+        this.tracer = tracer;
         this.clusters = clusters;
         this.catalogs = catalogs;
         this.cache = cache;
@@ -130,6 +152,8 @@ public final class CatalogFeed {
         Optional<ClusterStore.StoredCluster> registered = clusters.get(cluster);
         ClusterCatalog next = registered.map(r -> merge(r.cluster(), catalogs.get(cluster))).orElse(null);
         ClusterCatalog previous = next == null ? current.remove(cluster) : current.put(cluster, next);
+        // whether this event changed what the bridge serves (a store watch may have seen the change first)
+        Span.current().setAttribute(CHANGED, !java.util.Objects.equals(previous, next));
         if (java.util.Objects.equals(previous, next)) {
             LOG.debugf("cluster %s: nothing changed", cluster);
             return;
@@ -161,7 +185,30 @@ public final class CatalogFeed {
                 : new ClusterCatalog(registered, c.services(), c.version(), null, c.lastGoodRead(), c.staleSince());
     }
 
+    /**
+     * Translates the current state and hands it to the cache, which pushes to the ADS streams whose resources
+     * changed. Caused by an event (a current span), it is that trace's {@code xds publish} span: one per publish,
+     * not per stream or response (the streams are long-lived).
+     */
     private void publish() {
+        if (!Span.current().getSpanContext().isValid()) {
+            translateAndPublish(); // a republish or a store watch's change: no event, no trace to add to
+            return;
+        }
+        Span span = tracer.spanBuilder("xds publish").setAttribute(CLUSTERS, (long) current.size())
+                .setAttribute(POLICIES, (long) (policies.traffic().size() + policies.access().size())).startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            translateAndPublish();
+        } catch (RuntimeException e) {
+            span.recordException(e);
+            span.setStatus(StatusCode.ERROR);
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private void translateAndPublish() {
         Instant now = clock.instant();
         McpTranslator istio = mcp;
         if (policyStore != null && !policies.isEmpty()) {
