@@ -110,11 +110,13 @@ public final class ImageCatalog {
                 Layer.of("meshfed-dependencies", target.resolve("lib"), "/app/lib", p -> p.startsWith("meshfed-")),
                 new Layer("application", target, "/app", p -> p.equals(jar), List.of()),
                 Layer.directories("volumes", List.of("/tmp"))),
-                entrypoint, Map.of(), Set.of("/tmp"), Set.of(RELAY_PORT), USER, null);
+                entrypoint, Map.of(), Set.of("/tmp"), Set.of(RELAY_PORT, RELAY_METRICS_PORT), USER, null);
     }
 
     /** The relay's default listening port (loopback, plaintext h2c for the istiod beside it). */
     static final int RELAY_PORT = 15011;
+    /** The relay's default metrics and health port (the pod's address, plain HTTP, GET only). */
+    static final int RELAY_METRICS_PORT = 15015;
 
     /** The Wasm filters shipped as OCI images for Istio's WasmPlugin: name to module. */
     public static Map<String, Path> wasmFilters(Path repo) {

@@ -265,7 +265,9 @@ class ImagesTest {
             accept.setDaemon(true);
             accept.start();
             int listen = Training.freePort();
+            int monitor = Training.freePort();
             Map<String, String> env = Map.of("MESHFED_RELAY_LISTEN", "127.0.0.1:" + listen,
+                    "MESHFED_RELAY_METRICS_LISTEN", "127.0.0.1:" + monitor,
                     "MESHFED_BRIDGE_ADDRESS", "127.0.0.1:" + bridge.getLocalPort(),
                     "MESHFED_BRIDGE_SERVER_NAME", "xds.meshfed.example",
                     "MESHFED_RELAY_CERT_FILE", "/tmp/tls.crt", "MESHFED_RELAY_KEY_FILE", "/tmp/tls.key",
@@ -285,6 +287,15 @@ class ImagesTest {
                     assertEquals(0x16, hello[0], "a TLS handshake record, never plaintext, to the bridge");
                     assertTrue(new String(hello, StandardCharsets.ISO_8859_1).contains("xds.meshfed.example"),
                             "the ClientHello names the bridge's server name");
+                    // its metrics and health listener, from the image's own files
+                    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                    var live = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                            + monitor + "/q/health/live")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    assertEquals(200, live.statusCode(), live.body());
+                    var metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                            + monitor + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    assertTrue(metrics.body().lines().anyMatch(l -> l.matches(
+                            "meshfed_relay_connections_accepted_total [1-9][0-9]*")), metrics.body());
                 } finally {
                     channel.shutdownNow();
                 }

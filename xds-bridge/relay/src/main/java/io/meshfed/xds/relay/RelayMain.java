@@ -36,7 +36,7 @@ public final class RelayMain {
                 listeners.add(settings.listeningOn("127.0." + shards + "." + k));
             }
             monitorAddress = RelaySettings.monitorFromEnvironment(System.getenv());
-            if (monitorAddress.port() == settings.listenPort()) {
+            if (monitorAddress.port() != 0 && monitorAddress.port() == settings.listenPort()) {
                 throw new IllegalArgumentException("MESHFED_RELAY_METRICS_LISTEN must use another port than the relay's "
                         + settings.listenPort());
             }
