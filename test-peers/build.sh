@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real programs meshfed's tests run against, from their Go modules, into a cache outside the tree:
 #   istiod (pilot-discovery) at two Istio pseudo-versions, kube-apiserver and etcd, plus the CRDs they ship; and helm.
+#   Not built, only copied out of module zips: the Knative and Prometheus Operator CRDs.
 # A peer already in the cache is not rebuilt (seconds); a cold build takes tens of minutes on 2 cores.
 # Writes test-peers/target/peers.properties: where each binary and CRD file is, read by the tests.
 #
@@ -109,6 +110,31 @@ knative_crds() {
 knative_crds knative.dev/serving config/core/300-resources serving
 knative_crds knative.dev/eventing config/core/resources eventing
 # --- end Knative CRDs -------------------------------------------------------------------------------------------
+
+# --- Prometheus Operator CRDs (knative/src/test/.../HelmChartsTest.java, docs/observability.md) ------------------
+# The PrometheusRule, PodMonitor, ServiceMonitor, ... CRDs the charts' monitoring objects are validated against, copied
+# out of the github.com/prometheus-operator/prometheus-operator module zip that test-peers/prometheus-operator/go.mod
+# pins (example/prometheus-operator-crd/, the CRDs the operator's release installs). Nothing is built; the zip is
+# about 4 MB, downloaded once into Go's module cache, and the CRDs are kept in the peers cache.
+pov="$(version_of "$here/prometheus-operator" github.com/prometheus-operator/prometheus-operator)"
+podest="$cache/prometheus-operator-$pov/crds.yaml"
+if [[ -f "$podest" && -f "$(dirname "$podest")/.complete" ]]; then
+  log "prometheus-operator $pov: CRDs cached at $podest"
+else
+  log "prometheus-operator $pov: downloading the module zip (about 4 MB) for its CRDs"
+  start=$SECONDS
+  posrc="$(dir_of "$here/prometheus-operator" github.com/prometheus-operator/prometheus-operator)/example/prometheus-operator-crd"
+  mkdir -p "$(dirname "$podest")"
+  for f in "$posrc"/monitoring.coreos.com_*.yaml; do printf -- '---\n'; cat "$f"; printf '\n'; done > "$podest.tmp"
+  grep -q '^  name: prometheusrules.monitoring.coreos.com' "$podest.tmp"
+  grep -q '^  name: podmonitors.monitoring.coreos.com' "$podest.tmp"
+  mv "$podest.tmp" "$podest"
+  touch "$(dirname "$podest")/.complete"
+  log "prometheus-operator $pov: $(grep -c '^kind: CustomResourceDefinition' "$podest") CRDs at $podest ($((SECONDS - start)) s)"
+fi
+add prometheus-operator.crds "$podest"
+add prometheus-operator.version "$pov"
+# --- end Prometheus Operator CRDs -------------------------------------------------------------------------------
 
 # --- helm (knative/src/test/.../HelmChartsTest.java, docs/deploy.md) ---------------------------------------------
 # helm from helm.sh/helm/v4, pinned as a `tool` of test-peers/helm/go.mod. Cold: a few minutes on 2 cores.
