@@ -23,6 +23,11 @@ final class Helm {
 
     /** {@code program args}, output and errors together, within 120 s; helm's repositories and cache under {@code work}. */
     static Run run(Path work, Path program, List<String> args) throws IOException {
+        return run(work, program, args, 120);
+    }
+
+    /** {@link #run(Path, Path, List)} within {@code seconds}. */
+    static Run run(Path work, Path program, List<String> args, int seconds) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(program.toString());
         cmd.addAll(args);
@@ -35,9 +40,9 @@ final class Helm {
         try {
             Process p = pb.start();
             p.getOutputStream().close();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new AssertionError("did not finish within 120 s: " + cmd);
+                throw new AssertionError("did not finish within " + seconds + " s: " + cmd);
             }
             return new Run(p.exitValue(), Files.readString(out));
         } catch (InterruptedException e) {

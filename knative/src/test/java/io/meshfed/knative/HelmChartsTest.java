@@ -34,8 +34,8 @@ import org.yaml.snakeyaml.Yaml;
  * module (test-peers/helm), for the management chart and the workload chart, with default and other values; the
  * rendered objects compared with knative/manifests/ and knative/workload/ field by field (the charts render those
  * files, so nothing is kept twice), their content checked, and the whole output applied with
- * {@code kubectl apply --dry-run=server --validate=strict} to a real kube-apiserver with the Knative, Istio, MCS and
- * meshfed CRDs.
+ * {@code kubectl apply --dry-run=server --validate=strict} to a real kube-apiserver with the Knative, Istio, MCS,
+ * Prometheus Operator and meshfed CRDs.
  */
 @ExtendWith(PeerLogsOnFailure.class)
 class HelmChartsTest {
@@ -128,12 +128,15 @@ class HelmChartsTest {
         api.apply(peers.file("knative.eventing.crds"));
         api.apply(peers.istio().crds());
         api.apply(peers.file("mcs.crds"));
+        // the Prometheus Operator's CRDs as its release ships them: PrometheusRule and PodMonitor are validated too
+        api.apply(peers.file("prometheus-operator.crds"));
         for (Path crd : Manifests.files(Manifests.DIR.resolve("crd"))) {
             api.apply(crd);
         }
         // A dry run creates nothing, so the namespaces the objects live in must exist (a rendered Namespace is then
         // validated as an update).
-        for (String ns : List.of("meshfed", "meshfed-pki", "mf-apps", "mf-keys", "meshfed-system", "mf-system")) {
+        for (String ns : List.of("meshfed", "meshfed-pki", "mf-apps", "mf-keys", "meshfed-system", "mf-system", "grafana",
+                "monitoring")) {
             api.admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata()
                     .build()).serverSideApply();
         }
@@ -332,14 +335,50 @@ class HelmChartsTest {
         Run lint = run(helm, List.of("lint", "--strict", MANAGEMENT.toString(), "--set",
                 "monitoring.grafanaDashboard.enabled=true", "--set", "monitoring.prometheusRule.enabled=true"));
         assertEquals(0, lint.exit(), lint.output());
-        // the API server here has no Prometheus Operator CRD: the ConfigMap is dry-run alone
-        Map<String, Object> inMeshfed = new LinkedHashMap<>(dashboard);
-        inMeshfed.put("metadata", new LinkedHashMap<>((Map<String, Object>) dashboard.get("metadata")));
-        ((Map<String, Object>) inMeshfed.get("metadata")).put("namespace", "meshfed");
-        assertDryRunAccepts(List.of(inMeshfed), "monitoring");
+        // the whole rendering, the PrometheusRule against the operator's real CRD, and its groups as Prometheus
+        // loads them
+        assertDryRunAccepts(rendered, "monitoring");
+        Run loads = prometheusLoads(rule, "monitoring");
+        assertEquals(0, loads.exit(), loads.output());
         List<Map<String, Object>> defaults = template(MANAGEMENT, List.of());
         assertTrue(defaults.stream().noneMatch(d -> "PrometheusRule".equals(d.get("kind"))
                 || name(d).equals("meshfed-grafana-dashboard")), "off unless asked for");
+    }
+
+    /**
+     * The real CRD refuses what the Prometheus Operator would not read: a misspelt field, a field a rule does not
+     * have, a duration Prometheus cannot parse, rules outside a group. It does not parse PromQL (an expression is an
+     * int-or-string to the API server; the operator's admission webhook, not run here, would): Prometheus' own rule
+     * loader, in observability/'s check, refuses a broken expression the server accepts.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theRealCrdRefusesABrokenRule() throws IOException {
+        List<Map<String, Object>> rendered = template(MANAGEMENT, List.of("--set", "monitoring.prometheusRule.enabled=true"));
+        Map<String, Object> rule = rendered.stream().filter(d -> "PrometheusRule".equals(d.get("kind"))).findFirst()
+                .orElseThrow();
+        assertDryRunAccepts(List.of(rule), "rule-as-rendered");
+        Map<String, Object> misspelt = copy(rule);
+        Map<String, Object> first = (Map<String, Object>) get(misspelt, "spec.groups.0.rules.0");
+        first.put("exp", first.remove("expr"));
+        assertDryRunRefuses(misspelt, "rule-misspelt", "unknown field \"spec.groups[0].rules[0].exp\"");
+        Map<String, Object> extra = copy(rule);
+        ((Map<String, Object>) get(extra, "spec.groups.0.rules.0")).put("severity", "critical");
+        assertDryRunRefuses(extra, "rule-extra-field", "unknown field \"spec.groups[0].rules[0].severity\"");
+        Map<String, Object> badFor = copy(rule);
+        ((Map<String, Object>) get(badFor, "spec.groups.0.rules.0")).put("for", "15 minutes");
+        assertDryRunRefuses(badFor, "rule-bad-for", "spec.groups[0].rules[0].for");
+        Map<String, Object> noGroups = copy(rule);
+        Map<String, Object> spec = (Map<String, Object>) noGroups.get("spec");
+        spec.put("rules", spec.remove("groups"));
+        assertDryRunRefuses(noGroups, "rule-no-groups", "unknown field \"spec.rules\"");
+        Map<String, Object> badExpr = copy(rule);
+        Map<String, Object> broken = (Map<String, Object>) get(badExpr, "spec.groups.0.rules.0");
+        broken.put("expr", ((String) broken.get("expr")).replaceFirst("\\)", ""));
+        assertDryRunAccepts(List.of(badExpr), "rule-bad-expr");
+        Run loads = prometheusLoads(badExpr, "rule-bad-expr");
+        assertNotEquals(0, loads.exit(), loads.output());
+        assertTrue(loads.output().contains("could not parse expression"), loads.output());
     }
 
     @Test
@@ -460,6 +499,55 @@ class HelmChartsTest {
         assertDryRunAccepts(applied, "workload-other");
     }
 
+    /**
+     * The relays' series reach a Prometheus through an optional PodMonitor: off by default; on, it scrapes the port
+     * the relay patch names in the pods the patch lands in, labels every series with the cluster's registered name,
+     * and the operator's real CRD accepts it.
+     */
+    @Test
+    void workloadPodMonitorScrapesTheRelayWhenAskedFor() throws IOException {
+        assertTrue(template(WORKLOAD, WORKLOAD_REQUIRED).stream().noneMatch(d -> "PodMonitor".equals(d.get("kind"))),
+                "off by default");
+        List<Map<String, Object>> rendered = template(WORKLOAD, concat(WORKLOAD_REQUIRED, List.of("--set",
+                "istiod.relay.podMonitor.enabled=true", "--set",
+                "istiod.relay.podMonitor.labels.release=kube-prometheus-stack", "--set",
+                "istiod.relay.podMonitor.interval=30s")));
+        Map<String, Map<String, Object>> byKey = byKey(rendered);
+        Map<String, Object> monitor = byKey.get("monitoring.coreos.com/v1/PodMonitor/istio-system/meshfed-xds-relay");
+        assertEquals("kube-prometheus-stack", get(monitor, "metadata.labels.release"), "what the operator selects");
+        assertEquals(List.of("istio-system"), get(monitor, "spec.namespaceSelector.matchNames"));
+        Map<String, Object> patch = yaml((String) get(byKey.get("v1/ConfigMap/istio-system/meshfed-istiod"),
+                "data.xds-relay-patch\\.yaml")).get(0);
+        Map<String, Object> istiod = deploymentOf(patch, "istio-system");
+        assertEquals(get(istiod, "spec.template.metadata.labels"), get(monitor, "spec.selector.matchLabels"),
+                "istiod's pods, labelled as the istiod chart labels them");
+        assertEquals("http-metrics", get(container(patch), "ports.0.name"));
+        assertEquals("http-metrics", get(monitor, "spec.podMetricsEndpoints.0.port"), "the relay's port");
+        assertEquals(1, ((List<?>) get(monitor, "spec.podMetricsEndpoints")).size(), "not istiod's own metrics");
+        assertEquals("/metrics", get(monitor, "spec.podMetricsEndpoints.0.path"));
+        assertEquals("30s", get(monitor, "spec.podMetricsEndpoints.0.interval"));
+        assertEquals(List.of(Map.of("action", "replace", "targetLabel", "cluster", "replacement", "east")),
+                get(monitor, "spec.podMetricsEndpoints.0.relabelings"), "the label the dashboard and alerts group by");
+        List<Map<String, Object>> applied = new ArrayList<>(rendered);
+        applied.add(istiod);
+        assertDryRunAccepts(applied, "workload-podmonitor");
+        // in the monitoring stack's namespace, still selecting istiod's
+        Map<String, Object> elsewhere = byKey(template(WORKLOAD, concat(WORKLOAD_REQUIRED, List.of("--set",
+                "istiod.relay.podMonitor.enabled=true", "--set", "istiod.relay.podMonitor.namespace=monitoring"))))
+                .get("monitoring.coreos.com/v1/PodMonitor/monitoring/meshfed-xds-relay");
+        assertEquals(List.of("istio-system"), get(elsewhere, "spec.namespaceSelector.matchNames"));
+        assertEquals(null, get(elsewhere, "spec.podMetricsEndpoints.0.interval"), "the Prometheus' own interval");
+        assertDryRunAccepts(List.of(elsewhere), "workload-podmonitor-elsewhere");
+        // without the relay there is nothing to scrape; a duration Prometheus cannot read is refused by the schema
+        assertTrue(template(WORKLOAD, concat(WORKLOAD_REQUIRED, List.of("--set", "istiod.enabled=false", "--set",
+                "istiod.relay.podMonitor.enabled=true"))).stream().noneMatch(d -> "PodMonitor".equals(d.get("kind"))));
+        Run badInterval = run(helm, concat(concat(List.of("template", "x", WORKLOAD.toString()), WORKLOAD_REQUIRED),
+                List.of("--set", "istiod.relay.podMonitor.enabled=true", "--set",
+                        "istiod.relay.podMonitor.interval=30sec")));
+        assertNotEquals(0, badInterval.exit(), badInterval.output());
+        assertTrue(badInterval.output().contains("/istiod/relay/podMonitor/interval"), badInterval.output());
+    }
+
     // ---- checks
 
     private static void assertSecure(String what, Map<String, Object> c) {
@@ -480,6 +568,35 @@ class HelmChartsTest {
         assertEquals(0, r.exit(), name + ":\n" + r.output());
         long accepted = r.output().lines().filter(l -> l.endsWith("(server dry run)")).count();
         assertEquals(objects.size(), accepted, name + ": one line per object\n" + r.output());
+    }
+
+    /** {@code kubectl apply --dry-run=server --validate=strict} of one object fails, saying {@code expected}. */
+    private static void assertDryRunRefuses(Map<String, Object> object, String name, String expected) throws IOException {
+        Path file = work.resolve(name + ".yaml");
+        Files.writeString(file, new Yaml().dump(object));
+        Run r = run(Path.of("kubectl"), List.of("--kubeconfig", api.kubeconfig().toString(), "--cache-dir",
+                work.resolve("kube-cache").toString(), "apply", "--dry-run=server", "--validate=strict", "-f",
+                file.toString()));
+        assertNotEquals(0, r.exit(), name + " accepted:\n" + r.output());
+        assertTrue(r.output().contains(expected), name + ": expected \"" + expected + "\" in\n" + r.output());
+    }
+
+    /**
+     * A PrometheusRule's groups loaded as Prometheus loads a rule file, expressions and annotation templates parsed,
+     * every series one docs/observability.md lists: observability/'s Go check ({@code go test}, compiled on first use)
+     * over them instead of the chart's file.
+     */
+    private static Run prometheusLoads(Map<String, Object> rule, String name) throws IOException {
+        Path file = work.resolve(name + "-groups.yaml");
+        Files.writeString(file, new Yaml().dump(Map.of("groups", get(rule, "spec.groups"))));
+        return Helm.run(work, Path.of("go"), List.of("-C", Manifests.ROOT.resolve("observability").toString(), "test",
+                "-count=1", "-mod=readonly", "-run", "TestAlertRulesLoadAndReadOnlyDocumentedSeries", ".", "-args",
+                "-root=" + Manifests.ROOT, "-rules=" + file), 900);
+    }
+
+    /** A deep copy, to break without touching the original. */
+    private static Map<String, Object> copy(Map<String, Object> m) {
+        return yaml(new Yaml().dump(m)).get(0);
     }
 
     /**
