@@ -18,10 +18,15 @@ import java.util.Properties;
  * 256m). Targets (issue 16): 300 ms, 96 MB.
  *
  * <p>{@code ColdStartBench --images images/target/images [--rounds 5] [--pod-memory 256m|none] [--only export,pki]
- * [--extra "FLAGS env:NAME=VALUE"] [--skip-plain true]}; needs root (the runs are confined).
+ * [--extra "FLAGS env:NAME=VALUE"] [--skip-plain true] [--floor images/target/floor-images]}; needs root (the runs
+ * are confined). {@code --floor}: also the floor's images (Quarkus and Funqy alone, and with the Kubernetes client:
+ * {@link ImageCatalog#floor}), in the same rounds.
  */
 public final class ColdStartBench {
-    /** A configuration: the shipped entrypoint or plain {@code java -jar}, with {@code extra} flags after java. */
+    /**
+     * A configuration: the shipped entrypoint or plain {@code java -jar}, with {@code extra} flags after the
+     * entrypoint's (so an extra flag overrides a shipped one).
+     */
     record Config(String name, boolean shipped, List<String> extra) {
         /** Entries of {@code extra} written {@code env:NAME=VALUE} are environment variables, not flags. */
         Map<String, String> environment() {
@@ -34,11 +39,17 @@ public final class ColdStartBench {
         List<String> command(ImageRoot root) {
             List<String> base = shipped ? root.entrypoint()
                     : List.of(root.entrypoint().get(0), "-jar", "/app/quarkus-run.jar");
-            List<String> cmd = new ArrayList<>(base.subList(0, 1));
+            // After the entrypoint's flags, before -jar: where a flag is given twice the JVM takes the last.
+            int jar = base.indexOf("-jar");
+            List<String> cmd = new ArrayList<>(base.subList(0, jar));
             extra.stream().filter(x -> !x.startsWith("env:")).forEach(cmd::add);
-            cmd.addAll(base.subList(1, base.size()));
+            cmd.addAll(base.subList(jar, base.size()));
             return cmd;
         }
+    }
+
+    /** What is started: an image (its OCI tarball) and the CloudEvent it answers first. */
+    record Subject(String name, FirstEvent event, Path tarball) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -61,12 +72,29 @@ public final class ColdStartBench {
         Path work = images.resolveSibling("cold-start-bench");
         ImageBuilder.deleteTree(work);
         Files.createDirectories(work);
-        Map<FirstEvent, ImageRoot> roots = new LinkedHashMap<>();
-        Map<FirstEvent, String> names = Map.of(FirstEvent.REGISTRATION, "registration", FirstEvent.EXPORT, "export",
-                FirstEvent.PKI, "pki");
-        for (FirstEvent e : FirstEvent.values()) {
-            String name = names.get(e);
-            roots.put(e, ImageRoot.unpack(Path.of(listing.getProperty(name)), work.resolve(name)));
+        List<Subject> subjects = new ArrayList<>();
+        for (Map.Entry<String, FirstEvent> f : Map.of("registration", FirstEvent.REGISTRATION, "export",
+                FirstEvent.EXPORT, "pki", FirstEvent.PKI).entrySet()) {
+            subjects.add(new Subject(f.getKey(), f.getValue(), Path.of(listing.getProperty(f.getKey()))));
+        }
+        // --floor DIR: the floor's images (ImageBuilder --catalog floor), measured in the same rounds.
+        if (a.containsKey("--floor")) {
+            Properties floor = new Properties();
+            try (InputStream in = Files.newInputStream(Path.of(a.get("--floor")).resolve("images.properties"))) {
+                floor.load(in);
+            }
+            subjects.add(new Subject("floor", FirstEvent.FLOOR, Path.of(floor.getProperty("floor"))));
+            subjects.add(new Subject("floor-kubernetes", FirstEvent.FLOOR_KUBERNETES,
+                    Path.of(floor.getProperty("floor-kubernetes"))));
+        }
+        subjects.sort(java.util.Comparator.comparing(Subject::event));
+        List<String> only = a.containsKey("--only") ? List.of(a.get("--only").split(",")) : null;
+        if (only != null) {
+            subjects.removeIf(x -> !only.contains(x.name()));
+        }
+        Map<String, ImageRoot> roots = new LinkedHashMap<>();
+        for (Subject x : subjects) {
+            roots.put(x.name(), ImageRoot.unpack(x.tarball(), work.resolve(x.name())));
         }
         List<Config> configs = new ArrayList<>(List.of(new Config("plain JVM", false, List.of()),
                 new Config("shipped image", true, List.of())));
@@ -77,27 +105,24 @@ public final class ColdStartBench {
         if (a.containsKey("--skip-plain")) {
             configs.remove(0);
         }
-        List<String> only = a.containsKey("--only") ? List.of(a.get("--only").split(",")) : null;
         Map<String, List<ColdStart.Result>> results = new LinkedHashMap<>();
         System.out.printf("cold start, %d rounds, %d cores, pod memory %s, load average %s; launch -> first answered "
                 + "CloudEvent, RSS and CPU time then%n", rounds, Runtime.getRuntime().availableProcessors(), podMemory,
                 loadAverage());
         for (int r = 0; r < rounds; r++) {
-            for (FirstEvent e : FirstEvent.values()) {
-                ImageRoot root = roots.get(e);
-                if (only != null && !only.contains(names.get(e))) {
-                    continue;
-                }
+            for (Subject x : subjects) {
+                ImageRoot root = roots.get(x.name());
                 List<Config> order = new ArrayList<>(configs);
                 if (r % 2 == 1) {
                     java.util.Collections.reverse(order);
                 }
                 for (Config c : order) {
                     List<String> command = c.command(root);
-                    Path log = work.resolve(names.get(e) + "-" + configs.indexOf(c) + "-" + r + ".log");
-                    ColdStart.Result res = ColdStart.once(root, command, merge(podEnv, c.environment()), e, log);
-                    results.computeIfAbsent(names.get(e) + "|" + c.name(), k -> new ArrayList<>()).add(res);
-                    System.out.printf("  round %d %-12s %-13s %6.0f ms %5.1f MB  CPU %5d ms%n", r + 1, names.get(e),
+                    Path log = work.resolve(x.name() + "-" + configs.indexOf(c) + "-" + r + ".log");
+                    ColdStart.Result res = ColdStart.once(root, command, merge(podEnv, c.environment()), x.event(),
+                            log);
+                    results.computeIfAbsent(x.name() + "|" + c.name(), k -> new ArrayList<>()).add(res);
+                    System.out.printf("  round %d %-16s %-13s %6.0f ms %5.1f MB  CPU %5d ms%n", r + 1, x.name(),
                             c.name(), res.firstEventMillis(), res.rssKiB() / 1024.0, res.cpuMillis());
                 }
             }

@@ -22,7 +22,11 @@ public enum FirstEvent {
      */
     PKI("io.meshfed.csr.submitted", "east", """
             {"cluster":"east","requestId":"east-images-1","csr":"-----BEGIN CERTIFICATE REQUEST-----\\nMIIB\\n-----END CERTIFICATE REQUEST-----\\n",
-             "lifetimeSeconds":86400,"token":"not-a-token"}""", "io.meshfed.csr.rejected");
+             "lifetimeSeconds":86400,"token":"not-a-token"}""", "io.meshfed.csr.rejected"),
+    /** The cold-start floor (images/floor/funqy, bench only): answered at once, nothing read. */
+    FLOOR("io.meshfed.bench.floor", null, "{}", "io.meshfed.bench.floor.answered"),
+    /** The floor with the Kubernetes client (images/floor/kubernetes): answered after one request to the API server. */
+    FLOOR_KUBERNETES("io.meshfed.bench.floor", null, "{}", "io.meshfed.bench.floor.answered");
 
     public final String type;
     public final String subject;

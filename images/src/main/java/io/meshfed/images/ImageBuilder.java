@@ -37,6 +37,9 @@ import java.util.stream.Stream;
  * CloudEvents, then again with the cache as its top layer; every other layer is the same, so the cache was made from
  * exactly the image's JDK and jars.
  *
+ * <p>{@code --catalog floor} builds only the cold-start floor's images ({@link ImageCatalog#floor}, for
+ * {@link ColdStartBench}), the same way: never shipped, no Wasm images.
+ *
  * <p>Base: the local base tarball of {@code images/base/build-base.sh} ({@code --base-properties}), or a registry
  * image ({@code --base-image}, whose {@code java} is {@code --base-java}). Files get Jib's fixed time (1970, + 1 s)
  * and root ownership, so unchanged inputs give unchanged layers.
@@ -89,17 +92,23 @@ public final class ImageBuilder {
             java = a.getOrDefault("--base-java", LOCAL_JAVA);
         }
         Training.requireRoot();
-        new ImageBuilder(repo, out, a.get("--version"), baseImage, baseTar, java).buildAll();
+        ImageBuilder builder = new ImageBuilder(repo, out, a.get("--version"), baseImage, baseTar, java);
+        // --catalog floor: only the cold-start floor's images (ColdStartBench), none of the shipped ones.
+        if (a.getOrDefault("--catalog", "shipped").equals("floor")) {
+            builder.buildAll(ImageCatalog.floor(repo, java), Map.of());
+        } else {
+            builder.buildAll(ImageCatalog.all(repo, java, a.get("--version")), ImageCatalog.wasmFilters(repo));
+        }
     }
 
-    private void buildAll() throws Exception {
+    private void buildAll(List<ImageSpec> specs, Map<String, Path> wasmFilters) throws Exception {
         Files.createDirectories(out);
         Path stage = out.resolve(".stage");
         deleteTree(stage);
         Files.createDirectories(stage.resolve("empty"));
         Properties listing = new Properties();
         log("base " + baseDescription);
-        for (ImageSpec spec : ImageCatalog.all(repo, java, version)) {
+        for (ImageSpec spec : specs) {
             long start = System.nanoTime();
             for (Layer layer : spec.layers()) {
                 if (!layer.source().toString().isEmpty() && !Files.isDirectory(layer.source())) {
@@ -123,7 +132,7 @@ public final class ImageBuilder {
             log(String.format("%s: %s, %d MB, %.1f s", spec.name(), tarball, Files.size(tarball) >> 20,
                     (System.nanoTime() - start) / 1e9));
         }
-        for (Map.Entry<String, Path> f : ImageCatalog.wasmFilters(repo).entrySet()) {
+        for (Map.Entry<String, Path> f : wasmFilters.entrySet()) {
             Path tarball = out.resolve("wasm-" + f.getKey() + ".tar");
             buildWasm(f.getKey(), f.getValue(), tarball);
             WasmImage.annotateCompat(tarball, stage.resolve("wasm-layout"));

@@ -53,6 +53,19 @@ public final class ImageCatalog {
         return specs;
     }
 
+    /**
+     * The cold-start floor, never shipped: minimal Funqy apps (images/floor/, built with {@code -Pbench}) imaged and
+     * trained exactly as the functions are, so {@link ColdStartBench} measures what Quarkus, Funqy and the Kubernetes
+     * client cost before any of meshfed's code.
+     */
+    public static List<ImageSpec> floor(Path repo, String java) {
+        return List.of(
+                function("floor", "cold-start floor: Quarkus and Funqy alone", repo.resolve("images/floor/funqy"),
+                        java, FirstEvent.FLOOR),
+                function("floor-kubernetes", "cold-start floor: Quarkus, Funqy and the Kubernetes client",
+                        repo.resolve("images/floor/kubernetes"), java, FirstEvent.FLOOR_KUBERNETES));
+    }
+
     private static ImageSpec function(String name, String description, Path module, String java, FirstEvent event) {
         return quarkus(name, description, module, java, FUNCTION_FLAGS, Set.of("/tmp"), Set.of(8080), event);
     }

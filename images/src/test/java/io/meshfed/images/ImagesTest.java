@@ -69,7 +69,7 @@ class ImagesTest {
             FirstEvent.EXPORT, "export", FirstEvent.PKI, "pki");
 
     @ParameterizedTest
-    @EnumSource(FirstEvent.class)
+    @EnumSource(value = FirstEvent.class, names = {"REGISTRATION", "EXPORT", "PKI"})
     void functionAnswersItsFirstEventWithItsAotCache(FirstEvent event) throws Exception {
         String name = FUNCTIONS.get(event);
         ImageRoot root = unpack(name);
