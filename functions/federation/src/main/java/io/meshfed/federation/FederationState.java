@@ -47,11 +47,10 @@ public final class FederationState {
     private final Map<String, TreeMap<String, ExportedService>> exporters = new HashMap<>();
     private final Set<String> clustersetAllocated = new HashSet<>();
     private final VirtualIps vips = new VirtualIps();
-    /** Orders objects by "namespace/name" without building the keys. */
-    private static final java.util.Comparator<WorkloadEntry> BY_NAME = (a, b) -> {
-        int c = a.getMetadata().getNamespace().compareTo(b.getMetadata().getNamespace());
-        return c != 0 ? c : a.getMetadata().getName().compareTo(b.getMetadata().getName());
-    };
+    /** Orders WorkloadEntries as their "namespace/name" keys do, as the other lists of a config are ordered. */
+    private static final java.util.Comparator<WorkloadEntry> BY_NAME = (a, b) -> compareKeys(
+            a.getMetadata().getNamespace(), a.getMetadata().getName(),
+            b.getMetadata().getNamespace(), b.getMetadata().getName());
     /**
      * "namespace/name" -> the ServiceEntry and DestinationRule of that name (every host has both), and the
      * WorkloadEntries a cluster-specific host owns.
@@ -347,7 +346,16 @@ public final class FederationState {
 
     /** Orders services as their "namespace/name" keys do (the order of a catalog), without building the keys. */
     private static int compareKeys(ExportedService a, ExportedService b) {
-        return a.namespace().equals(b.namespace()) ? a.name().compareTo(b.name()) : a.key().compareTo(b.key());
+        return compareKeys(a.namespace(), a.name(), b.namespace(), b.name());
+    }
+
+    /**
+     * Compares "namespaceA/nameA" with "namespaceB/nameB" as strings, building them only when the namespaces differ
+     * (then "namespace/" alone decides: "ns-a/..." sorts before "ns/...").
+     */
+    static int compareKeys(String namespaceA, String nameA, String namespaceB, String nameB) {
+        return namespaceA.equals(namespaceB) ? nameA.compareTo(nameB)
+                : (namespaceA + "/").compareTo(namespaceB + "/");
     }
 
     private void reset() {

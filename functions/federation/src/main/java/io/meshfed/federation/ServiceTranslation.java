@@ -68,7 +68,7 @@ final class ServiceTranslation {
             SharedPieces pieces) {
         MeshCluster cluster = source.cluster();
         boolean direct = cluster.network().equals(targetNetwork);
-        boolean dns = !direct && !source.gatewayIsIp();
+        boolean dns = viaNamedGateway(source, targetNetwork);
         List<ServicePort> ports = pieces.ports(service.ports());
         List<WorkloadEntry> endpoints = new ArrayList<>(service.endpoints().size());
         if (!source.withheld()) {
@@ -186,8 +186,8 @@ final class ServiceTranslation {
         boolean select = true;
         int capacity = 0;
         for (Exporter e : exporters) {
-            select &= e.source().withheld() || (e.source().gatewayIsIp()
-                    || e.source().cluster().network().equals(targetNetwork)) && namesPorts(e.service(), common);
+            select &= e.source().withheld()
+                    || !viaNamedGateway(e.source(), targetNetwork) && namesPorts(e.service(), common);
             capacity += e.service().endpoints().size();
         }
         List<WorkloadEntry> endpoints = select ? List.of() : new ArrayList<>(capacity);
@@ -207,7 +207,7 @@ final class ServiceTranslation {
             } else {
                 addEndpoints(endpoints, e.source(), e.service(), direct, common, null, pieces);
             }
-            dns |= !direct && !e.source().gatewayIsIp() && endpoints.size() > before;
+            dns |= viaNamedGateway(e.source(), targetNetwork) && endpoints.size() > before;
         }
         Map<String, String> labels = CLUSTERSET_LABELS;
         Map<String, String> annotations = new TreeMap<>();
@@ -247,6 +247,15 @@ final class ServiceTranslation {
             services.add(e.service());
         }
         return subsets(services, pieces);
+    }
+
+    /**
+     * Whether {@code targetNetwork} reaches {@code source}'s pods through a gateway known by DNS name (its endpoints
+     * are then host names, resolved by istiod, and stay inline); otherwise they are addresses: the pods' own on the
+     * same network, the gateway's IP across networks.
+     */
+    static boolean viaNamedGateway(ClusterView source, String targetNetwork) {
+        return !source.cluster().network().equals(targetNetwork) && !source.gatewayIsIp();
     }
 
     /** Whether {@code s} names each of {@code ports}' numbers as {@code ports} does. */

@@ -26,7 +26,7 @@ final class SharedPieces {
     private final Map<List<io.meshfed.model.ServicePort>, List<ServicePort>> ports = new HashMap<>();
     private final Map<Map<String, Long>, Map<String, Long>> portMaps = new HashMap<>();
     private final Map<List<String>, List<Subset>> subsets = new HashMap<>();
-    private final Map<List<String>, Map<String, String>> selectors = new HashMap<>();
+    private final Map<List<Object>, Map<String, String>> selectors = new HashMap<>();
 
     /** The labels of a cluster-specific object of {@code cluster}. */
     Map<String, String> clusterLabels(String cluster) {
@@ -38,23 +38,24 @@ final class SharedPieces {
      * {@code cluster} only when it is not null (a cluster-specific host), of every exporter otherwise.
      */
     Map<String, String> selector(String service, String cluster) {
-        return selectors.computeIfAbsent(java.util.Arrays.asList("selector", service, cluster), k -> {
-            TreeMap<String, String> labels = new TreeMap<>();
-            labels.put(FederationLabels.SERVICE, service);
-            if (cluster != null) {
-                labels.put(FederationLabels.SOURCE_CLUSTER, cluster);
-            }
-            return Collections.unmodifiableMap(labels);
-        });
+        return entryLabels(false, service, cluster);
     }
 
     /** The metadata labels of a WorkloadEntry of {@code service} exported by {@code cluster}. */
     Map<String, String> workloadEntryLabels(String service, String cluster) {
-        return selectors.computeIfAbsent(java.util.Arrays.asList("entry", service, cluster), k -> {
+        return entryLabels(true, service, cluster);
+    }
+
+    private Map<String, String> entryLabels(boolean managed, String service, String cluster) {
+        return selectors.computeIfAbsent(java.util.Arrays.asList(managed, service, cluster), k -> {
             TreeMap<String, String> labels = new TreeMap<>();
-            labels.put(FederationLabels.MANAGED_BY, FederationLabels.MANAGER);
+            if (managed) {
+                labels.put(FederationLabels.MANAGED_BY, FederationLabels.MANAGER);
+            }
             labels.put(FederationLabels.SERVICE, service);
-            labels.put(FederationLabels.SOURCE_CLUSTER, cluster);
+            if (cluster != null) {
+                labels.put(FederationLabels.SOURCE_CLUSTER, cluster);
+            }
             return Collections.unmodifiableMap(labels);
         });
     }

@@ -623,6 +623,24 @@ public final class BenchDriver {
         }
     }
 
+    /**
+     * Opens {@link #MCP_TYPES} on a new stream as istiod's config-source client does: its node (with CLUSTER_ID for a
+     * sharded source, whose host is its share's address) on the first request, no version, a timestamp as the nonce.
+     */
+    static void subscribeAsIstiod(StreamObserver<DiscoveryRequest> requests, int cluster, int shards) {
+        Struct.Builder metadata = Struct.newBuilder().putFields("GENERATOR", Value.newBuilder().setStringValue("api")
+                .build());
+        if (shards > 1) {
+            metadata.putFields("CLUSTER_ID", Value.newBuilder().setStringValue(Scenario.clusterName(cluster)).build());
+        }
+        Node node = Node.newBuilder().setId("sidecar~10.0.0.1~istiod-" + cluster
+                + ".istio-system~istio-system.svc.cluster.local").setMetadata(metadata).build();
+        for (String type : MCP_TYPES) {
+            DiscoveryRequest.Builder q = DiscoveryRequest.newBuilder().setTypeUrl(type).setResponseNonce("2026-01-01");
+            requests.onNext((type.equals(MCP_TYPES.get(0)) ? q.setNode(node) : q).build());
+        }
+    }
+
     final class McpClient extends Client {
         final int cluster;
         int answered;
@@ -670,18 +688,7 @@ public final class BenchDriver {
                         public void onCompleted() {
                         }
                     });
-            Struct.Builder metadata = Struct.newBuilder().putFields("GENERATOR", Value.newBuilder().setStringValue("api")
-                    .build());
-            if (shards > 1) {
-                // a sharded source's host is its share's address, so the cluster comes from the metadata
-                metadata.putFields("CLUSTER_ID", Value.newBuilder().setStringValue(Scenario.clusterName(cluster)).build());
-            }
-            Node node = Node.newBuilder().setId("sidecar~10.0.0.1~istiod-" + cluster + ".istio-system~istio-system.svc.cluster.local")
-                    .setMetadata(metadata).build();
-            for (String type : MCP_TYPES) {
-                DiscoveryRequest.Builder q = DiscoveryRequest.newBuilder().setTypeUrl(type).setResponseNonce("2026-01-01");
-                requests.onNext((type.equals(SE) ? q.setNode(node) : q).build());
-            }
+            subscribeAsIstiod(requests, cluster, shards);
         }
 
         @Override

@@ -1,7 +1,5 @@
 package io.meshfed.xds.bench;
 
-import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
@@ -255,17 +253,7 @@ public final class FailoverBench {
                         public void onCompleted() {
                         }
                     });
-            Struct.Builder metadata = Struct.newBuilder().putFields("GENERATOR", Value.newBuilder().setStringValue("api").build());
-            if (shards > 1) {
-                metadata.putFields("CLUSTER_ID", Value.newBuilder().setStringValue(Scenario.clusterName(cluster)).build());
-            }
-            Node node = Node.newBuilder().setId("sidecar~10.0.0.1~istiod-" + cluster + ".istio-system~istio-system.svc.cluster.local")
-                    .setMetadata(metadata).build();
-            // istiod's client: no version on a new stream, a timestamp as the nonce
-            for (String type : BenchDriver.MCP_TYPES) {
-                DiscoveryRequest.Builder q = DiscoveryRequest.newBuilder().setTypeUrl(type).setResponseNonce("2026-01-01");
-                requests.onNext((type.equals(BenchDriver.SE) ? q.setNode(node) : q).build());
-            }
+            BenchDriver.subscribeAsIstiod(requests, cluster, shards);
         }
     }
 
